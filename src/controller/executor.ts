@@ -1,0 +1,119 @@
+/**
+ * Runs one job against a local capability: the single place that enforces the
+ * contract every route shares (params validated, signal wired to cancel and
+ * deadline, output validated, exactly one terminal outcome).
+ */
+import type { Logger } from 'pino'
+import type { AnyCapability, JobContext, ProgressUpdate } from '../capability.ts'
+import { CrankError, ErrorCodes, type ErrorInfo, toErrorInfo } from '../errors.ts'
+import { describeSchemaErrors } from '../schema.ts'
+
+export type JobOutcome = { state: 'succeeded'; result: unknown } | { state: 'failed' | 'cancelled' | 'expired'; error: ErrorInfo }
+
+/** Where a running job's events go: a local handle or a network stream. */
+export interface JobEventSink {
+  progress(update: ProgressUpdate): void
+  /** Resolves when the chunk is accepted; this is the output backpressure. */
+  output(chunk: Uint8Array): Promise<void>
+}
+
+export interface ExecuteRequest {
+  jobId: string
+  capability: AnyCapability
+  /** Params already accepted by `checkParams`. */
+  params: unknown
+  input: AsyncIterable<Uint8Array>
+  /** Absolute deadline, epoch ms. */
+  deadline?: number
+  /** Aborts the job; a CrankError reason becomes the outcome's error. */
+  signal?: AbortSignal
+  sink: JobEventSink
+  validateOutput: boolean
+  log: Logger
+}
+
+/** Validates params against the input schema; the error names the failing field. */
+export function checkParams(cap: AnyCapability, params: unknown): CrankError | undefined {
+  if (cap.validateParams(params)) return undefined
+  const { message, field } = describeSchemaErrors(cap.validateParams.errors, 'params')
+  return new CrankError(ErrorCodes.invalidParams, message, { details: { field } })
+}
+
+export function deadlineError(): CrankError {
+  return new CrankError(ErrorCodes.deadlineExceeded, 'job deadline passed')
+}
+
+export function cancelledError(message = 'job cancelled by caller'): CrankError {
+  return new CrankError(ErrorCodes.cancelled, message)
+}
+
+/** Maps an abort reason onto the terminal state it stands for. */
+export function abortOutcome(reason: unknown): JobOutcome {
+  const error = toErrorInfo(reason, ErrorCodes.cancelled)
+  return { state: error.code === ErrorCodes.deadlineExceeded ? 'expired' : 'cancelled', error }
+}
+
+export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
+  const { capability: cap } = req
+  const controller = new AbortController()
+  const abort = (reason: unknown): void => controller.abort(reason)
+  const onExternalAbort = (): void => abort(req.signal?.reason ?? cancelledError())
+  if (req.signal?.aborted === true) return abortOutcome(req.signal.reason ?? cancelledError())
+  req.signal?.addEventListener('abort', onExternalAbort, { once: true })
+
+  let timer: NodeJS.Timeout | undefined
+  if (req.deadline !== undefined) {
+    const remaining = req.deadline - Date.now()
+    if (remaining <= 0) return abortOutcome(deadlineError())
+    timer = setTimeout(() => abort(deadlineError()), remaining)
+  }
+
+  let settled = false
+  const ctx: JobContext = {
+    jobId: req.jobId,
+    params: req.params,
+    input: req.input,
+    signal: controller.signal,
+    ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
+    log: req.log,
+    progress(update) {
+      if (!settled) req.sink.progress(update)
+    },
+    async write(chunk) {
+      controller.signal.throwIfAborted()
+      await req.sink.output(chunk)
+    },
+  }
+
+  const aborted = new Promise<JobOutcome>((resolve) => {
+    controller.signal.addEventListener('abort', () => resolve(abortOutcome(controller.signal.reason)), { once: true })
+  })
+
+  const ran = (async (): Promise<JobOutcome> => {
+    try {
+      const result = await cap.handler(ctx)
+      if (req.validateOutput && !cap.validateOutput(result)) {
+        const { message } = describeSchemaErrors(cap.validateOutput.errors, 'result')
+        return {
+          state: 'failed',
+          error: { code: ErrorCodes.invalidOutput, message: `${cap.id} broke its output contract: ${message}`, retryable: false },
+        }
+      }
+      return { state: 'succeeded', result }
+    } catch (err) {
+      if (controller.signal.aborted) return abortOutcome(controller.signal.reason)
+      const error = toErrorInfo(err)
+      const declared = cap.errors?.[error.code]
+      if (declared !== undefined) error.retryable = declared.retryable
+      return { state: 'failed', error }
+    }
+  })()
+
+  try {
+    return await Promise.race([ran, aborted])
+  } finally {
+    settled = true
+    clearTimeout(timer)
+    req.signal?.removeEventListener('abort', onExternalAbort)
+  }
+}
