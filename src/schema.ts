@@ -23,6 +23,9 @@ export function describeSchemaErrors(errors: ErrorObject[] | null | undefined, r
   if (first === undefined) return { message: `${root} is invalid`, field: root }
   let field = root + first.instancePath
   if (first.keyword === 'required') field = `${field}/${String(first.params.missingProperty)}`
-  if (first.keyword === 'additionalProperties') field = `${field}/${String(first.params.additionalProperty)}`
+  if (first.keyword === 'additionalProperties') {
+    const name = String(first.params.additionalProperty)
+    return { message: `${field} has unknown property "${name}"`, field: `${field}/${name}` }
+  }
   return { message: `${field} ${first.message ?? 'is invalid'}`, field }
 }

@@ -7,11 +7,12 @@ import pino from 'pino'
 import type { AnyCapability, ProgressUpdate } from './capability.ts'
 import { checkParams, executeJob, type JobOutcome } from './controller/executor.ts'
 import { toErrorInfo } from './errors.ts'
+import { type JobInput, noInput, toByteStream } from './jobs/job-input.ts'
 
 export interface RunCapabilityOptions {
   params?: unknown
   /** Input bytes, a string (UTF-8), or a stream of chunks. */
-  input?: Uint8Array | string | AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+  input?: JobInput
   signal?: AbortSignal
   deadlineMs?: number
   /** Validate the result against the output schema (default true). */
@@ -39,7 +40,7 @@ export async function runCapability(cap: AnyCapability, opts: RunCapabilityOptio
     jobId: `test-${++jobCounter}`,
     capability: cap,
     params,
-    input: toAsyncChunks(opts.input),
+    input: opts.input === undefined ? noInput() : toByteStream(opts.input),
     ...(opts.deadlineMs === undefined ? {} : { deadline: Date.now() + opts.deadlineMs }),
     ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     sink: {
@@ -52,17 +53,4 @@ export async function runCapability(cap: AnyCapability, opts: RunCapabilityOptio
     log: pino({ level: 'silent' }),
   })
   return collect(outcome)
-}
-
-async function* toAsyncChunks(input: RunCapabilityOptions['input']): AsyncGenerator<Uint8Array> {
-  if (input === undefined) return
-  if (typeof input === 'string') {
-    yield new TextEncoder().encode(input)
-    return
-  }
-  if (input instanceof Uint8Array) {
-    yield input
-    return
-  }
-  yield* input
 }

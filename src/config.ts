@@ -1,0 +1,157 @@
+/**
+ * One validated config object. Sources, lowest to highest precedence: built-in
+ * defaults < config file < CRANK_* environment variables < explicit overrides
+ * (CLI flags or the object passed to createNode).
+ */
+import { readFile } from 'node:fs/promises'
+import { CrankError, ErrorCodes } from './errors.ts'
+import type { TransportName } from './net/libp2p.ts'
+import { compileSchema, describeSchemaErrors } from './schema.ts'
+
+export interface JobsConfig {
+  /** Largest protocol frame accepted (bytes). */
+  maxFrameBytes: number
+  /** Streamed input is sent in chunks of this size. */
+  inputChunkBytes: number
+  /** Input buffered ahead of a handler before the sender is paused. */
+  inputBufferBytes: number
+  /** How long a cancelled remote job may take to confirm before its stream is reset. */
+  cancelGraceMs: number
+  /** Open job streams kept per peer for reuse. */
+  maxIdleStreamsPerPeer: number
+  /** Streams per connection for the job protocol, each way. */
+  maxStreamsPerConnection: number
+  /** Output collected in `collect` mode before the job fails with output_too_large. */
+  maxOutputBytes: number
+  /** Output bytes buffered in `stream` mode before the provider is slowed down. */
+  streamHighWaterMark: number
+}
+
+export interface CrankConfig {
+  /** Human-readable node name, for logs and adverts. */
+  name: string
+  /** Holds identity.key and config.json. Without it the identity is ephemeral. */
+  dataDir?: string
+  listen: string[]
+  bootstrap: string[]
+  /** Derived from the listen and bootstrap addresses when not given. */
+  transports?: TransportName[]
+  /** Validate handler results against their output schema (on unless NODE_ENV=production). */
+  validateOutput: boolean
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  maxConnections: number
+  jobs: JobsConfig
+}
+
+export type PartialConfig = Partial<Omit<CrankConfig, 'jobs'>> & { jobs?: Partial<JobsConfig> }
+
+export const DEFAULT_CONFIG: CrankConfig = {
+  name: 'crank-node',
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  bootstrap: [],
+  validateOutput: process.env.NODE_ENV !== 'production',
+  logLevel: 'warn',
+  maxConnections: 300,
+  jobs: {
+    maxFrameBytes: 1024 * 1024 + 1024,
+    inputChunkBytes: 64 * 1024,
+    inputBufferBytes: 1024 * 1024,
+    cancelGraceMs: 2000,
+    maxIdleStreamsPerPeer: 64,
+    maxStreamsPerConnection: 1024,
+    maxOutputBytes: 64 * 1024 * 1024,
+    streamHighWaterMark: 1024 * 1024,
+  },
+}
+
+const positiveInt = { type: 'integer', minimum: 1 }
+const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    dataDir: { type: 'string', minLength: 1 },
+    listen: { type: 'array', items: { type: 'string', pattern: '^/' } },
+    bootstrap: { type: 'array', items: { type: 'string', pattern: '^/' } },
+    transports: { type: 'array', items: { enum: ['tcp', 'memory'] }, minItems: 1 },
+    validateOutput: { type: 'boolean' },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    maxConnections: positiveInt,
+    jobs: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxFrameBytes: { type: 'integer', minimum: 1024 },
+        inputChunkBytes: positiveInt,
+        inputBufferBytes: positiveInt,
+        cancelGraceMs: positiveInt,
+        maxIdleStreamsPerPeer: { type: 'integer', minimum: 0 },
+        maxStreamsPerConnection: positiveInt,
+        maxOutputBytes: positiveInt,
+        streamHighWaterMark: positiveInt,
+      },
+    },
+  },
+}
+const validate = compileSchema<CrankConfig>(configSchema)
+
+/** Merges partial configs left to right over the defaults and validates the result. */
+export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
+  let merged: CrankConfig = { ...DEFAULT_CONFIG, jobs: { ...DEFAULT_CONFIG.jobs } }
+  for (const layer of layers) {
+    const defined = Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as PartialConfig
+    merged = { ...merged, ...defined, jobs: { ...merged.jobs, ...defined.jobs } } as CrankConfig
+  }
+  if (!validate(merged)) {
+    const { message } = describeSchemaErrors(validate.errors, 'config')
+    throw new CrankError(ErrorCodes.invalidConfig, message)
+  }
+  if (merged.jobs.inputChunkBytes + 1024 > merged.jobs.maxFrameBytes) {
+    throw new CrankError(ErrorCodes.invalidConfig, 'config/jobs/inputChunkBytes must leave room for framing within maxFrameBytes')
+  }
+  return merged
+}
+
+export async function readConfigFile(file: string): Promise<PartialConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new CrankError(ErrorCodes.invalidConfig, `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  try {
+    return JSON.parse(text) as PartialConfig
+  } catch (err) {
+    throw new CrankError(ErrorCodes.invalidConfig, `config ${file} is not JSON: ${(err as Error).message}`)
+  }
+}
+
+const list = (v: string | undefined): string[] | undefined =>
+  v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+
+/** CRANK_NAME, CRANK_DATA_DIR, CRANK_LISTEN, CRANK_BOOTSTRAP (comma lists), CRANK_LOG_LEVEL. */
+export function configFromEnv(env: NodeJS.ProcessEnv): PartialConfig {
+  const out: PartialConfig = {}
+  if (env.CRANK_NAME) out.name = env.CRANK_NAME
+  if (env.CRANK_DATA_DIR) out.dataDir = env.CRANK_DATA_DIR
+  const listen = list(env.CRANK_LISTEN)
+  if (listen) out.listen = listen
+  const bootstrap = list(env.CRANK_BOOTSTRAP)
+  if (bootstrap) out.bootstrap = bootstrap
+  if (env.CRANK_LOG_LEVEL) out.logLevel = env.CRANK_LOG_LEVEL as CrankConfig['logLevel']
+  return out
+}
+
+export function transportsFor(config: CrankConfig): TransportName[] {
+  if (config.transports !== undefined) return config.transports
+  const addrs = [...config.listen, ...config.bootstrap]
+  const out: TransportName[] = []
+  if (addrs.length === 0 || addrs.some((a) => a.includes('/tcp/'))) out.push('tcp')
+  if (addrs.some((a) => a.startsWith('/memory/'))) out.push('memory')
+  return out
+}

@@ -1,0 +1,154 @@
+/**
+ * Varint-length-prefixed frames over a libp2p MessageStream, with real
+ * backpressure in both directions.
+ *
+ * We don't use `lpStream` from @libp2p/utils here: its reader appends every
+ * incoming message to an unbounded buffer (aborting the stream past 4 MiB), so a
+ * slow consumer could never push back on the sender. This reader pauses the
+ * stream instead, which stops yamux window updates and so stops the remote.
+ */
+import type { Stream } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { CrankError, ErrorCodes } from '../errors.ts'
+
+export interface FrameReaderOptions {
+  /** Largest frame accepted; a longer length prefix ends the stream with `frame_too_large`. */
+  maxFrameBytes: number
+  /** Decoded-but-unconsumed bytes held before the stream is paused. */
+  highWaterMark: number
+}
+
+const MAX_VARINT_BYTES = 5 // up to 2^35: far beyond any frame we accept
+
+export class FrameReader implements AsyncIterable<Uint8ArrayList> {
+  private readonly stream: Stream
+  private readonly opts: FrameReaderOptions
+  private readonly pending = new Uint8ArrayList()
+  private readonly frames: Uint8ArrayList[] = []
+  private heldBytes = 0
+  private ended = false
+  private failure: CrankError | undefined
+  private wake: (() => void) | undefined
+
+  constructor(stream: Stream, opts: FrameReaderOptions) {
+    this.stream = stream
+    this.opts = opts
+    stream.addEventListener('message', (evt) => this.onData(evt.data))
+    stream.addEventListener('remoteCloseWrite', () => this.onEnd())
+    stream.addEventListener('close', (evt) => this.onEnd(evt.error))
+  }
+
+  /** The error that ended the stream, if it did not end cleanly. */
+  get error(): CrankError | undefined {
+    return this.failure
+  }
+
+  async next(): Promise<IteratorResult<Uint8ArrayList>> {
+    while (this.frames.length === 0) {
+      if (this.failure !== undefined) throw this.failure
+      if (this.ended) return { done: true, value: undefined }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve
+      })
+    }
+    const frame = this.frames.shift() as Uint8ArrayList
+    this.heldBytes -= frame.byteLength
+    if (this.heldBytes <= this.opts.highWaterMark / 2 && this.stream.readStatus === 'paused') this.stream.resume()
+    return { done: false, value: frame }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8ArrayList> {
+    return { next: () => this.next(), return: async () => ({ done: true, value: undefined }) }
+  }
+
+  private onData(data: Uint8Array | Uint8ArrayList): void {
+    if (this.failure !== undefined || this.ended) return
+    this.pending.append(data)
+    for (;;) {
+      const header = readVarint(this.pending)
+      if (header === 'incomplete') break
+      if (header === 'invalid') return this.fail(new CrankError(ErrorCodes.malformedFrame, 'frame length prefix is not a valid varint'))
+      if (header.value > this.opts.maxFrameBytes) {
+        return this.fail(new CrankError(ErrorCodes.frameTooLarge, `frame of ${header.value} bytes exceeds the ${this.opts.maxFrameBytes}-byte limit`))
+      }
+      if (this.pending.byteLength < header.bytes + header.value) break
+      const frame = this.pending.sublist(header.bytes, header.bytes + header.value)
+      this.pending.consume(header.bytes + header.value)
+      this.frames.push(frame)
+      this.heldBytes += frame.byteLength
+    }
+    if (this.heldBytes > this.opts.highWaterMark && this.stream.readStatus === 'readable') this.stream.pause()
+    this.notify()
+  }
+
+  private onEnd(err?: Error): void {
+    if (this.ended) return
+    this.ended = true
+    if (this.failure === undefined) {
+      if (err !== undefined) this.failure = new CrankError(ErrorCodes.connectionLost, `stream closed: ${err.message}`, { retryable: true })
+      else if (this.pending.byteLength > 0) this.failure = new CrankError(ErrorCodes.malformedFrame, `stream ended inside a frame (${this.pending.byteLength} bytes left)`)
+    }
+    this.notify()
+  }
+
+  private fail(err: CrankError): void {
+    this.failure = err
+    this.pending.consume(this.pending.byteLength)
+    this.notify()
+  }
+
+  private notify(): void {
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
+}
+
+function readVarint(buf: Uint8ArrayList): { value: number; bytes: number } | 'incomplete' | 'invalid' {
+  let value = 0
+  for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+    if (i >= buf.byteLength) return 'incomplete'
+    const byte = buf.get(i)
+    value += (byte & 0x7f) * 2 ** (7 * i)
+    if ((byte & 0x80) === 0) return { value, bytes: i + 1 }
+  }
+  return 'invalid'
+}
+
+function encodeVarint(n: number): Uint8Array {
+  const out: number[] = []
+  let v = n
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80)
+    v = Math.floor(v / 0x80)
+  }
+  out.push(v)
+  return Uint8Array.from(out)
+}
+
+/** Serialises frame writes and waits for the stream to drain when it asks us to. */
+export class FrameWriter {
+  private readonly stream: Stream
+  private chain: Promise<void> = Promise.resolve()
+
+  constructor(stream: Stream) {
+    this.stream = stream
+  }
+
+  /** A function argument is encoded when its turn comes, so coalesced updates send their latest value. */
+  write(frame: Uint8Array | (() => Uint8Array | undefined)): Promise<void> {
+    const next = this.chain.then(async () => {
+      const bytes = typeof frame === 'function' ? frame() : frame
+      if (bytes === undefined) return
+      if (this.stream.writeStatus !== 'writable') {
+        throw new CrankError(ErrorCodes.connectionLost, `stream is ${this.stream.status}`, { retryable: true })
+      }
+      if (!this.stream.send(new Uint8ArrayList(encodeVarint(bytes.byteLength), bytes))) {
+        await this.stream.onDrain()
+      }
+    })
+    // Keep the chain alive after a failed write; the caller still sees the rejection.
+    this.chain = next.catch(() => {})
+    return next
+  }
+}

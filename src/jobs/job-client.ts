@@ -1,0 +1,192 @@
+/**
+ * Client side of /crank/job/1.0.0: runs one job on a remote peer over a pooled
+ * stream. Every path out of `run` yields exactly one outcome; a stream whose
+ * state is uncertain afterwards is discarded rather than reused.
+ */
+import type { PeerId } from '@libp2p/interface'
+import { abortOutcome, cancelledError, deadlineError, type JobEventSink, type JobOutcome } from '../controller/executor.ts'
+import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
+import { decodeJson, decodeServerFrame, encodeClientFrame, encodeJson, type ServerFrame } from './messages.ts'
+import type { JobStream, StreamPool } from './stream-pool.ts'
+
+export interface RemoteJobRequest {
+  jobId: string
+  capability: string
+  versionRange: string
+  params: unknown
+  input?: AsyncIterable<Uint8Array>
+  deadline?: number
+  signal: AbortSignal
+  sink: JobEventSink
+  onAccepted?: (version: string, peer: string) => void
+}
+
+export interface JobClientOptions {
+  pool: StreamPool
+  inputChunkBytes: number
+  /** How long a cancelled job may take to confirm before its stream is reset. */
+  cancelGraceMs: number
+}
+
+export class JobClient {
+  private readonly opts: JobClientOptions
+
+  constructor(opts: JobClientOptions) {
+    this.opts = opts
+  }
+
+  async run(peerId: PeerId, req: RemoteJobRequest): Promise<JobOutcome> {
+    if (req.signal.aborted) return abortOutcome(req.signal.reason ?? cancelledError())
+    let js: JobStream
+    try {
+      js = await this.opts.pool.acquire(peerId, req.signal)
+    } catch (err) {
+      if (req.signal.aborted) return abortOutcome(req.signal.reason ?? cancelledError())
+      return { state: 'failed', error: { code: ErrorCodes.peerUnreachable, message: `cannot reach ${peerId}: ${(err as Error).message}`, retryable: true } }
+    }
+    return new RemoteJobRun(js, req, this.opts).run()
+  }
+}
+
+class RemoteJobRun {
+  private readonly js: JobStream
+  private readonly req: RemoteJobRequest
+  private readonly opts: JobClientOptions
+  private terminal: JobOutcome | undefined
+  /** Set when we gave up waiting for the server; wins over whatever the stream says next. */
+  private forced: JobOutcome | undefined
+  private inputFailure: CrankError | undefined
+  private timers: NodeJS.Timeout[] = []
+
+  constructor(js: JobStream, req: RemoteJobRequest, opts: JobClientOptions) {
+    this.js = js
+    this.req = req
+    this.opts = opts
+  }
+
+  async run(): Promise<JobOutcome> {
+    const { req, js } = this
+    const onAbort = (): void => this.cancel()
+    req.signal.addEventListener('abort', onAbort, { once: true })
+    if (req.deadline !== undefined) {
+      // The server enforces the deadline; this only covers a server that never answers.
+      this.timers.push(setTimeout(() => this.force(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.opts.cancelGraceMs))
+    }
+    let pumped: Promise<void> = Promise.resolve()
+    let reusable = true
+    try {
+      await js.writer.write(
+        encodeClientFrame({
+          submit: {
+            jobId: req.jobId,
+            capability: req.capability,
+            versionRange: req.versionRange,
+            paramsJson: encodeJson(req.params ?? {}),
+            deadlineMs: req.deadline === undefined ? 0 : Math.max(1, req.deadline - Date.now()),
+            hasInput: req.input !== undefined,
+          },
+        }),
+      )
+      if (req.input !== undefined) pumped = this.pump(req.input)
+      this.terminal = await this.readUntilTerminal()
+    } catch (err) {
+      reusable = false
+      const error = toErrorInfo(err, ErrorCodes.connectionLost)
+      if (error.code === ErrorCodes.connectionLost) error.retryable = true
+      this.terminal = { state: 'failed', error }
+    } finally {
+      req.signal.removeEventListener('abort', onAbort)
+      for (const t of this.timers) clearTimeout(t)
+    }
+    const outcome = this.forced ?? this.inputOutcome() ?? this.terminal
+    if (this.forced !== undefined) reusable = false
+    // Release only after the input pump has stopped, so no stale frame can interleave with the next job.
+    void pumped.then(() => (reusable ? this.opts.pool.release(js) : this.opts.pool.discard(js, new Error('job stream in unknown state'))))
+    return outcome
+  }
+
+  private inputOutcome(): JobOutcome | undefined {
+    if (this.inputFailure === undefined) return undefined
+    return { state: 'failed', error: toErrorInfo(this.inputFailure) }
+  }
+
+  private async readUntilTerminal(): Promise<JobOutcome> {
+    const { req } = this
+    for await (const bytes of this.js.reader) {
+      const frame = decodeServerFrame(bytes)
+      const outcome = await this.onFrame(frame)
+      if (outcome !== undefined) return outcome
+    }
+    if (this.forced !== undefined) return this.forced
+    throw new CrankError(ErrorCodes.connectionLost, `provider closed the stream before ${req.jobId} ended`, { retryable: true })
+  }
+
+  private async onFrame(frame: ServerFrame): Promise<JobOutcome | undefined> {
+    const { req } = this
+    const body = frame[frame.frame as NonNullable<ServerFrame['frame']>] as { jobId?: string | null } | null | undefined
+    // A server error with an empty job id reports a stream-level fault (malformed frame).
+    if (body?.jobId !== req.jobId && !(frame.frame === 'error' && body?.jobId === '')) {
+      throw new CrankError(ErrorCodes.protocolError, `frame for job ${body?.jobId} arrived during ${req.jobId}`)
+    }
+    switch (frame.frame) {
+      case 'accepted':
+        req.onAccepted?.(frame.accepted?.capabilityVersion ?? '', this.js.peer)
+        return undefined
+      case 'progress': {
+        const p = frame.progress
+        req.sink.progress({ done: p?.done ?? 0, ...(p?.total ? { total: p.total } : {}), ...(p?.message ? { message: p.message } : {}) })
+        return undefined
+      }
+      case 'outputChunk':
+        await req.sink.output(frame.outputChunk?.data ?? new Uint8Array())
+        return undefined
+      case 'rejected': {
+        const r = frame.rejected
+        return { state: 'failed', error: { code: r?.code ?? ErrorCodes.internal, message: r?.message ?? '', retryable: r?.retryable ?? false } }
+      }
+      case 'result':
+        return { state: 'succeeded', result: decodeJson(frame.result?.resultJson ?? new Uint8Array(), 'result_json') }
+      case 'error': {
+        const e = frame.error
+        const state = e?.state === 'cancelled' || e?.state === 'expired' ? e.state : 'failed'
+        return { state, error: { code: e?.code ?? ErrorCodes.internal, message: e?.message ?? '', retryable: e?.retryable ?? false } }
+      }
+      default:
+        return undefined
+    }
+  }
+
+  private async pump(input: AsyncIterable<Uint8Array>): Promise<void> {
+    const { writer } = this.js
+    const jobId = this.req.jobId
+    const step = this.opts.inputChunkBytes
+    try {
+      for await (const chunk of input) {
+        for (let off = 0; off < chunk.byteLength; off += step) {
+          if (this.terminal !== undefined || this.req.signal.aborted) return
+          await writer.write(encodeClientFrame({ inputChunk: { jobId, data: chunk.subarray(off, off + step) } }))
+        }
+        if (this.terminal !== undefined) return
+      }
+      if (this.terminal === undefined) await writer.write(encodeClientFrame({ inputEnd: { jobId } }))
+    } catch (err) {
+      if (this.terminal !== undefined || this.req.signal.aborted) return
+      const info = toErrorInfo(err, 'input_error')
+      if (info.code === ErrorCodes.connectionLost) return // the reader reports it
+      this.inputFailure = new CrankError('input_error', `reading job input failed: ${info.message}`)
+      await writer.write(encodeClientFrame({ cancel: { jobId, reason: 'input failed' } })).catch(() => {})
+    }
+  }
+
+  private cancel(): void {
+    const reason = this.req.signal.reason instanceof CrankError ? this.req.signal.reason : cancelledError()
+    void this.js.writer.write(encodeClientFrame({ cancel: { jobId: this.req.jobId, reason: reason.message } })).catch(() => {})
+    this.timers.push(setTimeout(() => this.force(abortOutcome(reason)), this.opts.cancelGraceMs))
+  }
+
+  private force(outcome: JobOutcome): void {
+    if (this.terminal !== undefined || this.forced !== undefined) return
+    this.forced = outcome
+    this.opts.pool.discard(this.js, new Error(`job ${this.req.jobId} ${outcome.state}: no answer from provider`))
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * What `node.submit()` returns: a promise of the result, an async iterator of
+ * events, and `cancel()`. Modelled on BullMQ's job handle, with streams.
+ */
+import type { ProgressUpdate } from '../capability.ts'
+import type { JobEventSink, JobOutcome } from '../controller/executor.ts'
+import { CrankError, type ErrorInfo, ErrorCodes, JobFailedError, type TerminalState } from '../errors.ts'
+import { AsyncQueue } from './async-queue.ts'
+
+export type RouteReason = 'local' | 'pinned' | 'no-local-satisfier' | 'local-saturated'
+
+export interface RouteInfo {
+  /** `local`, or the peer id that ran the job. */
+  peer: string
+  reason: RouteReason
+}
+
+export type JobEvent =
+  | { type: 'accepted'; peer: string; version: string }
+  | ({ type: 'progress' } & ProgressUpdate)
+  | { type: 'output'; data: Uint8Array }
+  | { type: 'retry'; attempt: number; peer: string; error: ErrorInfo }
+
+export interface JobReport {
+  jobId: string
+  state: TerminalState
+  /** The handler's JSON result, when `succeeded`. */
+  value?: unknown
+  error?: ErrorInfo
+  /** Output bytes, in `collect` mode. */
+  output?: Uint8Array
+  route?: RouteInfo
+  attempts: number
+  durationMs: number
+}
+
+export interface JobResult extends JobReport {
+  state: 'succeeded'
+  value: unknown
+}
+
+export type OutputMode = 'collect' | 'stream'
+
+const MAX_BUFFERED_EVENTS = 1024
+
+export class JobHandle implements AsyncIterable<JobEvent> {
+  readonly id: string
+  readonly outputMode: OutputMode
+  /** Settles once with the terminal report; never rejects. */
+  readonly outcome: Promise<JobReport>
+  private readonly events: AsyncQueue<JobEvent>
+  private readonly chunks: Uint8Array[] = []
+  private collected = 0
+  private readonly maxOutputBytes: number
+  private readonly controller = new AbortController()
+  private resultPromise: Promise<JobResult> | undefined
+  private resolveOutcome!: (report: JobReport) => void
+  private readonly started = Date.now()
+  route: RouteInfo | undefined
+  attempts = 0
+
+  constructor(id: string, opts: { output: OutputMode; maxOutputBytes: number; streamHighWaterMark: number }) {
+    this.id = id
+    this.outputMode = opts.output
+    this.maxOutputBytes = opts.maxOutputBytes
+    this.events = new AsyncQueue<JobEvent>({
+      highWaterMark: opts.streamHighWaterMark,
+      size: (e) => (e.type === 'output' ? e.data.byteLength : 1),
+    })
+    this.outcome = new Promise((resolve) => {
+      this.resolveOutcome = resolve
+    })
+  }
+
+  /** Fires when the caller cancels; routes pass it to whatever runs the job. */
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  /** The result on success; rejects with a JobFailedError otherwise. Created on first use, so an unobserved failure is not an unhandled rejection. */
+  get result(): Promise<JobResult> {
+    this.resultPromise ??= this.outcome.then((report) => {
+      if (report.state === 'succeeded') return report as JobResult
+      throw new JobFailedError(this.id, report.state, report.error ?? { code: ErrorCodes.internal, message: 'no error recorded', retryable: false })
+    })
+    return this.resultPromise
+  }
+
+  cancel(reason = 'job cancelled by caller'): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new CrankError(ErrorCodes.cancelled, reason))
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<JobEvent> {
+    return this.events[Symbol.asyncIterator]()
+  }
+
+  /** The sink a route writes this job's events into. */
+  readonly sink: JobEventSink = {
+    progress: (update) => this.emit({ type: 'progress', ...update }),
+    output: async (data) => {
+      if (this.outputMode === 'stream') {
+        await this.events.push({ type: 'output', data })
+        return
+      }
+      this.collected += data.byteLength
+      if (this.collected > this.maxOutputBytes) {
+        const err = new CrankError(ErrorCodes.outputTooLarge, `output exceeds ${this.maxOutputBytes} bytes; use output: 'stream'`)
+        this.controller.abort(err)
+        throw err
+      }
+      this.chunks.push(data)
+    },
+  }
+
+  /** Non-output events never block the job: past the buffer, old events are dropped rather than stalling the run. */
+  emit(event: Exclude<JobEvent, { type: 'output' }>): void {
+    if (this.events.length < MAX_BUFFERED_EVENTS) void this.events.push(event)
+  }
+
+  /** Called once by the node with the final outcome of the last attempt. */
+  finish(outcome: JobOutcome): void {
+    const report: JobReport = {
+      jobId: this.id,
+      state: outcome.state,
+      attempts: this.attempts,
+      durationMs: Date.now() - this.started,
+      ...(this.route === undefined ? {} : { route: this.route }),
+    }
+    if (outcome.state === 'succeeded') {
+      report.value = outcome.result
+      if (this.outputMode === 'collect') report.output = Buffer.concat(this.chunks)
+    } else {
+      // An output overflow we raised ourselves explains the cancel better than "cancelled".
+      const reason = this.controller.signal.reason
+      report.error = reason instanceof CrankError && reason.code === ErrorCodes.outputTooLarge ? reason.toJSON() : outcome.error
+      if (report.error.code === ErrorCodes.outputTooLarge) report.state = 'failed'
+    }
+    this.events.end()
+    this.resolveOutcome(report)
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Typed encode/decode for the job protocol frames generated from
+ * protocols/job.proto. Decoding failures become `malformed_frame` errors.
+ */
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { CrankError, ErrorCodes } from '../errors.ts'
+import { crank } from './pb/job.js'
+
+export const JOB_PROTOCOL = '/crank/job/1.0.0'
+
+const pb = crank.job.v1
+export type ClientFrame = crank.job.v1.ClientFrame
+export type ServerFrame = crank.job.v1.ServerFrame
+export type SubmitFrame = crank.job.v1.Submit
+
+export type ClientFrameInit = ConstructorParameters<typeof pb.ClientFrame>[0]
+export type ServerFrameInit = ConstructorParameters<typeof pb.ServerFrame>[0]
+
+export function encodeClientFrame(frame: ClientFrameInit): Uint8Array {
+  return pb.ClientFrame.encode(pb.ClientFrame.create(frame)).finish()
+}
+
+export function encodeServerFrame(frame: ServerFrameInit): Uint8Array {
+  return pb.ServerFrame.encode(pb.ServerFrame.create(frame)).finish()
+}
+
+export function decodeClientFrame(bytes: Uint8ArrayList): ClientFrame {
+  const frame = decode(() => pb.ClientFrame.decode(bytes.subarray()))
+  if (frame.frame === undefined || frame.frame === null) throw new CrankError(ErrorCodes.malformedFrame, 'client frame carries no message')
+  return frame
+}
+
+export function decodeServerFrame(bytes: Uint8ArrayList): ServerFrame {
+  const frame = decode(() => pb.ServerFrame.decode(bytes.subarray()))
+  if (frame.frame === undefined || frame.frame === null) throw new CrankError(ErrorCodes.malformedFrame, 'server frame carries no message')
+  return frame
+}
+
+function decode<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    throw new CrankError(ErrorCodes.malformedFrame, `frame does not decode: ${(err as Error).message}`)
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export function encodeJson(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value ?? null))
+}
+
+export function decodeJson(bytes: Uint8Array, what: string, code: string = ErrorCodes.malformedFrame): unknown {
+  if (bytes.byteLength === 0) return undefined
+  try {
+    return JSON.parse(utf8.decode(bytes))
+  } catch (err) {
+    throw new CrankError(code, `${what} is not valid JSON: ${(err as Error).message}`)
+  }
+}

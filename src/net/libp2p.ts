@@ -1,0 +1,52 @@
+/**
+ * libp2p assembly: TCP and/or memory transports, TLS, yamux, identify, ping.
+ * Everything Crank-specific (protocols, pubsub topics) is registered by the
+ * node on the instance this returns.
+ */
+import { bootstrap } from '@libp2p/bootstrap'
+import { identify } from '@libp2p/identify'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { memory } from '@libp2p/memory'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { tls } from '@libp2p/tls'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+
+export type TransportName = 'tcp' | 'memory'
+
+export interface NetOptions {
+  privateKey: PrivateKey
+  listen: string[]
+  bootstrap: string[]
+  transports: TransportName[]
+  /** Per-connection stream limit for Crank protocols (libp2p's default of 32/64 is far too low). */
+  maxStreamsPerConnection: number
+  maxConnections: number
+}
+
+export interface NetServices extends Record<string, unknown> {
+  identify: unknown
+  ping: unknown
+}
+
+export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> {
+  const transports = opts.transports.map((t) => (t === 'tcp' ? tcp() : memory()))
+  return createLibp2p({
+    privateKey: opts.privateKey,
+    addresses: { listen: opts.listen },
+    transports,
+    connectionEncrypters: [tls()],
+    streamMuxers: [yamux({ maxInboundStreams: opts.maxStreamsPerConnection, maxOutboundStreams: opts.maxStreamsPerConnection })],
+    peerDiscovery: opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap })] : [],
+    connectionManager: {
+      maxConnections: opts.maxConnections,
+      inboundConnectionThreshold: 1000,
+      maxIncomingPendingConnections: 100,
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+    },
+  })
+}
