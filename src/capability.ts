@@ -63,7 +63,12 @@ export interface CapabilityDefinition<P = unknown, R = unknown> {
   runtime?: WorkerRuntime
   /** Jobs of this capability a node runs at once. Defaults to 4. */
   concurrency?: number
-  resources?: { gpu?: boolean; memoryMb?: number }
+  resources?: {
+    gpu?: boolean
+    memoryMb?: number
+    /** The handler loads a native addon (e.g. onnxruntime-node): a `process` worker then gets `--allow-addons`. */
+    addons?: boolean
+  }
   /**
    * URL of the module whose default export is this capability (`import.meta.url`).
    * Needed for `thread` and `process` runtimes, which import the handler in another isolate.

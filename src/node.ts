@@ -10,6 +10,7 @@ import pino, { type Logger } from 'pino'
 import type { AnyCapability } from './capability.ts'
 import { type CrankConfig, type PartialConfig, resolveConfig, transportsFor } from './config.ts'
 import type { JobOutcome } from './controller/executor.ts'
+import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
 import { CapabilityRegistry } from './controller/registry.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from './errors.ts'
@@ -52,6 +53,8 @@ export class CrankNode {
   readonly config: CrankConfig
   readonly log: Logger
   readonly libp2p: Libp2p<NetServices>
+  /** Jobs this node served, and how each ended. */
+  readonly journal = new JobJournal()
   private readonly registry: CapabilityRegistry
   private readonly localJobs: LocalJobs
   private readonly server: JobServer
@@ -65,7 +68,7 @@ export class CrankNode {
     this.libp2p = libp2p
     this.log = log
     this.registry = new CapabilityRegistry(capabilities)
-    this.localJobs = new LocalJobs({ registry: this.registry, validateOutput: config.validateOutput, log })
+    this.localJobs = new LocalJobs({ registry: this.registry, validateOutput: config.validateOutput, journal: this.journal, log })
     this.server = new JobServer({
       admit: (req) => this.localJobs.admit(req),
       log,
@@ -112,6 +115,11 @@ export class CrankNode {
     this.pool.closeAll()
     await this.libp2p.stop()
     this.log.info('node stopped')
+  }
+
+  /** Connects to a peer by multiaddr (or peer id already known) and returns its peer id. */
+  async connect(addr: string | Multiaddr): Promise<PeerId> {
+    return this.resolvePeer(addr.toString())
   }
 
   submit(opts: SubmitOptions): JobHandle {

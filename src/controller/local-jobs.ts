@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { AnyCapability } from '../capability.ts'
 import type { CrankError } from '../errors.ts'
 import { checkParams, executeJob, type JobEventSink, type JobOutcome } from './executor.ts'
+import type { JobJournal } from './journal.ts'
 import { type CapabilityRegistry, unknownCapabilityError } from './registry.ts'
 
 export interface LocalJobRequest {
@@ -28,6 +29,7 @@ export type Admission = { accepted: false; error: CrankError } | { accepted: tru
 export interface LocalJobsOptions {
   registry: CapabilityRegistry
   validateOutput: boolean
+  journal: JobJournal
   log: Logger
 }
 
@@ -49,7 +51,8 @@ export class LocalJobs {
     const invalid = checkParams(cap, req.params)
     if (invalid !== undefined) return { accepted: false, error: invalid }
     this.inFlight++
-    const log = this.opts.log.child({ job: req.jobId, capability: cap.id, caller: req.caller })
+    const startedAt = Date.now()
+    const log = this.opts.log
     const outcome = executeJob({
       jobId: req.jobId,
       capability: cap,
@@ -60,8 +63,24 @@ export class LocalJobs {
       sink: req.sink,
       validateOutput: this.opts.validateOutput,
       log,
-    }).finally(() => {
+    }).then((outcome) => {
       this.inFlight--
+      const endedAt = Date.now()
+      if (log.isLevelEnabled('info')) {
+        const code = outcome.state === 'succeeded' ? undefined : outcome.error.code
+        log.info({ job: req.jobId, capability: cap.id, caller: req.caller, state: outcome.state, code, ms: endedAt - startedAt }, 'job ended')
+      }
+      this.opts.journal.record({
+        jobId: req.jobId,
+        capability: cap.id,
+        version: cap.version,
+        caller: req.caller,
+        state: outcome.state,
+        ...(outcome.state === 'succeeded' ? {} : { error: outcome.error }),
+        startedAt,
+        endedAt,
+      })
+      return outcome
     })
     return { accepted: true, capability: cap, outcome }
   }

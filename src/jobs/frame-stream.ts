@@ -126,10 +126,22 @@ function encodeVarint(n: number): Uint8Array {
   return Uint8Array.from(out)
 }
 
-/** Serialises frame writes and waits for the stream to drain when it asks us to. */
+interface QueuedFrame {
+  frame: Uint8Array | (() => Uint8Array | undefined)
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+/**
+ * Serialises frame writes and coalesces those made in the same tick into one
+ * `send()`: an Accepted and a Result produced together cost one yamux frame.
+ * A write resolves once the stream has room again (backpressure).
+ */
 export class FrameWriter {
   private readonly stream: Stream
-  private chain: Promise<void> = Promise.resolve()
+  private queue: QueuedFrame[] = []
+  private scheduled = false
+  private draining = false
 
   constructor(stream: Stream) {
     this.stream = stream
@@ -137,18 +149,52 @@ export class FrameWriter {
 
   /** A function argument is encoded when its turn comes, so coalesced updates send their latest value. */
   write(frame: Uint8Array | (() => Uint8Array | undefined)): Promise<void> {
-    const next = this.chain.then(async () => {
-      const bytes = typeof frame === 'function' ? frame() : frame
-      if (bytes === undefined) return
-      if (this.stream.writeStatus !== 'writable') {
-        throw new CrankError(ErrorCodes.connectionLost, `stream is ${this.stream.status}`, { retryable: true })
-      }
-      if (!this.stream.send(new Uint8ArrayList(encodeVarint(bytes.byteLength), bytes))) {
-        await this.stream.onDrain()
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ frame, resolve, reject })
+      if (!this.scheduled && !this.draining) {
+        this.scheduled = true
+        queueMicrotask(() => this.flush())
       }
     })
-    // Keep the chain alive after a failed write; the caller still sees the rejection.
-    this.chain = next.catch(() => {})
-    return next
+  }
+
+  private flush(): void {
+    this.scheduled = false
+    const batch = this.queue
+    this.queue = []
+    if (batch.length === 0) return
+    if (this.stream.writeStatus !== 'writable') {
+      const err = new CrankError(ErrorCodes.connectionLost, `stream is ${this.stream.status}`, { retryable: true })
+      for (const q of batch) q.reject(err)
+      return
+    }
+    const list = new Uint8ArrayList()
+    for (const q of batch) {
+      const bytes = typeof q.frame === 'function' ? q.frame() : q.frame
+      if (bytes !== undefined) list.append(encodeVarint(bytes.byteLength), bytes)
+    }
+    let room: boolean
+    try {
+      room = list.byteLength === 0 || this.stream.send(list)
+    } catch (err) {
+      for (const q of batch) q.reject(err)
+      return
+    }
+    if (room) {
+      for (const q of batch) q.resolve()
+      return
+    }
+    this.draining = true
+    this.stream.onDrain().then(
+      () => {
+        this.draining = false
+        for (const q of batch) q.resolve()
+        if (this.queue.length > 0) this.flush()
+      },
+      (err: unknown) => {
+        this.draining = false
+        for (const q of [...batch, ...this.queue.splice(0)]) q.reject(err)
+      },
+    )
   }
 }

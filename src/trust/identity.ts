@@ -9,6 +9,7 @@
  * The subject is `CN=<name or peer id>` for display only; nothing trusts it.
  */
 import { TrustError, TrustErrorCodes } from './errors.ts'
+import type { x509 } from './x509.ts'
 
 export const PEER_URI = 'crank:peer:'
 export const NODE_URI = 'crank:node:'
@@ -27,10 +28,7 @@ export interface MemberIdentity {
   notAfter: Date
 }
 
-export interface GeneralNameJson {
-  type: string
-  value: string
-}
+export type GeneralNameJson = x509.JsonGeneralName
 
 export function assertLabel(kind: 'name' | 'role', value: string): void {
   if (!LABEL.test(value)) {

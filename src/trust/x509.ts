@@ -4,7 +4,7 @@
  * Every trust module imports x509 from here, never from the package directly.
  */
 import 'reflect-metadata'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, webcrypto } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
 
 x509.cryptoProvider.set(globalThis.crypto)
@@ -69,3 +69,9 @@ function looksLikePem(bytes: Uint8Array): boolean {
 export function bufferOf(ab: ArrayBuffer): Buffer {
   return Buffer.from(new Uint8Array(ab))
 }
+
+// The project compiles without the DOM lib: name WebCrypto's types through Node's.
+export type CryptoKey = webcrypto.CryptoKey
+export type CryptoKeyPair = webcrypto.CryptoKeyPair
+export type WebAlgorithm = webcrypto.Algorithm | webcrypto.EcdsaParams | webcrypto.EcKeyGenParams
+export const subtle: webcrypto.SubtleCrypto = webcrypto.subtle

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { promisify } from 'node:util'
+import { patternBytes } from './helpers/nodes.ts'
+
+const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname
+const run = promisify(execFile)
+
+interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+async function cli(args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 8 * 1024 * 1024 })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+/** Starts `crank-node start` and resolves with its TCP multiaddr once its "node started" log line appears. */
+function startNode(dataDir: string): Promise<{ proc: ChildProcess; addr: string; logs: Array<Record<string, unknown>> }> {
+  const proc = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const logs: Array<Record<string, unknown>> = []
+  return new Promise((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`crank-node start exited early with ${code}`)))
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>
+      logs.push(entry)
+      if (entry.msg === 'node started') resolve({ proc, addr: (entry.multiaddrs as string[])[0]!, logs })
+    })
+  })
+}
+
+describe('crank-node CLI across two OS processes', function () {
+  this.timeout(60_000)
+  let dir: string
+  let server: { proc: ChildProcess; addr: string; logs: Array<Record<string, unknown>> }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'crank-cli-'))
+    const init = await cli(['init', '--data-dir', join(dir, 'a'), '--name', 'node-a'])
+    assert.equal(init.code, 0, init.stderr)
+    assert.match(init.stdout, /peer id: 12D3KooW/)
+    server = await startNode(join(dir, 'a'))
+  })
+
+  after(async () => {
+    server?.proc.kill('SIGKILL')
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('init refuses to overwrite a config without --force and keeps the identity with it', async () => {
+    const again = await cli(['init', '--data-dir', join(dir, 'a')])
+    assert.equal(again.code, 1)
+    assert.match(again.stderr, /^crank-node: invalid_config: .*already exists/)
+    const forced = await cli(['init', '--data-dir', join(dir, 'a'), '--force'])
+    assert.match(forced.stdout, /existing identity kept/)
+  })
+
+  it('echoes 1 MiB from a file through the other process byte for byte', async () => {
+    const data = patternBytes(1024 * 1024)
+    await writeFile(join(dir, 'in.bin'), data)
+    const r = await cli(['submit', 'example.echo', '--peer', server.addr, '--params', '{"echo":"cli"}', '--input', join(dir, 'in.bin'), '--output', join(dir, 'out.bin'), '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    const report = JSON.parse(r.stdout)
+    assert.equal(report.state, 'succeeded')
+    assert.deepEqual(report.value, { echo: 'cli', bytes: data.byteLength, chunks: 16 })
+    assert.ok((await readFile(join(dir, 'out.bin'))).equals(Buffer.from(data)))
+  })
+
+  it('an unknown capability exits 1 with unknown_capability', async () => {
+    const r = await cli(['submit', 'no.such', '--peer', server.addr])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /job failed: unknown_capability: no provider of no\.such/)
+  })
+
+  it('bad params exit 1 with invalid_params naming the field', async () => {
+    const r = await cli(['submit', 'example.echo', '--peer', server.addr, '--params', '{"delayMs":-1}'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /invalid_params: params\/delayMs must be >= 0/)
+  })
+
+  it('a passing deadline ends the job expired', async () => {
+    const r = await cli(['submit', 'example.echo', '--peer', server.addr, '--params', '{"delayMs":30000}', '--deadline', '200', '--json'])
+    assert.equal(r.code, 1)
+    assert.equal(JSON.parse(r.stdout).state, 'expired')
+  })
+
+  it('Ctrl-C on submit cancels the job on the provider too', async () => {
+    const proc = spawn(process.execPath, [CLI, 'submit', 'example.echo', '--peer', server.addr, '--params', '{"delayMs":30000}', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    proc.stdout.on('data', (d) => {
+      out += d
+    })
+    // Wait until the provider logs the job, then interrupt the client.
+    const jobStarted = await waitFor(() => server.logs.length, (n) => n > 0)
+    assert.ok(jobStarted)
+    await new Promise((r) => setTimeout(r, 700))
+    proc.kill('SIGINT')
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve))
+    assert.equal(code, 1)
+    const report = JSON.parse(out)
+    assert.equal(report.state, 'cancelled')
+    const ended = await waitFor(
+      () => server.logs.find((l) => l.msg === 'job ended' && l.job === report.jobId),
+      (l) => l !== undefined,
+    )
+    assert.equal(ended?.state, 'cancelled')
+  })
+
+  it('user mistakes print one line and exit non-zero, no stack trace', async () => {
+    const r = await cli(['submit', 'example.echo', '--params', '{oops'])
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr.trim().split('\n').length, 1)
+    assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/)
+    const unknown = await cli(['frobnicate'])
+    assert.equal(unknown.code, 2)
+    const missing = await cli(['submit', 'example.echo', '--input', join(dir, 'nope.bin')])
+    assert.match(missing.stderr, /cannot read --input .*ENOENT/)
+  })
+
+  it('--help documents every command and flag', async () => {
+    const r = await cli(['--help'])
+    for (const text of ['init', 'start', 'submit', '--data-dir', '--listen', '--bootstrap', '--params', '--input', '--peer', '--json', '--deadline', '--log-level']) {
+      assert.ok(r.stdout.includes(text), `--help lacks ${text}`)
+    }
+  })
+
+  it('SIGTERM stops the node gracefully with exit code 0', async () => {
+    server.proc.kill('SIGTERM')
+    const code = await new Promise<number | null>((resolve) => server.proc.once('exit', resolve))
+    assert.equal(code, 0)
+    assert.ok(server.logs.some((l) => l.msg === 'node stopped'))
+  })
+})
+
+async function waitFor<T>(get: () => T, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = get()
+    if (ok(v) || Date.now() > end) return v
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
