@@ -98,13 +98,15 @@ describe('crank-node CLI across two OS processes', function () {
   it('Ctrl-C on submit cancels the job on the provider too', async () => {
     const proc = spawn(process.execPath, [CLI, 'submit', 'example.echo', '--peer', server.addr, '--params', '{"delayMs":30000}', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
+    let err = ''
     proc.stdout.on('data', (d) => {
       out += d
     })
-    // Wait until the provider logs the job, then interrupt the client.
-    const jobStarted = await waitFor(() => server.logs.length, (n) => n > 0)
-    assert.ok(jobStarted)
-    await new Promise((r) => setTimeout(r, 700))
+    proc.stderr.on('data', (d) => {
+      err += d
+    })
+    // Interrupt only once the provider has accepted the job, so the cancel has something to reach.
+    assert.match(await waitFor(() => err, (e) => e.includes('accepted by')), /accepted by 12D3KooW/)
     proc.kill('SIGINT')
     const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve))
     assert.equal(code, 1)

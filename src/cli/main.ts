@@ -111,6 +111,11 @@ function program(): Command {
         // Ctrl-C cancels the job (the provider's handler sees its signal fire) instead of killing us mid-stream.
         process.once('SIGINT', () => handle.cancel('cancelled from the command line'))
         process.once('SIGTERM', () => handle.cancel('cancelled from the command line'))
+        void (async () => {
+          for await (const e of handle) {
+            if (e.type === 'accepted') console.error(`crank-node: job ${handle.id} accepted by ${e.peer} (${capability} ${e.version})`)
+          }
+        })()
         const report = await handle.outcome
         const output = report.output ?? new Uint8Array()
         if (o.output === '-') process.stdout.write(output)
