@@ -8,7 +8,9 @@ if [ "${1:-}" = "--check" ]; then out=$(mktemp -d); fi
 mkdir -p "$out"
 for proto in protocols/*.proto; do
   name=$(basename "$proto" .proto)
-  pbjs -t static-module -w es6 --no-delimited --no-verify --no-convert --force-number \
+  # Each file gets its own protobufjs root: with the shared default root, files that share
+  # the `crank` package overwrite each other's namespace and encode() breaks.
+  pbjs -t static-module -w es6 -r "crank_$name" --no-delimited --no-verify --no-convert --force-number \
     -o "$out/$name.js" "$proto"
   pbts --no-comments -o "$out/$name.d.ts" "$out/$name.js"
 done

@@ -63,6 +63,8 @@ export interface CapabilityDefinition<P = unknown, R = unknown> {
   runtime?: WorkerRuntime
   /** Jobs of this capability a node runs at once. Defaults to 4. */
   concurrency?: number
+  /** Admission: jobs that may wait for a slot (default 64; past it `queue_full`), and how long (default 30 s; past it `expired`). */
+  queue?: { limit?: number; timeoutMs?: number }
   resources?: {
     gpu?: boolean
     memoryMb?: number

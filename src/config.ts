@@ -19,12 +19,31 @@ export interface JobsConfig {
   cancelGraceMs: number
   /** Open job streams kept per peer for reuse. */
   maxIdleStreamsPerPeer: number
+  /** On stop (SIGTERM), running jobs get this long to finish before they are cancelled. */
+  drainTimeoutMs: number
   /** Streams per connection for the job protocol, each way. */
   maxStreamsPerConnection: number
   /** Output collected in `collect` mode before the job fails with output_too_large. */
   maxOutputBytes: number
   /** Output bytes buffered in `stream` mode before the provider is slowed down. */
   streamHighWaterMark: number
+}
+
+export interface MeshConfig {
+  /** Advert heartbeat; a provider is dropped after `missedHeartbeats` of them pass in silence. */
+  heartbeatMs: number
+  missedHeartbeats: number
+  maxAdvertBytes: number
+  /** Attempts per job, each on a different provider, for retryable failures. */
+  attempts: number
+  /** Backoff before a retry, doubled per attempt. */
+  retryBackoffMs: number
+  /** A failed provider is skipped for banBaseMs, doubling per failure up to banMaxMs. */
+  banBaseMs: number
+  banMaxMs: number
+  /** Provide capabilities in the Kademlia DHT and ask it when gossip knows no provider. */
+  dht: boolean
+  dhtTimeoutMs: number
 }
 
 export interface CrankConfig {
@@ -41,9 +60,10 @@ export interface CrankConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   maxConnections: number
   jobs: JobsConfig
+  mesh: MeshConfig
 }
 
-export type PartialConfig = Partial<Omit<CrankConfig, 'jobs'>> & { jobs?: Partial<JobsConfig> }
+export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh'>> & { jobs?: Partial<JobsConfig>; mesh?: Partial<MeshConfig> }
 
 export const DEFAULT_CONFIG: CrankConfig = {
   name: 'crank-node',
@@ -57,10 +77,22 @@ export const DEFAULT_CONFIG: CrankConfig = {
     inputChunkBytes: 64 * 1024,
     inputBufferBytes: 1024 * 1024,
     cancelGraceMs: 2000,
+    drainTimeoutMs: 10_000,
     maxIdleStreamsPerPeer: 64,
     maxStreamsPerConnection: 1024,
     maxOutputBytes: 64 * 1024 * 1024,
     streamHighWaterMark: 1024 * 1024,
+  },
+  mesh: {
+    heartbeatMs: 5000,
+    missedHeartbeats: 3,
+    maxAdvertBytes: 64 * 1024,
+    attempts: 3,
+    retryBackoffMs: 50,
+    banBaseMs: 1000,
+    banMaxMs: 60_000,
+    dht: true,
+    dhtTimeoutMs: 3000,
   },
 }
 
@@ -85,10 +117,26 @@ const configSchema = {
         inputChunkBytes: positiveInt,
         inputBufferBytes: positiveInt,
         cancelGraceMs: positiveInt,
+        drainTimeoutMs: { type: 'integer', minimum: 0 },
         maxIdleStreamsPerPeer: { type: 'integer', minimum: 0 },
         maxStreamsPerConnection: positiveInt,
         maxOutputBytes: positiveInt,
         streamHighWaterMark: positiveInt,
+      },
+    },
+    mesh: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        heartbeatMs: { type: 'integer', minimum: 10 },
+        missedHeartbeats: positiveInt,
+        maxAdvertBytes: { type: 'integer', minimum: 256 },
+        attempts: { type: 'integer', minimum: 1, maximum: 20 },
+        retryBackoffMs: { type: 'integer', minimum: 0 },
+        banBaseMs: { type: 'integer', minimum: 0 },
+        banMaxMs: { type: 'integer', minimum: 0 },
+        dht: { type: 'boolean' },
+        dhtTimeoutMs: positiveInt,
       },
     },
   },
@@ -97,10 +145,10 @@ const validate = compileSchema<CrankConfig>(configSchema)
 
 /** Merges partial configs left to right over the defaults and validates the result. */
 export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
-  let merged: CrankConfig = { ...DEFAULT_CONFIG, jobs: { ...DEFAULT_CONFIG.jobs } }
+  let merged: CrankConfig = { ...DEFAULT_CONFIG, jobs: { ...DEFAULT_CONFIG.jobs }, mesh: { ...DEFAULT_CONFIG.mesh } }
   for (const layer of layers) {
     const defined = Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as PartialConfig
-    merged = { ...merged, ...defined, jobs: { ...merged.jobs, ...defined.jobs } } as CrankConfig
+    merged = { ...merged, ...defined, jobs: { ...merged.jobs, ...defined.jobs }, mesh: { ...merged.mesh, ...defined.mesh } } as CrankConfig
   }
   if (!validate(merged)) {
     const { message } = describeSchemaErrors(validate.errors, 'config')

@@ -22,6 +22,8 @@ export const ErrorCodes = {
   notStarted: 'not_started',
   invalidConfig: 'invalid_config',
   invalidRoute: 'invalid_route',
+  noProvider: 'no_provider',
+  notReplayable: 'not_replayable',
   shuttingDown: 'shutting_down',
   internal: 'internal',
 } as const

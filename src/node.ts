@@ -3,16 +3,23 @@
  * server and client, and routes each submitted job.
  */
 import { randomUUID } from 'node:crypto'
+import { cpus, loadavg } from 'node:os'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import pino, { type Logger } from 'pino'
 import type { AnyCapability } from './capability.ts'
 import { type CrankConfig, type PartialConfig, resolveConfig, transportsFor } from './config.ts'
+import { AdvertService } from './controller/adverts.ts'
+import { BanList } from './controller/bans.ts'
 import type { JobOutcome } from './controller/executor.ts'
 import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
+import { MeshRegistry, type ProviderQuery } from './controller/mesh-registry.ts'
 import { CapabilityRegistry } from './controller/registry.ts'
+import { type Priority, Scheduler } from './controller/scheduler.ts'
+import { createRuntime, type JobRuntime } from './workers/runtime.ts'
+import { type Candidate, describe, type RouteMode, Router } from './controller/router.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from './errors.ts'
 import { JobClient } from './jobs/job-client.ts'
 import { JobHandle, type OutputMode, type RouteInfo } from './jobs/job-handle.ts'
@@ -20,6 +27,7 @@ import { type JobInput, noInput, toByteStream } from './jobs/job-input.ts'
 import { JobServer } from './jobs/job-server.ts'
 import { JOB_PROTOCOL } from './jobs/messages.ts'
 import { StreamPool } from './jobs/stream-pool.ts'
+import { capabilityCid } from './net/capability-cid.ts'
 import { loadOrCreateIdentity } from './net/identity.ts'
 import { createNet, type NetServices } from './net/libp2p.ts'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -38,8 +46,20 @@ export interface SubmitOptions {
   version?: string
   params?: unknown
   input?: JobInput
-  /** `local`, a peer id, or a peer multiaddr. Defaults to local. */
-  route?: string
+  /**
+   * `prefer-local` (default): here if this node serves it and has room, else the least loaded
+   * of two random remote providers. `any`: the same, but local only when it has room.
+   * `local`: never leaves this node. A peer id or peer multiaddr pins the job to that peer.
+   */
+  route?: RouteMode | string
+  /** Only providers that advertise a GPU for this capability. */
+  gpu?: boolean
+  /** Only providers whose capability carries every one of these tags. */
+  tags?: string[]
+  /** Attempts on distinct providers for retryable failures (default: config mesh.attempts). */
+  attempts?: number
+  /** Queue priority on the provider: `high`, `normal` (default) or `low`. */
+  priority?: Priority
   /** Milliseconds from now after which the job ends `expired`. */
   deadlineMs?: number
   /** Aborting it cancels the job, like `handle.cancel()`. */
@@ -57,18 +77,46 @@ export class CrankNode {
   readonly journal = new JobJournal()
   private readonly registry: CapabilityRegistry
   private readonly localJobs: LocalJobs
+  readonly scheduler: Scheduler
+  private readonly runtimes = new Map<string, JobRuntime>()
   private readonly server: JobServer
   private readonly pool: StreamPool
   private readonly client: JobClient
   private readonly handles = new Set<JobHandle>()
+  /** Remote providers, as their adverts describe them. */
+  readonly mesh: MeshRegistry
+  readonly adverts: AdvertService
+  private readonly bans: BanList
+  private readonly router: Router
   private started = false
+  /** Settles when this node's capabilities have been announced in the DHT (or that failed). */
+  dhtProvided: Promise<void> = Promise.resolve()
 
   constructor(config: CrankConfig, libp2p: Libp2p<NetServices>, capabilities: AnyCapability[], log: Logger) {
     this.config = config
     this.libp2p = libp2p
     this.log = log
     this.registry = new CapabilityRegistry(capabilities)
-    this.localJobs = new LocalJobs({ registry: this.registry, validateOutput: config.validateOutput, journal: this.journal, log })
+    this.scheduler = new Scheduler({ onChange: () => this.adverts?.changed() })
+    for (const cap of this.registry.list()) {
+      this.runtimes.set(`${cap.id}@${cap.version}`, createRuntime(cap, { log }))
+      // One admission lane per routing key: versions of one major share the slots.
+      if (this.scheduler.load(cap.key) === undefined) {
+        this.scheduler.register(cap.key, {
+          concurrency: cap.concurrency ?? DEFAULT_CONCURRENCY,
+          ...(cap.queue?.limit === undefined ? {} : { queueLimit: cap.queue.limit }),
+          ...(cap.queue?.timeoutMs === undefined ? {} : { queueTimeoutMs: cap.queue.timeoutMs }),
+        })
+      }
+    }
+    this.localJobs = new LocalJobs({
+      registry: this.registry,
+      scheduler: this.scheduler,
+      runtimes: this.runtimes,
+      validateOutput: config.validateOutput,
+      journal: this.journal,
+      log,
+    })
     this.server = new JobServer({
       admit: (req) => this.localJobs.admit(req),
       log,
@@ -81,6 +129,49 @@ export class CrankNode {
       maxOutboundStreams: config.jobs.maxStreamsPerConnection,
     })
     this.client = new JobClient({ pool: this.pool, inputChunkBytes: config.jobs.inputChunkBytes, cancelGraceMs: config.jobs.cancelGraceMs })
+    this.mesh = new MeshRegistry({ missedHeartbeats: config.mesh.missedHeartbeats })
+    this.bans = new BanList({ baseMs: config.mesh.banBaseMs, maxMs: config.mesh.banMaxMs })
+    this.router = new Router({
+      registry: this.mesh,
+      bans: this.bans,
+      local: {
+        serves: (q) => this.servesLocally(q),
+        hasCapacity: (id) => this.localJobs.hasCapacity(id),
+      },
+    })
+    this.adverts = new AdvertService({
+      pubsub: libp2p.services.pubsub,
+      self: libp2p.peerId,
+      registry: this.mesh,
+      build: () => this.advertBody(),
+      heartbeatMs: config.mesh.heartbeatMs,
+      maxBytes: config.mesh.maxAdvertBytes,
+      log,
+    })
+  }
+
+  private servesLocally(q: ProviderQuery): boolean {
+    const cap = this.registry.resolve(q.id, q.range)
+    if (cap === undefined) return false
+    if (q.gpu === true && cap.resources?.gpu !== true) return false
+    return (q.tags ?? []).every((t) => (cap.tags ?? []).includes(t))
+  }
+
+  private advertBody() {
+    const caps = this.registry.list()
+    const load = this.scheduler.totals()
+    return {
+      name: this.config.name,
+      health: this.scheduler.isDraining ? 'draining' : 'ok',
+      load: {
+        inFlight: load.inFlight,
+        queued: load.queued,
+        capacity: load.capacity,
+        cpu: loadavg()[0]! / Math.max(1, cpus().length),
+        memoryBytes: process.memoryUsage.rss(),
+      },
+      capabilities: caps.map((c) => ({ id: c.id, version: c.version, tags: c.tags ?? [], gpu: c.resources?.gpu === true, concurrency: c.concurrency ?? DEFAULT_CONCURRENCY })),
+    }
   }
 
   get peerId(): PeerId {
@@ -98,21 +189,34 @@ export class CrankNode {
 
   async start(): Promise<void> {
     if (this.started) return
+    await Promise.all([...this.runtimes.values()].map((r) => r.start()))
     await this.libp2p.handle(JOB_PROTOCOL, this.server.handle, {
       maxInboundStreams: this.config.jobs.maxStreamsPerConnection,
       maxOutboundStreams: this.config.jobs.maxStreamsPerConnection,
     })
     await this.libp2p.start()
     this.started = true
+    this.adverts.start()
+    if (this.config.mesh.dht) this.dhtProvided = this.provideCapabilities()
     this.log.info({ peerId: this.peerId.toString(), multiaddrs: this.multiaddrs.map(String), capabilities: this.capabilities.map((c) => `${c.id}@${c.version}`) }, 'node started')
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Drains, then stops: no new jobs are accepted (callers get `shutting_down`, retryable, and
+   * adverts say `draining`), running jobs get `drainTimeoutMs` to finish, the rest are cancelled.
+   */
+  async stop(opts: { drainTimeoutMs?: number } = {}): Promise<void> {
     if (!this.started) return
     this.started = false
+    const drain = this.scheduler.drain(opts.drainTimeoutMs ?? this.config.jobs.drainTimeoutMs)
+    this.adverts.changed()
+    const report = await drain
+    this.log.info(report, 'drained')
+    this.adverts.stop()
     for (const h of this.handles) h.cancel('node is stopping')
     this.server.closeAll()
     this.pool.closeAll()
+    await Promise.all([...this.runtimes.values()].map((r) => r.close()))
     await this.libp2p.stop()
     this.log.info('node stopped')
   }
@@ -145,42 +249,138 @@ export class CrankNode {
   private async run(handle: JobHandle, opts: SubmitOptions): Promise<JobOutcome> {
     if (!this.started) throw new CrankError(ErrorCodes.notStarted, 'node is not started')
     const [id, rangeInName] = splitCapability(opts.capability)
-    const versionRange = opts.version ?? rangeInName
-    const deadline = opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs
-    const route = opts.route ?? 'local'
-    handle.attempts = 1
-
-    if (route === 'local') {
-      handle.route = { peer: 'local', reason: 'local' }
-      const admission = this.localJobs.admit({
-        jobId: handle.id,
-        capability: id,
-        versionRange,
-        params: opts.params ?? {},
-        input: opts.input === undefined ? noInput() : toByteStream(opts.input),
-        ...(deadline === undefined ? {} : { deadline }),
-        signal: handle.signal,
-        sink: handle.sink,
-        caller: 'local',
-      })
-      if (!admission.accepted) return { state: 'failed', error: toErrorInfo(admission.error) }
-      handle.emit({ type: 'accepted', peer: 'local', version: admission.capability.version })
-      return admission.outcome
+    const job: RoutedJob = {
+      handle,
+      id,
+      versionRange: opts.version ?? rangeInName,
+      params: opts.params ?? {},
+      input: trackedInput(opts.input),
+      ...(opts.deadlineMs === undefined ? {} : { deadline: Date.now() + opts.deadlineMs }),
+      ...(opts.priority === undefined ? {} : { priority: opts.priority }),
+    }
+    const route = opts.route ?? 'prefer-local'
+    if (route !== 'local' && route !== 'prefer-local' && route !== 'any') {
+      handle.attempts = 1
+      const peer = await this.resolvePeer(route)
+      handle.route = { peer: peer.toString(), reason: 'pinned' } satisfies RouteInfo
+      return this.runRemote(job, peer.toString())
     }
 
-    const peer = await this.resolvePeer(route)
-    handle.route = { peer: peer.toString(), reason: 'pinned' } satisfies RouteInfo
-    return this.client.run(peer, {
+    const query = { id, range: job.versionRange, ...(opts.gpu === undefined ? {} : { gpu: opts.gpu }), ...(opts.tags === undefined ? {} : { tags: opts.tags }) }
+    const exclude = new Set<string>()
+    const maxAttempts = opts.attempts ?? this.config.mesh.attempts
+    let last: JobOutcome | undefined
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      let decision = this.router.decide({ ...query, mode: route, exclude })
+      if (decision.kind === 'none' && route !== 'local' && this.config.mesh.dht && exclude.size === 0) {
+        decision = this.router.decide({ ...query, mode: route, exclude }, await this.findDhtProviders(id, job.versionRange, handle.signal))
+      }
+      if (decision.kind === 'none') {
+        return last ?? { state: 'failed', error: { code: ErrorCodes.noProvider, message: decision.why, retryable: false } }
+      }
+      handle.attempts = attempt
+      handle.route = { peer: decision.kind === 'local' ? 'local' : decision.peer, reason: decision.reason }
+      const target = decision.kind === 'local' ? 'local' : decision.peer
+      last = target === 'local' ? await this.runLocal(job) : await this.runRemote(job, target)
+      if (last.state !== 'failed' || !last.error.retryable) {
+        if (target !== 'local' && last.state === 'succeeded') this.bans.succeed(target)
+        return last
+      }
+      exclude.add(target)
+      if (target !== 'local') this.bans.fail(target)
+      if (job.input.consumed) {
+        return { state: 'failed', error: { code: ErrorCodes.notReplayable, message: `${last.error.code} on ${target} after streamed input was sent; it cannot be replayed (${last.error.message})`, retryable: false } }
+      }
+      if (attempt < maxAttempts) {
+        handle.emit({ type: 'retry', attempt, peer: target, error: last.error })
+        this.log.info({ job: handle.id, peer: target, code: last.error.code, attempt }, 'retrying on another provider')
+        await sleep(this.config.mesh.retryBackoffMs * 2 ** (attempt - 1), handle.signal)
+        if (handle.signal.aborted) return { state: 'cancelled', error: toErrorInfo(handle.signal.reason) }
+      }
+    }
+    return last ?? { state: 'failed', error: { code: ErrorCodes.noProvider, message: `no provider of ${describe(query)}`, retryable: false } }
+  }
+
+  private async runLocal(job: RoutedJob): Promise<JobOutcome> {
+    const { handle } = job
+    const admission = this.localJobs.admit({
       jobId: handle.id,
-      capability: id,
-      versionRange,
-      params: opts.params ?? {},
-      ...(opts.input === undefined ? {} : { input: toByteStream(opts.input) }),
-      ...(deadline === undefined ? {} : { deadline }),
+      capability: job.id,
+      versionRange: job.versionRange,
+      params: job.params,
+      input: job.input.open(),
+      ...(job.deadline === undefined ? {} : { deadline: job.deadline }),
+      ...(job.priority === undefined ? {} : { priority: job.priority }),
       signal: handle.signal,
       sink: handle.sink,
-      onAccepted: (version, by) => handle.emit({ type: 'accepted', peer: by, version }),
+      caller: 'local',
     })
+    if (!admission.accepted) return { state: 'failed', error: toErrorInfo(admission.error) }
+    handle.emit({ type: 'accepted', peer: 'local', version: admission.capability.version })
+    return admission.outcome
+  }
+
+  private async runRemote(job: RoutedJob, peer: string): Promise<JobOutcome> {
+    const { handle } = job
+    this.router.begin(peer)
+    try {
+      return await this.client.run(peerIdFromString(peer), {
+        jobId: handle.id,
+        capability: job.id,
+        versionRange: job.versionRange,
+        params: job.params,
+        ...(job.input.present ? { input: job.input.open() } : {}),
+        ...(job.deadline === undefined ? {} : { deadline: job.deadline }),
+        ...(job.priority === undefined ? {} : { priority: job.priority }),
+        signal: handle.signal,
+        sink: handle.sink,
+        onAccepted: (version, by) => handle.emit({ type: 'accepted', peer: by, version }),
+      })
+    } finally {
+      this.router.end(peer)
+    }
+  }
+
+  /** Every known candidate for a capability and why it would or would not be chosen. */
+  async explain(capability: string, opts: { gpu?: boolean; tags?: string[] } = {}): Promise<{ local: string; decision: string; candidates: Candidate[] }> {
+    const [id, range] = splitCapability(capability)
+    const query = { id, range, ...opts }
+    const req = { ...query, mode: 'prefer-local' as const, exclude: new Set<string>() }
+    let extra: string[] = []
+    if (this.mesh.find(query).length === 0 && this.config.mesh.dht) extra = await this.findDhtProviders(id, range)
+    const decision = this.router.decide(req, extra)
+    const hasRoom = this.localJobs.hasCapacity(id)
+    const local = this.servesLocally(query) ? `serves it${hasRoom ? '' : ', but is saturated'}` : `does not serve ${describe(query)}`
+    const summary = decision.kind === 'none' ? decision.why : decision.kind === 'local' ? 'run locally' : `run on ${decision.peer} (${decision.reason})`
+    return { local, decision: summary, candidates: this.router.candidates(req, extra) }
+  }
+
+  private async provideCapabilities(): Promise<void> {
+    for (const cap of this.registry.list()) {
+      try {
+        await this.libp2p.contentRouting.provide(await capabilityCid(cap.id, cap.major), { signal: AbortSignal.timeout(30_000) })
+      } catch (err) {
+        // Routine on a lone node (no DHT peers yet); gossip still announces us.
+        this.log.debug({ err: (err as Error).message, capability: cap.key }, 'DHT provide failed')
+      }
+    }
+  }
+
+  /** Providers of any major the range admits, from the DHT; empty on timeout. */
+  private async findDhtProviders(id: string, range: string, signal?: AbortSignal): Promise<string[]> {
+    const major = /^\^?(\d+)/.exec(range)?.[1]
+    const cid = await capabilityCid(id, major === undefined ? 1 : Number(major))
+    const found = new Set<string>()
+    const timeout = AbortSignal.timeout(this.config.mesh.dhtTimeoutMs)
+    try {
+      for await (const p of this.libp2p.contentRouting.findProviders(cid, { signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) })) {
+        if (!p.id.equals(this.peerId)) found.add(p.id.toString())
+        if (found.size >= 8) break
+      }
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message, capability: id }, 'DHT lookup ended')
+    }
+    return [...found]
   }
 
   /** A peer id string, or a multiaddr we dial to learn whose it is. */
@@ -207,6 +407,58 @@ export class CrankNode {
   }
 }
 
+const DEFAULT_CONCURRENCY = 4
+
+interface RoutedJob {
+  handle: JobHandle
+  id: string
+  versionRange: string
+  params: unknown
+  input: TrackedInput
+  deadline?: number
+  priority?: Priority
+}
+
+/**
+ * Job input that knows whether it was read. Bytes and strings replay for a
+ * retry; a stream can be retried only if no attempt has started reading it.
+ */
+interface TrackedInput {
+  present: boolean
+  consumed: boolean
+  open(): AsyncIterable<Uint8Array>
+}
+
+function trackedInput(input: JobInput | undefined): TrackedInput {
+  const replayable = input === undefined || typeof input === 'string' || input instanceof Uint8Array
+  const tracked: TrackedInput = {
+    present: input !== undefined,
+    consumed: false,
+    open() {
+      if (input === undefined) return noInput()
+      const source = toByteStream(input)
+      if (replayable) return source
+      return {
+        [Symbol.asyncIterator]: () => {
+          tracked.consumed = true
+          return source[Symbol.asyncIterator]()
+        },
+      }
+    },
+  }
+  return tracked
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => {
+      clearTimeout(t)
+      resolve()
+    }, { once: true })
+  })
+}
+
 function splitCapability(spec: string): [string, string] {
   const at = spec.indexOf('@')
   return at === -1 ? [spec, ''] : [spec.slice(0, at), spec.slice(at + 1)]
@@ -225,6 +477,7 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
     transports: transportsFor(config),
     maxStreamsPerConnection: config.jobs.maxStreamsPerConnection,
     maxConnections: config.maxConnections,
+    maxPubsubMessageBytes: config.mesh.maxAdvertBytes * 2,
   })
   return new CrankNode(config, libp2p, capabilities, log)
 }

@@ -1,14 +1,18 @@
 /**
  * Admits and runs jobs on this node's own capabilities, whoever asked: the local
  * API or a remote peer through the job server. Rejections happen here, before a
- * job starts, so both paths reject for the same reasons with the same codes.
+ * job starts, so both paths reject for the same reasons with the same codes:
+ * unknown capability, invalid params, then admission (queue full, draining).
+ * Admitted jobs run in the capability's runtime (inline, thread or process).
  */
 import type { Logger } from 'pino'
 import type { AnyCapability } from '../capability.ts'
 import type { CrankError } from '../errors.ts'
-import { checkParams, executeJob, type JobEventSink, type JobOutcome } from './executor.ts'
+import type { JobRuntime } from '../workers/runtime.ts'
+import { checkParams, type JobEventSink, type JobOutcome } from './executor.ts'
 import type { JobJournal } from './journal.ts'
 import { type CapabilityRegistry, unknownCapabilityError } from './registry.ts'
+import type { Priority, Scheduler } from './scheduler.ts'
 
 export interface LocalJobRequest {
   jobId: string
@@ -18,6 +22,7 @@ export interface LocalJobRequest {
   params: unknown
   input: AsyncIterable<Uint8Array>
   deadline?: number
+  priority?: Priority
   signal: AbortSignal
   sink: JobEventSink
   /** `local`, or the remote caller's peer id. */
@@ -28,6 +33,9 @@ export type Admission = { accepted: false; error: CrankError } | { accepted: tru
 
 export interface LocalJobsOptions {
   registry: CapabilityRegistry
+  scheduler: Scheduler
+  /** One runtime per capability, keyed by `id@version`. */
+  runtimes: Map<string, JobRuntime>
   validateOutput: boolean
   journal: JobJournal
   log: Logger
@@ -35,36 +43,49 @@ export interface LocalJobsOptions {
 
 export class LocalJobs {
   private readonly opts: LocalJobsOptions
-  private inFlight = 0
 
   constructor(opts: LocalJobsOptions) {
     this.opts = opts
   }
 
-  get running(): number {
-    return this.inFlight
+  /** Whether a job of `id` would start now rather than queue. */
+  hasCapacity(id: string): boolean {
+    const cap = this.opts.registry.resolve(id)
+    const load = cap === undefined ? undefined : this.opts.scheduler.load(cap.key)
+    return load !== undefined && load.inFlight < load.capacity
   }
 
   admit(req: LocalJobRequest): Admission {
-    const cap = this.opts.registry.resolve(req.capability, req.versionRange)
-    if (cap === undefined) return { accepted: false, error: unknownCapabilityError(this.opts.registry, req.capability, req.versionRange) }
+    const { registry, scheduler, runtimes } = this.opts
+    const cap = registry.resolve(req.capability, req.versionRange)
+    if (cap === undefined) return { accepted: false, error: unknownCapabilityError(registry, req.capability, req.versionRange) }
     const invalid = checkParams(cap, req.params)
     if (invalid !== undefined) return { accepted: false, error: invalid }
-    this.inFlight++
+    const runtime = runtimes.get(`${cap.id}@${cap.version}`)
+    if (runtime === undefined) return { accepted: false, error: unknownCapabilityError(registry, req.capability, req.versionRange) }
     const startedAt = Date.now()
     const log = this.opts.log
-    const outcome = executeJob({
+    const admission = scheduler.submit({
       jobId: req.jobId,
-      capability: cap,
-      params: req.params,
-      input: req.input,
+      capability: cap.key,
+      ...(req.priority === undefined ? {} : { priority: req.priority }),
       ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
       signal: req.signal,
-      sink: req.sink,
-      validateOutput: this.opts.validateOutput,
-      log,
-    }).then((outcome) => {
-      this.inFlight--
+      run: (signal) =>
+        runtime.run({
+          jobId: req.jobId,
+          capability: cap,
+          params: req.params,
+          input: req.input,
+          ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
+          signal,
+          sink: req.sink,
+          validateOutput: this.opts.validateOutput,
+          log,
+        }),
+    })
+    if (!admission.accepted) return admission
+    const outcome = admission.outcome.then((outcome) => {
       const endedAt = Date.now()
       if (log.isLevelEnabled('info')) {
         const code = outcome.state === 'succeeded' ? undefined : outcome.error.code

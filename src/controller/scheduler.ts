@@ -101,7 +101,8 @@ export class Scheduler {
     if (!Number.isInteger(merged.concurrency) || merged.concurrency < 1) {
       throw new CrankError(ErrorCodes.invalidConfig, `${capability}: concurrency must be a positive integer`)
     }
-    if (!Number.isInteger(merged.queueLimit) || merged.queueLimit < 0) throw new CrankError(ErrorCodes.invalidConfig, `${capability}: queueLimit must be >= 0`)
+    if (!Number.isInteger(merged.queueLimit) || merged.queueLimit < 0)
+      throw new CrankError(ErrorCodes.invalidConfig, `${capability}: queueLimit must be >= 0`)
     const lane = this.lanes.get(capability)
     if (lane !== undefined) {
       lane.limits = merged
@@ -116,12 +117,17 @@ export class Scheduler {
     const lane = this.lanes.get(req.capability)
     if (lane === undefined) return reject(ErrorCodes.unknownCapability, `no local capability ${req.capability}`, false)
     if (this.draining) return reject(ErrorCodes.shuttingDown, 'node is draining and takes no new jobs', true)
-    if (req.signal?.aborted === true) return { accepted: true, outcome: Promise.resolve(abortOutcome(req.signal.reason ?? cancelledError())) }
+    if (req.signal?.aborted === true)
+      return { accepted: true, outcome: Promise.resolve(abortOutcome(req.signal.reason ?? cancelledError())) }
     if (lane.running.size < lane.limits.concurrency && queued(lane) === 0) {
       return { accepted: true, outcome: this.start(lane, req) }
     }
     if (queued(lane) >= lane.limits.queueLimit) {
-      return reject(SchedulerErrorCodes.queueFull, `${req.capability}: ${lane.running.size} running and ${queued(lane)} queued, the queue is full`, true)
+      return reject(
+        SchedulerErrorCodes.queueFull,
+        `${req.capability}: ${lane.running.size} running and ${queued(lane)} queued, the queue is full`,
+        true,
+      )
     }
     const outcome = new Promise<JobOutcome>((resolve) => {
       const priority = req.priority ?? 'normal'
@@ -134,7 +140,9 @@ export class Scheduler {
           () => {
             const error = byDeadline
               ? deadlineError()
-              : new CrankError(SchedulerErrorCodes.queueTimeout, `${req.capability}: waited ${lane.limits.queueTimeoutMs} ms for a slot`, { retryable: true })
+              : new CrankError(SchedulerErrorCodes.queueTimeout, `${req.capability}: waited ${lane.limits.queueTimeoutMs} ms for a slot`, {
+                  retryable: true,
+                })
             this.dequeue(lane, entry, { state: 'expired', error: error.toJSON() })
           },
           Math.max(0, wait),
@@ -191,7 +199,9 @@ export class Scheduler {
     this.settled = []
     const finished = this.finishedWhileDraining
     let cancelled = 0
-    const reason = new CrankError(ErrorCodes.shuttingDown, `node shut down: job still running after the ${timeoutMs} ms drain`, { retryable: true })
+    const reason = new CrankError(ErrorCodes.shuttingDown, `node shut down: job still running after the ${timeoutMs} ms drain`, {
+      retryable: true,
+    })
     const stopping: Promise<void>[] = []
     for (const lane of this.lanes.values()) {
       for (const p of PRIORITIES) {

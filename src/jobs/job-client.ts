@@ -5,6 +5,7 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import { abortOutcome, cancelledError, deadlineError, type JobEventSink, type JobOutcome } from '../controller/executor.ts'
+import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import { decodeJson, decodeServerFrame, encodeClientFrame, encodeJson, type ServerFrame } from './messages.ts'
 import type { JobStream, StreamPool } from './stream-pool.ts'
@@ -16,6 +17,7 @@ export interface RemoteJobRequest {
   params: unknown
   input?: AsyncIterable<Uint8Array>
   deadline?: number
+  priority?: Priority
   signal: AbortSignal
   sink: JobEventSink
   onAccepted?: (version: string, peer: string) => void
@@ -84,6 +86,7 @@ class RemoteJobRun {
             paramsJson: encodeJson(req.params ?? {}),
             deadlineMs: req.deadline === undefined ? 0 : Math.max(1, req.deadline - Date.now()),
             hasInput: req.input !== undefined,
+            priority: req.priority ?? '',
           },
         }),
       )

@@ -7,6 +7,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { ProgressUpdate } from '../capability.ts'
 import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
+import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import { AsyncQueue } from './async-queue.ts'
 import { FrameReader, FrameWriter } from './frame-stream.ts'
@@ -124,6 +125,7 @@ export class JobServer {
       params,
       input,
       ...(submit.deadlineMs ? { deadline: Date.now() + submit.deadlineMs } : {}),
+      ...(isPriority(submit.priority) ? { priority: submit.priority } : {}),
       signal: abort.signal,
       caller,
       sink: {
@@ -158,4 +160,8 @@ export class JobServer {
     })
     return { jobId, input, abort }
   }
+}
+
+function isPriority(p: string | null | undefined): p is Priority {
+  return p === 'high' || p === 'normal' || p === 'low'
 }

@@ -4,8 +4,10 @@
  * node on the instance this returns.
  */
 import { bootstrap } from '@libp2p/bootstrap'
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -23,11 +25,17 @@ export interface NetOptions {
   /** Per-connection stream limit for Crank protocols (libp2p's default of 32/64 is far too low). */
   maxStreamsPerConnection: number
   maxConnections: number
+  /** Largest pubsub message accepted, bytes. */
+  maxPubsubMessageBytes: number
 }
+
+export const DHT_PROTOCOL = '/crank/kad/1.0.0'
 
 export interface NetServices extends Record<string, unknown> {
   identify: unknown
   ping: unknown
+  pubsub: GossipSub
+  dht: KadDHT
 }
 
 export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> {
@@ -47,6 +55,19 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
     services: {
       identify: identify(),
       ping: ping(),
+      pubsub: gossipsub({
+        // Adverts must be attributable: the sender signs, and the signer is the advertiser.
+        globalSignaturePolicy: 'StrictSign',
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        maxInboundDataLength: opts.maxPubsubMessageBytes,
+      }),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        clientMode: false,
+        // Keep loopback and LAN addresses: Crank meshes often live on one host or one LAN.
+        peerInfoMapper: (peer) => peer,
+      }),
     },
   })
 }

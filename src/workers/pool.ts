@@ -103,7 +103,7 @@ interface PoolJob {
   resolve: (outcome: JobOutcome) => void
   slot?: Slot | undefined
   credits: number
-  wakeInput?: () => void | undefined
+  wakeInput?: (() => void) | undefined
   output: Promise<void>
   cleanup: () => void
 }
@@ -144,14 +144,26 @@ export class WorkerPool {
       maxBootFailures: opts.maxBootFailures ?? 5,
       ...(rssLimitBytes === undefined ? {} : { rssLimitBytes }),
     }
-    this.slots = Array.from({ length: opts.size }, (_, index) => ({ index, state: 'backoff', pid: 0, threadId: 0, readyAt: 0, failures: 0, bootFailures: 0, seq: 0 }))
+    this.slots = Array.from({ length: opts.size }, (_, index) => ({
+      index,
+      state: 'backoff',
+      pid: 0,
+      threadId: 0,
+      readyAt: 0,
+      failures: 0,
+      bootFailures: 0,
+      seq: 0,
+    }))
   }
 
   /** Starts every worker; resolves once each has said it is ready, rejects if none can start. */
   async start(): Promise<void> {
     this.ensureStarted()
     await this.until(() => {
-      if (this.unavailable) throw new CrankError(WorkerErrorCodes.workerUnavailable, `no ${this.opts.kind} worker of ${this.opts.capability.id} could start`, { retryable: true })
+      if (this.unavailable)
+        throw new CrankError(WorkerErrorCodes.workerUnavailable, `no ${this.opts.kind} worker of ${this.opts.capability.id} could start`, {
+          retryable: true,
+        })
       return this.slots.every((s) => s.state === 'idle' || s.state === 'busy')
     })
   }
@@ -160,7 +172,10 @@ export class WorkerPool {
     if (this.closed) return Promise.resolve(failed(ErrorCodes.shuttingDown, 'worker pool is closed'))
     if (req.signal?.aborted === true) return Promise.resolve(abortOutcome(req.signal.reason ?? cancelledError()))
     if (req.deadline !== undefined && req.deadline <= Date.now()) return Promise.resolve(abortOutcome(deadlineError()))
-    if (this.unavailable) return Promise.resolve(failed(WorkerErrorCodes.workerUnavailable, `no ${this.opts.kind} worker of ${this.opts.capability.id} could start`))
+    if (this.unavailable)
+      return Promise.resolve(
+        failed(WorkerErrorCodes.workerUnavailable, `no ${this.opts.kind} worker of ${this.opts.capability.id} could start`),
+      )
     this.ensureStarted()
     return new Promise<JobOutcome>((resolve) => {
       const job: PoolJob = { req, done: false, resolve, credits: INPUT_WINDOW, output: Promise.resolve(), cleanup: () => {} }
@@ -415,8 +430,20 @@ export class WorkerPool {
     let reason: ExitReason = slot.exitReason ?? (exit.outOfMemory ? 'memory' : slot.readyAt === 0 ? 'boot-failed' : 'crashed')
     if (exit.outOfMemory) reason = 'memory'
     slot.exitReason = undefined
-    this.opts.onEvent?.({ type: 'exit', slot: slot.index, pid: slot.pid, reason, code: exit.code, signal: exit.signal, detail: exit.detail })
-    if (reason !== 'closed') this.opts.log.warn({ capability: this.opts.capability.id, pid: slot.pid, reason, code: exit.code, signal: exit.signal, detail: exit.detail }, 'worker exited')
+    this.opts.onEvent?.({
+      type: 'exit',
+      slot: slot.index,
+      pid: slot.pid,
+      reason,
+      code: exit.code,
+      signal: exit.signal,
+      detail: exit.detail,
+    })
+    if (reason !== 'closed')
+      this.opts.log.warn(
+        { capability: this.opts.capability.id, pid: slot.pid, reason, code: exit.code, signal: exit.signal, detail: exit.detail },
+        'worker exited',
+      )
     const job = slot.job
     slot.job = undefined
     if (job !== undefined && !job.done) {
@@ -425,7 +452,10 @@ export class WorkerPool {
       this.finish(
         job,
         memory
-          ? failed(WorkerErrorCodes.workerMemoryExceeded, `${this.opts.kind} worker of ${this.opts.capability.id} went over its ${limit ?? '?'} MB memory cap`)
+          ? failed(
+              WorkerErrorCodes.workerMemoryExceeded,
+              `${this.opts.kind} worker of ${this.opts.capability.id} went over its ${limit ?? '?'} MB memory cap`,
+            )
           : failed(WorkerErrorCodes.workerCrashed, `${this.opts.kind} worker of ${this.opts.capability.id} died (${describeExit(exit)})`),
       )
     }

@@ -6,8 +6,8 @@
  * chunk only while the worker has granted room for it.
  */
 import type { ProgressUpdate } from '../capability.ts'
-import type { ErrorInfo } from '../errors.ts'
 import type { JobOutcome } from '../controller/executor.ts'
+import type { ErrorInfo } from '../errors.ts'
 
 /** Controller → worker. */
 export type ControlMessage =

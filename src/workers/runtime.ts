@@ -38,7 +38,10 @@ export function createRuntime(cap: AnyCapability, opts: RuntimeOptions): JobRunt
   const kind = cap.runtime ?? 'inline'
   if (kind === 'inline') return new InlineRuntime()
   if (cap.module === undefined) {
-    throw new CrankError(ErrorCodes.invalidConfig, `capability ${cap.id}: runtime '${kind}' needs \`module: import.meta.url\` in its manifest`)
+    throw new CrankError(
+      ErrorCodes.invalidConfig,
+      `capability ${cap.id}: runtime '${kind}' needs \`module: import.meta.url\` in its manifest`,
+    )
   }
   const size = opts.size ?? cap.concurrency ?? 4
   const log = opts.log.child({ capability: cap.id, runtime: kind })

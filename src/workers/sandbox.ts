@@ -7,9 +7,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AnyCapability } from '../capability.ts'
+import { CrankError, ErrorCodes } from '../errors.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const src = resolve(here, '..')
@@ -41,53 +42,63 @@ export interface Sandbox {
 }
 
 export function sandboxFor(cap: AnyCapability, opts: SandboxOptions = {}): Sandbox {
-  if (cap.module === undefined) throw new Error(`capability ${cap.id} has no module URL`)
+  if (cap.module === undefined) throw new CrankError(ErrorCodes.invalidConfig, `capability ${cap.id} has no module URL`)
   const capDir = dirname(fileURLToPath(cap.module))
-  const packages = packageClosure([...HOST_PACKAGES, ...bareImports(capDir), ...(opts.extraPackages ?? [])], [src, capDir])
-  const readPaths = [...new Set([...HOST_FILES, ...packageScopes([here, capDir]), capDir, ...packages, ...(opts.extraReadPaths ?? []).map((p) => resolve(p))])]
+  const { outsideFiles, packages } = sourceGraph(capDir)
+  const packageDirs = packageClosure([...HOST_PACKAGES, ...packages, ...(opts.extraPackages ?? [])], [src, capDir])
+  const readPaths = [
+    ...new Set([...HOST_FILES, capDir, ...outsideFiles, ...packageDirs, ...(opts.extraReadPaths ?? []).map((p) => resolve(p))]),
+  ]
   const execArgv = ['--permission', ...readPaths.map((p) => `--allow-fs-read=${p}`)]
-  if (cap.resources?.addons === true) execArgv.push('--allow-addons')
+  // The warning that addons can sidestep the permission model is the manifest author's call, already made.
+  if (cap.resources?.addons === true) execArgv.push('--allow-addons', '--disable-warning=SecurityWarning')
   return { execArgv, readPaths }
 }
 
-/** The package.json files that decide how Node loads these folders' modules (`"type": "module"`). */
-function packageScopes(dirs: string[]): string[] {
-  const found: string[] = []
-  for (const start of dirs) {
-    for (let dir = start; ; dir = dirname(dir)) {
-      const pkg = join(dir, 'package.json')
-      if (existsSync(pkg)) {
-        found.push(pkg)
-        break
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"]([^'"]+)['"]/g
+/** Type-only imports are erased before the code runs: they need no read access. */
+const TYPE_ONLY = /\b(?:import|export)\s+type\s[^;]*?from\s*['"][^'"]+['"]/g
+const SOURCE = /\.[cm]?[jt]s$/
+
+/**
+ * What the capability's code loads, found statically: every source file in its
+ * folder, the files outside the folder they import by relative path (shared
+ * helpers, followed transitively) and the npm packages they import by name.
+ * Imports with computed specifiers are invisible here: declare those with
+ * `extraReadPaths` / `extraPackages`.
+ */
+function sourceGraph(capDir: string): { outsideFiles: string[]; packages: string[] } {
+  const packages = new Set<string>()
+  const outside = new Set<string>()
+  const scanned = new Set<string>()
+  const scan = (file: string): void => {
+    if (scanned.has(file)) return
+    scanned.add(file)
+    const code = readFileSync(file, 'utf8').replace(TYPE_ONLY, '')
+    for (const m of code.matchAll(SPECIFIER)) {
+      const spec = m[1]!
+      if (spec.startsWith('node:') || isBuiltin(spec)) continue
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec)
+        if (!existsSync(target) || !SOURCE.test(target)) continue
+        if (!target.startsWith(`${capDir}${sep}`) && !HOST_FILES.includes(target)) outside.add(target)
+        scan(target)
+        continue
       }
-      if (dirname(dir) === dir) break
+      const parts = spec.split('/')
+      packages.add(spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!)
     }
   }
-  return found
-}
-
-const IMPORT_PATTERN = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"]([^'"./][^'"]*)['"]/g
-
-/** Bare module specifiers (npm packages) imported by the capability's own source files. */
-function bareImports(dir: string): string[] {
-  const names = new Set<string>()
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue
-      const path = join(d, entry.name)
+      const path = join(dir, entry.name)
       if (entry.isDirectory()) walk(path)
-      else if (/\.[cm]?[jt]s$/.test(entry.name) && !entry.name.endsWith('.d.ts')) {
-        for (const m of readFileSync(path, 'utf8').matchAll(IMPORT_PATTERN)) {
-          const spec = m[1]!
-          if (spec.startsWith('node:')) continue
-          const parts = spec.split('/')
-          names.add(spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!)
-        }
-      }
+      else if (SOURCE.test(entry.name) && !entry.name.endsWith('.d.ts')) scan(path)
     }
   }
-  walk(dir)
-  return [...names]
+  walk(capDir)
+  return { outsideFiles: [...outside], packages: [...packages] }
 }
 
 /** Folders of the named packages and of every package they depend on, resolved the way Node does. */

@@ -8,7 +8,10 @@ if (port === null) throw new Error('thread-entry.ts must run in a worker thread'
 const { module } = workerData as { module: string }
 
 function post(msg: WorkerMessage): void {
-  if (msg.t !== 'output') return port?.postMessage(msg)
+  if (msg.t !== 'output') {
+    port?.postMessage(msg)
+    return
+  }
   const { chunk, transfer } = transferable(msg.chunk)
   port?.postMessage({ ...msg, chunk }, transfer)
 }

@@ -21,7 +21,10 @@ export function startThread(cap: AnyCapability): WorkerHandle {
   return {
     pid: process.pid,
     send(msg: ControlMessage) {
-      if (msg.t !== 'input') return worker.postMessage(msg)
+      if (msg.t !== 'input') {
+        worker.postMessage(msg)
+        return
+      }
       const { chunk, transfer } = transferable(msg.chunk)
       worker.postMessage({ ...msg, chunk }, transfer)
     },

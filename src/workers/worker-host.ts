@@ -35,16 +35,23 @@ export async function runHost(moduleUrl: string, channel: HostChannel, ids: { pi
     channel.post({ t: 'boot-failed', error: toErrorInfo(sandboxError(err), ErrorCodes.invalidConfig) })
     return false
   }
-  const base = pino({ base: { worker: ids.threadId !== 0 ? `thread-${ids.threadId}` : `pid-${ids.pid}` } }, {
-    write: (line: string) => channel.post({ t: 'log', line }),
-  })
+  const base = pino(
+    { base: { worker: ids.threadId !== 0 ? `thread-${ids.threadId}` : `pid-${ids.pid}` } },
+    {
+      write: (line: string) => channel.post({ t: 'log', line }),
+    },
+  )
   const jobs = new Map<string, HostedJob>()
   const hosted = withSandboxErrors(cap)
 
   channel.onMessage((msg) => {
     switch (msg.t) {
       case 'start': {
-        const job: HostedJob = { abort: new AbortController(), input: new InputQueue((n) => channel.post({ t: 'credit', jobId: msg.jobId, n })), outstanding: 0 }
+        const job: HostedJob = {
+          abort: new AbortController(),
+          input: new InputQueue((n) => channel.post({ t: 'credit', jobId: msg.jobId, n })),
+          outstanding: 0,
+        }
         jobs.set(msg.jobId, job)
         void startJob(msg, job, base.child({ jobId: msg.jobId }, { level: msg.logLevel }))
         break

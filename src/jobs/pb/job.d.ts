@@ -20,6 +20,7 @@ export namespace crank {
                 deadlineMs: number;
                 hasInput: boolean;
                 meta: { [k: string]: string };
+                priority: string;
                 static create(properties: crank.job.v1.Submit.$Shape): crank.job.v1.Submit & crank.job.v1.Submit.$Shape;
                 static create(properties?: crank.job.v1.Submit.$Properties): crank.job.v1.Submit;
                 static encode(message: crank.job.v1.Submit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -36,6 +37,7 @@ export namespace crank {
                     deadlineMs?: (number|null);
                     hasInput?: (boolean|null);
                     meta?: ({ [k: string]: string }|null);
+                    priority?: (string|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = crank.job.v1.Submit.$Properties;

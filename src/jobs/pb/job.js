@@ -6,7 +6,7 @@ const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.
 const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError;
 
 // Exported root namespace
-const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
+const $root = $protobuf.roots["crank_job"] || ($protobuf.roots["crank_job"] = {});
 
 export const crank = $root.crank = (() => {
 
@@ -47,6 +47,7 @@ export const crank = $root.crank = (() => {
                  * @property {number|null} [deadlineMs] Submit deadlineMs
                  * @property {boolean|null} [hasInput] Submit hasInput
                  * @property {Object.<string,string>|null} [meta] Submit meta
+                 * @property {string|null} [priority] Submit priority
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -136,6 +137,14 @@ export const crank = $root.crank = (() => {
                 Submit.prototype.meta = $util.emptyObject;
 
                 /**
+                 * Submit priority.
+                 * @member {string} priority
+                 * @memberof crank.job.v1.Submit
+                 * @instance
+                 */
+                Submit.prototype.priority = "";
+
+                /**
                  * Creates a new Submit instance using the specified properties.
                  * @function create
                  * @memberof crank.job.v1.Submit
@@ -182,6 +191,8 @@ export const crank = $root.crank = (() => {
                     if (message.meta != null && $Object.hasOwnProperty.call(message, "meta"))
                         for (let keys = $Object.keys(message.meta), i = 0; i < keys.length; ++i)
                             writer.uint32(/* id 7, wireType 2 =*/58).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.meta[keys[i]]).ldelim();
+                    if (message.priority != null && $Object.hasOwnProperty.call(message, "priority") && message.priority !== "")
+                        writer.uint32(/* id 8, wireType 2 =*/66).string(message.priority);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -314,6 +325,15 @@ export const crank = $root.crank = (() => {
                                 if (key === "__proto__")
                                     $util.makeProp(message.meta, key);
                                 message.meta[key] = value;
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.priority = value;
+                                else
+                                    delete message.priority;
                                 continue;
                             }
                         }

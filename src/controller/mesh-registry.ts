@@ -1,0 +1,73 @@
+/**
+ * What the mesh has told us: each remote provider's latest advert, dropped
+ * after it misses `missedHeartbeats` heartbeats.
+ */
+import semver from 'semver'
+import type { crank } from '../jobs/pb/advert.js'
+
+export type Advert = crank.advert.v1.Advert
+
+export interface RemoteProvider {
+  peer: string
+  advert: Advert
+  receivedAt: number
+}
+
+export interface ProviderQuery {
+  id: string
+  range: string
+  gpu?: boolean
+  tags?: string[]
+}
+
+export class MeshRegistry {
+  private readonly providers = new Map<string, RemoteProvider>()
+  private readonly missedHeartbeats: number
+
+  constructor(opts: { missedHeartbeats: number }) {
+    this.missedHeartbeats = opts.missedHeartbeats
+  }
+
+  upsert(peer: string, advert: Advert, now = Date.now()): void {
+    this.providers.set(peer, { peer, advert, receivedAt: now })
+  }
+
+  remove(peer: string): void {
+    this.providers.delete(peer)
+  }
+
+  get(peer: string): RemoteProvider | undefined {
+    return this.providers.get(peer)
+  }
+
+  all(): RemoteProvider[] {
+    return [...this.providers.values()]
+  }
+
+  /** Drops providers whose adverts stopped; returns the peers dropped. */
+  prune(now = Date.now()): string[] {
+    const dropped: string[] = []
+    for (const [peer, p] of this.providers) {
+      if (now - p.receivedAt > this.missedHeartbeats * (p.advert.heartbeatMs || 5000)) {
+        this.providers.delete(peer)
+        dropped.push(peer)
+      }
+    }
+    return dropped
+  }
+
+  /** Providers advertising a version of `id` in `range`, with every constraint honoured. */
+  find(q: ProviderQuery): RemoteProvider[] {
+    return this.all().filter((p) => p.advert.health !== 'draining' && advertMatches(p.advert, q))
+  }
+}
+
+export function advertMatches(advert: Advert, q: ProviderQuery): boolean {
+  return (advert.capabilities ?? []).some(
+    (c) =>
+      c.id === q.id &&
+      (q.range === '' || semver.satisfies(c.version ?? '', q.range)) &&
+      (q.gpu !== true || c.gpu === true) &&
+      (q.tags ?? []).every((t) => (c.tags ?? []).includes(t)),
+  )
+}

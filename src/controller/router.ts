@@ -1,0 +1,109 @@
+/**
+ * Chooses where a job runs and says why. Local first when this node serves the
+ * capability and has room; otherwise power of two choices among remote
+ * providers on advertised load plus our own in-flight count to each.
+ */
+import type { RouteReason } from '../jobs/job-handle.ts'
+import type { BanList } from './bans.ts'
+import type { MeshRegistry, ProviderQuery, RemoteProvider } from './mesh-registry.ts'
+
+export type RouteMode = 'local' | 'prefer-local' | 'any'
+
+export interface RouteRequest extends ProviderQuery {
+  mode: RouteMode
+  /** Peers already tried for this job: each provider is tried at most once. */
+  exclude: Set<string>
+}
+
+export type RouteDecision = { kind: 'local'; reason: RouteReason } | { kind: 'remote'; peer: string; reason: RouteReason } | { kind: 'none'; why: string }
+
+export interface Candidate {
+  peer: string
+  eligible: boolean
+  why: string
+  score?: number
+}
+
+export interface LocalView {
+  /** Whether this node serves a version matching the query with its constraints. */
+  serves(q: ProviderQuery): boolean
+  /** Whether it could start another job of this capability now. */
+  hasCapacity(id: string): boolean
+}
+
+export class Router {
+  private readonly registry: MeshRegistry
+  private readonly bans: BanList
+  private readonly local: LocalView
+  /** Jobs we have in flight to each peer: our own view of load that adverts can't show yet. */
+  private readonly outstanding = new Map<string, number>()
+  private readonly random: () => number
+
+  constructor(opts: { registry: MeshRegistry; bans: BanList; local: LocalView; random?: () => number }) {
+    this.registry = opts.registry
+    this.bans = opts.bans
+    this.local = opts.local
+    this.random = opts.random ?? Math.random
+  }
+
+  begin(peer: string): void {
+    this.outstanding.set(peer, (this.outstanding.get(peer) ?? 0) + 1)
+  }
+
+  end(peer: string): void {
+    const n = (this.outstanding.get(peer) ?? 1) - 1
+    if (n <= 0) this.outstanding.delete(peer)
+    else this.outstanding.set(peer, n)
+  }
+
+  /** Every remote provider and whether it could take this job, with the reason. */
+  candidates(req: RouteRequest, extra: string[] = []): Candidate[] {
+    const matching = new Map<string, RemoteProvider | undefined>(this.registry.find(req).map((p) => [p.peer, p]))
+    for (const peer of extra) if (!matching.has(peer)) matching.set(peer, undefined)
+    return [...matching].map(([peer, p]): Candidate => {
+      if (req.exclude.has(peer)) return { peer, eligible: false, why: 'already tried for this job' }
+      const banned = this.bans.remaining(peer)
+      if (banned > 0) return { peer, eligible: false, why: `failed recently; banned for ${banned} ms more` }
+      const score = this.score(peer, p)
+      return { peer, eligible: true, why: p === undefined ? 'found through the DHT (no advert yet)' : `load score ${score.toFixed(2)}`, score }
+    })
+  }
+
+  decide(req: RouteRequest, dhtPeers: string[] = []): RouteDecision {
+    const servesLocally = this.local.serves(req)
+    if (req.mode === 'local') {
+      return servesLocally ? { kind: 'local', reason: 'local' } : { kind: 'none', why: `this node does not serve ${describe(req)}` }
+    }
+    if (servesLocally && !req.exclude.has('local') && this.local.hasCapacity(req.id)) return { kind: 'local', reason: 'local' }
+    const eligible = this.candidates(req, dhtPeers).filter((c) => c.eligible)
+    const reason: RouteReason = servesLocally ? 'local-saturated' : 'no-local-satisfier'
+    if (eligible.length === 0) {
+      // Saturated but serving: queue locally rather than fail.
+      if (servesLocally && !req.exclude.has('local')) return { kind: 'local', reason: 'local' }
+      return { kind: 'none', why: `no provider of ${describe(req)}${req.exclude.size > 0 ? ` left to try (tried ${req.exclude.size})` : ''}` }
+    }
+    const pick = this.twoChoices(eligible)
+    return { kind: 'remote', peer: pick.peer, reason }
+  }
+
+  private twoChoices(eligible: Candidate[]): Candidate {
+    if (eligible.length === 1) return eligible[0] as Candidate
+    const a = eligible[Math.floor(this.random() * eligible.length)] as Candidate
+    let b = a
+    while (b === a) b = eligible[Math.floor(this.random() * eligible.length)] as Candidate
+    return (a.score ?? 0) <= (b.score ?? 0) ? a : b
+  }
+
+  private score(peer: string, p: RemoteProvider | undefined): number {
+    const load = p?.advert.load
+    const capacity = Math.max(1, load?.capacity ?? 1)
+    return ((load?.inFlight ?? 0) + (load?.queued ?? 0) + (this.outstanding.get(peer) ?? 0)) / capacity
+  }
+}
+
+export function describe(q: ProviderQuery): string {
+  const parts = [q.range === '' ? q.id : `${q.id}@${q.range}`]
+  if (q.gpu === true) parts.push('with gpu')
+  if ((q.tags ?? []).length > 0) parts.push(`tagged ${q.tags?.join(',')}`)
+  return parts.join(' ')
+}

@@ -1,0 +1,105 @@
+import * as $protobuf from "protobufjs";
+import Long = require("long");
+
+export namespace crank {
+
+    namespace advert {
+
+        namespace v1 {
+
+            interface ICapabilityAd extends crank.advert.v1.CapabilityAd.$Properties {
+            }
+
+            class CapabilityAd {
+                constructor(properties?: crank.advert.v1.CapabilityAd.$Properties);
+                $unknowns?: Uint8Array[];
+                id: string;
+                version: string;
+                tags: string[];
+                gpu: boolean;
+                concurrency: number;
+                static create(properties: crank.advert.v1.CapabilityAd.$Shape): crank.advert.v1.CapabilityAd & crank.advert.v1.CapabilityAd.$Shape;
+                static create(properties?: crank.advert.v1.CapabilityAd.$Properties): crank.advert.v1.CapabilityAd;
+                static encode(message: crank.advert.v1.CapabilityAd.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): crank.advert.v1.CapabilityAd & crank.advert.v1.CapabilityAd.$Shape;
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace CapabilityAd {
+                interface $Properties {
+                    id?: (string|null);
+                    version?: (string|null);
+                    tags?: (string[]|null);
+                    gpu?: (boolean|null);
+                    concurrency?: (number|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = crank.advert.v1.CapabilityAd.$Properties;
+            }
+
+            interface ILoad extends crank.advert.v1.Load.$Properties {
+            }
+
+            class Load {
+                constructor(properties?: crank.advert.v1.Load.$Properties);
+                $unknowns?: Uint8Array[];
+                inFlight: number;
+                queued: number;
+                capacity: number;
+                cpu: number;
+                memoryBytes: number;
+                static create(properties: crank.advert.v1.Load.$Shape): crank.advert.v1.Load & crank.advert.v1.Load.$Shape;
+                static create(properties?: crank.advert.v1.Load.$Properties): crank.advert.v1.Load;
+                static encode(message: crank.advert.v1.Load.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): crank.advert.v1.Load & crank.advert.v1.Load.$Shape;
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Load {
+                interface $Properties {
+                    inFlight?: (number|null);
+                    queued?: (number|null);
+                    capacity?: (number|null);
+                    cpu?: (number|null);
+                    memoryBytes?: (number|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = crank.advert.v1.Load.$Properties;
+            }
+
+            interface IAdvert extends crank.advert.v1.Advert.$Properties {
+            }
+
+            class Advert {
+                constructor(properties?: crank.advert.v1.Advert.$Properties);
+                $unknowns?: Uint8Array[];
+                seq: number;
+                timestampMs: number;
+                name: string;
+                health: string;
+                heartbeatMs: number;
+                load?: (crank.advert.v1.Load.$Properties|null);
+                capabilities: crank.advert.v1.CapabilityAd.$Properties[];
+                static create(properties: crank.advert.v1.Advert.$Shape): crank.advert.v1.Advert & crank.advert.v1.Advert.$Shape;
+                static create(properties?: crank.advert.v1.Advert.$Properties): crank.advert.v1.Advert;
+                static encode(message: crank.advert.v1.Advert.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): crank.advert.v1.Advert & crank.advert.v1.Advert.$Shape;
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace Advert {
+                interface $Properties {
+                    seq?: (number|null);
+                    timestampMs?: (number|null);
+                    name?: (string|null);
+                    health?: (string|null);
+                    heartbeatMs?: (number|null);
+                    load?: (crank.advert.v1.Load.$Properties|null);
+                    capabilities?: (crank.advert.v1.CapabilityAd.$Properties[]|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = crank.advert.v1.Advert.$Properties;
+            }
+        }
+    }
+}
