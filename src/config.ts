@@ -165,7 +165,10 @@ export async function readConfigFile(file: string): Promise<PartialConfig> {
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
-    throw new CrankError(ErrorCodes.invalidConfig, `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new CrankError(
+      ErrorCodes.invalidConfig,
+      `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
   }
   try {
     return JSON.parse(text) as PartialConfig

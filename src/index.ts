@@ -1,9 +1,19 @@
 /**
  * Crank's public API: everything an embedding app or a capability imports.
  */
-export { type AnyCapability, type Capability, type CapabilityDefinition, type CapabilityErrorSpec, defineCapability, type JobContext, type JSONSchema, type ProgressUpdate, type WorkerRuntime } from './capability.ts'
+export {
+  type AnyCapability,
+  type Capability,
+  type CapabilityDefinition,
+  type CapabilityErrorSpec,
+  defineCapability,
+  type JobContext,
+  type JSONSchema,
+  type ProgressUpdate,
+  type WorkerRuntime,
+} from './capability.ts'
 export { type CrankConfig, DEFAULT_CONFIG, type JobsConfig, type PartialConfig } from './config.ts'
-export { CrankError, type ErrorInfo, ErrorCodes, JobError, JobFailedError, type TerminalState } from './errors.ts'
+export { CrankError, ErrorCodes, type ErrorInfo, JobError, JobFailedError, type TerminalState } from './errors.ts'
 export type { JobEvent, JobHandle, JobReport, JobResult, OutputMode, RouteInfo, RouteReason } from './jobs/job-handle.ts'
 export type { JobInput } from './jobs/job-input.ts'
 export { JOB_PROTOCOL } from './jobs/messages.ts'

@@ -3,7 +3,8 @@
  * server and client, and routes each submitted job.
  */
 import { randomUUID } from 'node:crypto'
-import { cpus, loadavg } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
@@ -17,9 +18,8 @@ import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
 import { MeshRegistry, type ProviderQuery } from './controller/mesh-registry.ts'
 import { CapabilityRegistry } from './controller/registry.ts'
-import { type Priority, Scheduler } from './controller/scheduler.ts'
-import { createRuntime, type JobRuntime } from './workers/runtime.ts'
 import { type Candidate, describe, type RouteMode, Router } from './controller/router.ts'
+import { type Priority, Scheduler } from './controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from './errors.ts'
 import { JobClient } from './jobs/job-client.ts'
 import { JobHandle, type OutputMode, type RouteInfo } from './jobs/job-handle.ts'
@@ -30,7 +30,7 @@ import { StreamPool } from './jobs/stream-pool.ts'
 import { capabilityCid } from './net/capability-cid.ts'
 import { loadOrCreateIdentity } from './net/identity.ts'
 import { createNet, type NetServices } from './net/libp2p.ts'
-import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createRuntime, type JobRuntime } from './workers/runtime.ts'
 
 export interface NodeInit extends PartialConfig {
   /** The capabilities this node serves. The node imports none by itself. */
@@ -83,6 +83,7 @@ export class CrankNode {
   private readonly pool: StreamPool
   private readonly client: JobClient
   private readonly handles = new Set<JobHandle>()
+  private readonly peerIds = new Map<string, PeerId>()
   /** Remote providers, as their adverts describe them. */
   readonly mesh: MeshRegistry
   readonly adverts: AdvertService
@@ -147,6 +148,24 @@ export class CrankNode {
       heartbeatMs: config.mesh.heartbeatMs,
       maxBytes: config.mesh.maxAdvertBytes,
       log,
+      onUpdate: (peer) => this.learnAddresses(peer),
+    })
+  }
+
+  /** A provider we only heard of through gossip must still be dialable: its advert carries its addresses. */
+  private learnAddresses(peer: string): void {
+    const addrs = this.mesh.get(peer)?.advert.addrs ?? []
+    const multiaddrs: Multiaddr[] = []
+    for (const bytes of addrs) {
+      try {
+        multiaddrs.push(multiaddr(bytes))
+      } catch {
+        // a malformed address is ignored; the rest of the advert is still useful
+      }
+    }
+    if (multiaddrs.length === 0) return
+    this.libp2p.peerStore.merge(this.peerIdOf(peer), { multiaddrs }).catch((err: unknown) => {
+      this.log.debug({ peer, err: (err as Error).message }, 'could not record advertised addresses')
     })
   }
 
@@ -167,10 +186,17 @@ export class CrankNode {
         inFlight: load.inFlight,
         queued: load.queued,
         capacity: load.capacity,
-        cpu: loadavg()[0]! / Math.max(1, cpus().length),
+        cpu: loadavg()[0]! / CORES,
         memoryBytes: process.memoryUsage.rss(),
       },
-      capabilities: caps.map((c) => ({ id: c.id, version: c.version, tags: c.tags ?? [], gpu: c.resources?.gpu === true, concurrency: c.concurrency ?? DEFAULT_CONCURRENCY })),
+      addrs: this.libp2p.getMultiaddrs().map((ma) => ma.bytes),
+      capabilities: caps.map((c) => ({
+        id: c.id,
+        version: c.version,
+        tags: c.tags ?? [],
+        gpu: c.resources?.gpu === true,
+        concurrency: c.concurrency ?? DEFAULT_CONCURRENCY,
+      })),
     }
   }
 
@@ -198,7 +224,14 @@ export class CrankNode {
     this.started = true
     this.adverts.start()
     if (this.config.mesh.dht) this.dhtProvided = this.provideCapabilities()
-    this.log.info({ peerId: this.peerId.toString(), multiaddrs: this.multiaddrs.map(String), capabilities: this.capabilities.map((c) => `${c.id}@${c.version}`) }, 'node started')
+    this.log.info(
+      {
+        peerId: this.peerId.toString(),
+        multiaddrs: this.multiaddrs.map(String),
+        capabilities: this.capabilities.map((c) => `${c.id}@${c.version}`),
+      },
+      'node started',
+    )
   }
 
   /**
@@ -266,7 +299,12 @@ export class CrankNode {
       return this.runRemote(job, peer.toString())
     }
 
-    const query = { id, range: job.versionRange, ...(opts.gpu === undefined ? {} : { gpu: opts.gpu }), ...(opts.tags === undefined ? {} : { tags: opts.tags }) }
+    const query = {
+      id,
+      range: job.versionRange,
+      ...(opts.gpu === undefined ? {} : { gpu: opts.gpu }),
+      ...(opts.tags === undefined ? {} : { tags: opts.tags }),
+    }
     const exclude = new Set<string>()
     const maxAttempts = opts.attempts ?? this.config.mesh.attempts
     let last: JobOutcome | undefined
@@ -289,7 +327,14 @@ export class CrankNode {
       exclude.add(target)
       if (target !== 'local') this.bans.fail(target)
       if (job.input.consumed) {
-        return { state: 'failed', error: { code: ErrorCodes.notReplayable, message: `${last.error.code} on ${target} after streamed input was sent; it cannot be replayed (${last.error.message})`, retryable: false } }
+        return {
+          state: 'failed',
+          error: {
+            code: ErrorCodes.notReplayable,
+            message: `${last.error.code} on ${target} after streamed input was sent; it cannot be replayed (${last.error.message})`,
+            retryable: false,
+          },
+        }
       }
       if (attempt < maxAttempts) {
         handle.emit({ type: 'retry', attempt, peer: target, error: last.error })
@@ -298,7 +343,9 @@ export class CrankNode {
         if (handle.signal.aborted) return { state: 'cancelled', error: toErrorInfo(handle.signal.reason) }
       }
     }
-    return last ?? { state: 'failed', error: { code: ErrorCodes.noProvider, message: `no provider of ${describe(query)}`, retryable: false } }
+    return (
+      last ?? { state: 'failed', error: { code: ErrorCodes.noProvider, message: `no provider of ${describe(query)}`, retryable: false } }
+    )
   }
 
   private async runLocal(job: RoutedJob): Promise<JobOutcome> {
@@ -324,7 +371,7 @@ export class CrankNode {
     const { handle } = job
     this.router.begin(peer)
     try {
-      return await this.client.run(peerIdFromString(peer), {
+      return await this.client.run(this.peerIdOf(peer), {
         jobId: handle.id,
         capability: job.id,
         versionRange: job.versionRange,
@@ -342,7 +389,10 @@ export class CrankNode {
   }
 
   /** Every known candidate for a capability and why it would or would not be chosen. */
-  async explain(capability: string, opts: { gpu?: boolean; tags?: string[] } = {}): Promise<{ local: string; decision: string; candidates: Candidate[] }> {
+  async explain(
+    capability: string,
+    opts: { gpu?: boolean; tags?: string[] } = {},
+  ): Promise<{ local: string; decision: string; candidates: Candidate[] }> {
     const [id, range] = splitCapability(capability)
     const query = { id, range, ...opts }
     const req = { ...query, mode: 'prefer-local' as const, exclude: new Set<string>() }
@@ -351,7 +401,8 @@ export class CrankNode {
     const decision = this.router.decide(req, extra)
     const hasRoom = this.localJobs.hasCapacity(id)
     const local = this.servesLocally(query) ? `serves it${hasRoom ? '' : ', but is saturated'}` : `does not serve ${describe(query)}`
-    const summary = decision.kind === 'none' ? decision.why : decision.kind === 'local' ? 'run locally' : `run on ${decision.peer} (${decision.reason})`
+    const summary =
+      decision.kind === 'none' ? decision.why : decision.kind === 'local' ? 'run locally' : `run on ${decision.peer} (${decision.reason})`
     return { local, decision: summary, candidates: this.router.candidates(req, extra) }
   }
 
@@ -373,7 +424,9 @@ export class CrankNode {
     const found = new Set<string>()
     const timeout = AbortSignal.timeout(this.config.mesh.dhtTimeoutMs)
     try {
-      for await (const p of this.libp2p.contentRouting.findProviders(cid, { signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) })) {
+      for await (const p of this.libp2p.contentRouting.findProviders(cid, {
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+      })) {
         if (!p.id.equals(this.peerId)) found.add(p.id.toString())
         if (found.size >= 8) break
       }
@@ -383,11 +436,22 @@ export class CrankNode {
     return [...found]
   }
 
+  /** Parsing a peer id is a base58 decode: keep the objects, they're on every remote job's path. */
+  private peerIdOf(peer: string): PeerId {
+    let id = this.peerIds.get(peer)
+    if (id === undefined) {
+      id = peerIdFromString(peer)
+      if (this.peerIds.size > 10_000) this.peerIds.clear()
+      this.peerIds.set(peer, id)
+    }
+    return id
+  }
+
   /** A peer id string, or a multiaddr we dial to learn whose it is. */
   private async resolvePeer(route: string): Promise<PeerId> {
     if (!route.startsWith('/')) {
       try {
-        return peerIdFromString(route)
+        return this.peerIdOf(route)
       } catch {
         throw new CrankError(ErrorCodes.invalidRoute, `route "${route}" is neither "local", a peer id, nor a multiaddr`)
       }
@@ -408,6 +472,7 @@ export class CrankNode {
 }
 
 const DEFAULT_CONCURRENCY = 4
+const CORES = availableParallelism()
 
 interface RoutedJob {
   handle: JobHandle
@@ -452,10 +517,14 @@ function trackedInput(input: JobInput | undefined): TrackedInput {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(t)
-      resolve()
-    }, { once: true })
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+      { once: true },
+    )
   })
 }
 
@@ -478,6 +547,7 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
     maxStreamsPerConnection: config.jobs.maxStreamsPerConnection,
     maxConnections: config.maxConnections,
     maxPubsubMessageBytes: config.mesh.maxAdvertBytes * 2,
+    dht: config.mesh.dht,
   })
   return new CrankNode(config, libp2p, capabilities, log)
 }

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict'
-import { crank } from '../src/jobs/pb/advert.js'
-import { ADVERT_TOPIC } from '../src/controller/adverts.ts'
-import { defineCapability } from '../src/capability.ts'
-import { JobError } from '../src/errors.ts'
-import { type CrankNode, createNode } from '../src/node.ts'
 import echo from '../capabilities/example.echo/index.ts'
+import { defineCapability } from '../src/capability.ts'
+import { ADVERT_TOPIC } from '../src/controller/adverts.ts'
+import { JobError } from '../src/errors.ts'
+import { crank } from '../src/jobs/pb/advert.js'
+import { type CrankNode, createNode } from '../src/node.ts'
 
 const HEARTBEAT = 250
 let run = 0
 
 /** n nodes on the memory transport; node 0 is the hub everyone dials, so gossip and the DHT form from one bootstrap. */
-async function mesh(specs: Array<{ capabilities?: NonNullable<Parameters<typeof createNode>[0]>['capabilities']; dht?: boolean }>): Promise<CrankNode[]> {
+async function mesh(
+  specs: Array<{ capabilities?: NonNullable<Parameters<typeof createNode>[0]>['capabilities']; dht?: boolean }>,
+): Promise<CrankNode[]> {
   run++
   const nodes: CrankNode[] = []
   for (const [i, spec] of specs.entries()) {
@@ -71,7 +73,9 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
     nodes = await mesh([...Array.from({ length: 9 }, () => ({})), { capabilities: [echo] }])
     const provider = nodes[9]!.peerId.toString()
     await until('every node to learn the provider', () => nodes.slice(0, 9).every((n) => n.mesh.get(provider) !== undefined))
-    const reports = await Promise.all(nodes.slice(0, 9).map((n) => n.submit({ capability: 'example.echo@^1', params: { echo: 1 }, input: 'x' }).result))
+    const reports = await Promise.all(
+      nodes.slice(0, 9).map((n) => n.submit({ capability: 'example.echo@^1', params: { echo: 1 }, input: 'x' }).result),
+    )
     for (const r of reports) {
       assert.equal(r.route?.peer, provider)
       assert.equal(r.route?.reason, 'no-local-satisfier')
@@ -80,13 +84,22 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
 
   it('prefers local, and spreads 400 concurrent jobs over 4 providers with none above 40%', async () => {
     const cap = slow('test.slow', 20)
-    nodes = await mesh([{}, { capabilities: [cap] }, { capabilities: [cap] }, { capabilities: [cap] }, { capabilities: [cap] }, ...Array.from({ length: 5 }, () => ({}))])
+    nodes = await mesh([
+      {},
+      { capabilities: [cap] },
+      { capabilities: [cap] },
+      { capabilities: [cap] },
+      { capabilities: [cap] },
+      ...Array.from({ length: 5 }, () => ({})),
+    ])
     const providers = nodes.slice(1, 5).map((n) => n.peerId.toString())
     const clients = [nodes[0]!, ...nodes.slice(5)]
     await until('clients to see all 4 providers', () => clients.every((c) => providers.every((p) => c.mesh.get(p) !== undefined)))
     const local = await nodes[1]!.submit({ capability: 'test.slow' }).result
     assert.deepEqual(local.route, { peer: 'local', reason: 'local' })
-    const reports = await Promise.all(Array.from({ length: 400 }, (_, i) => clients[i % clients.length]!.submit({ capability: 'test.slow' }).result))
+    const reports = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => clients[i % clients.length]!.submit({ capability: 'test.slow' }).result),
+    )
     const share = new Map<string, number>()
     for (const r of reports) share.set(r.route!.peer, (share.get(r.route!.peer) ?? 0) + 1)
     assert.deepEqual([...share.keys()].sort(), [...providers].sort())
@@ -104,8 +117,15 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
     await victim.stop()
     const reports = await Promise.all(handles.map((h) => h.outcome))
     const states = reports.map((r) => r.state)
-    assert.deepEqual(states.filter((s) => s !== 'succeeded'), [], JSON.stringify(reports.filter((r) => r.state !== 'succeeded').map((r) => r.error)))
-    assert.ok(reports.some((r) => r.attempts > 1), 'some jobs should have needed a retry')
+    assert.deepEqual(
+      states.filter((s) => s !== 'succeeded'),
+      [],
+      JSON.stringify(reports.filter((r) => r.state !== 'succeeded').map((r) => r.error)),
+    )
+    assert.ok(
+      reports.some((r) => r.attempts > 1),
+      'some jobs should have needed a retry',
+    )
     for (const r of reports) assert.notEqual(r.route?.peer, victim.peerId.toString())
   })
 
@@ -136,7 +156,9 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
       yield new TextEncoder().encode('streamed once')
     }
     // A fresh client: nodes[0] has just banned both providers for failing.
-    await until('providers known to the second client', () => nodes.slice(1, 3).every((p) => nodes[3]!.mesh.get(p.peerId.toString()) !== undefined))
+    await until('providers known to the second client', () =>
+      nodes.slice(1, 3).every((p) => nodes[3]!.mesh.get(p.peerId.toString()) !== undefined),
+    )
     const streamed = await nodes[3]!.submit({ capability: 'test.flaky', params: { retryable: true }, input: stream() }).outcome
     assert.equal(streamed.error?.code, 'not_replayable')
   })
@@ -177,7 +199,13 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
     await b.libp2p.services.pubsub.publish(ADVERT_TOPIC, old)
     await b.libp2p.services.pubsub.publish(ADVERT_TOPIC, Uint8Array.from([0xff, 0xff, 0xff, 0x01]))
     await b.libp2p.services.pubsub.publish(ADVERT_TOPIC, new Uint8Array(70 * 1024))
-    await until(() => `rejections counted (${JSON.stringify(a.adverts.rejected)})`, () => a.adverts.rejected.malformed > before.malformed && a.adverts.rejected.oversize > before.oversize && a.adverts.rejected.seq_regression > before.seq_regression)
+    await until(
+      () => `rejections counted (${JSON.stringify(a.adverts.rejected)})`,
+      () =>
+        a.adverts.rejected.malformed > before.malformed &&
+        a.adverts.rejected.oversize > before.oversize &&
+        a.adverts.rejected.seq_regression > before.seq_regression,
+    )
     assert.equal(a.mesh.get(b.peerId.toString())?.advert.name, 'n1', 'the forged advert must not replace the real one')
   })
 })

@@ -19,7 +19,10 @@ export interface InitOptions {
 export async function initNode(opts: InitOptions): Promise<{ peerId: string; configFile: string; createdIdentity: boolean }> {
   const configFile = join(opts.dataDir, CONFIG_FILE)
   if (existsSync(configFile) && opts.force !== true) {
-    throw new CrankError(ErrorCodes.invalidConfig, `${configFile} already exists (use --force to overwrite the config; the identity is always kept)`)
+    throw new CrankError(
+      ErrorCodes.invalidConfig,
+      `${configFile} already exists (use --force to overwrite the config; the identity is always kept)`,
+    )
   }
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 })
   const { key, created } = await loadOrCreateIdentity(opts.dataDir)

@@ -10,8 +10,9 @@ import { Command, CommanderError, Option } from 'commander'
 import { builtinCapabilities } from '../../capabilities/index.ts'
 import { configFromEnv, type PartialConfig, readConfigFile } from '../config.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
-import { createNode } from '../node.ts'
+import { type CrankNode, createNode } from '../node.ts'
 import { initNode } from './init.ts'
+import { withMeshClient } from './mesh-client.ts'
 import { CONFIG_FILE, dataDirFrom } from './paths.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
@@ -49,7 +50,9 @@ function program(): Command {
         ...(o.bootstrap === undefined ? {} : { bootstrap: o.bootstrap }),
         ...(o.force === undefined ? {} : { force: o.force }),
       })
-      console.log(`initialised ${dataDir}\npeer id: ${r.peerId}${r.createdIdentity ? '' : ' (existing identity kept)'}\nconfig:  ${r.configFile}`)
+      console.log(
+        `initialised ${dataDir}\npeer id: ${r.peerId}${r.createdIdentity ? '' : ' (existing identity kept)'}\nconfig:  ${r.configFile}`,
+      )
     })
 
   cli
@@ -61,79 +64,206 @@ function program(): Command {
     .option('--bootstrap <multiaddr>', 'bootstrap peer, repeatable; overrides the config', collect)
     .option('--name <name>', 'node name')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .action(async (o: { dataDir?: string; config?: string; listen?: string[]; bootstrap?: string[]; name?: string; logLevel?: PartialConfig['logLevel'] }) => {
-      const dataDir = dataDirFrom(o.dataDir)
-      const flags = definedOnly({ listen: o.listen, bootstrap: o.bootstrap, name: o.name, logLevel: o.logLevel })
-      const layers = await loadLayers(dataDir, o.config, flags)
-      const merged = Object.assign({ logLevel: 'info' }, ...layers.map(definedOnly)) as PartialConfig
-      const node = await createNode({ ...merged, capabilities: builtinCapabilities })
-      await node.start()
-      let stopping = false
-      const stop = (signal: string): void => {
-        if (stopping) return
-        stopping = true
-        node.log.info({ signal }, 'stopping')
-        node.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            node.log.error({ err }, 'stop failed')
-            process.exit(1)
-          },
-        )
-      }
-      process.on('SIGINT', () => stop('SIGINT'))
-      process.on('SIGTERM', () => stop('SIGTERM'))
-    })
-
-  cli
-    .command('submit')
-    .description('run one job and print its result; without --peer it runs in-process on the built-in capabilities')
-    .argument('<capability>', 'capability id, optionally with a version range: example.echo or example.echo@^1')
-    .option('--params <json>', 'params as a JSON object', '{}')
-    .option('--input <file>', "input file, or '-' for stdin")
-    .option('--peer <multiaddr>', 'run on this peer (a multiaddr ending in /p2p/<id>, or a peer id)')
-    .option('--deadline <ms>', 'deadline in milliseconds', (v) => positiveInt(v, '--deadline'))
-    .option('--output <file>', "write the job's output bytes here ('-' for stdout)")
-    .option('--json', 'print the whole job report as one JSON object')
-    .action(async (capability: string, o: { params: string; input?: string; peer?: string; deadline?: number; output?: string; json?: boolean }) => {
-      const params = parseParams(o.params)
-      const input = o.input === undefined ? undefined : o.input === '-' ? process.stdin : await readInput(o.input)
-      const node = await createNode({ listen: [], logLevel: 'error', capabilities: o.peer === undefined ? builtinCapabilities : [] })
-      await node.start()
-      try {
-        const handle = node.submit({
-          capability,
-          params,
-          ...(input === undefined ? {} : { input }),
-          route: o.peer ?? 'local',
-          ...(o.deadline === undefined ? {} : { deadlineMs: o.deadline }),
-        })
-        // Ctrl-C cancels the job (the provider's handler sees its signal fire) instead of killing us mid-stream.
-        process.once('SIGINT', () => handle.cancel('cancelled from the command line'))
-        process.once('SIGTERM', () => handle.cancel('cancelled from the command line'))
-        void (async () => {
-          for await (const e of handle) {
-            if (e.type === 'accepted') console.error(`crank-node: job ${handle.id} accepted by ${e.peer} (${capability} ${e.version})`)
-          }
-        })()
-        const report = await handle.outcome
-        const output = report.output ?? new Uint8Array()
-        if (o.output === '-') process.stdout.write(output)
-        else if (o.output !== undefined) await writeFile(o.output, output)
-        if (o.json === true) {
-          const { output: _bytes, ...rest } = report
-          console.log(JSON.stringify({ ...rest, outputBytes: output.byteLength }))
-        } else if (report.state === 'succeeded') {
-          if (o.output === undefined && output.byteLength > 0) console.error(`(${output.byteLength} output bytes; use --output FILE to keep them)`)
-          if (o.output !== '-') console.log(JSON.stringify(report.value, null, 2))
-        } else {
-          console.error(`crank-node: job ${report.state}: ${report.error?.code}: ${report.error?.message}`)
+    .action(
+      async (o: {
+        dataDir?: string
+        config?: string
+        listen?: string[]
+        bootstrap?: string[]
+        name?: string
+        logLevel?: PartialConfig['logLevel']
+      }) => {
+        const dataDir = dataDirFrom(o.dataDir)
+        const flags = definedOnly({ listen: o.listen, bootstrap: o.bootstrap, name: o.name, logLevel: o.logLevel }) as PartialConfig
+        const layers = await loadLayers(dataDir, o.config, flags)
+        const merged = Object.assign({ logLevel: 'info' }, ...layers.map(definedOnly)) as PartialConfig
+        const node = await createNode({ ...merged, capabilities: builtinCapabilities })
+        await node.start()
+        let stopping = false
+        const stop = (signal: string): void => {
+          if (stopping) return
+          stopping = true
+          node.log.info({ signal }, 'stopping')
+          node.stop().then(
+            () => process.exit(0),
+            (err: unknown) => {
+              node.log.error({ err }, 'stop failed')
+              process.exit(1)
+            },
+          )
         }
-        process.exitCode = report.state === 'succeeded' ? 0 : 1
-      } finally {
-        await node.stop()
+        process.on('SIGINT', () => stop('SIGINT'))
+        process.on('SIGTERM', () => stop('SIGTERM'))
+      },
+    )
+
+  const meshOptions = (cmd: Command): Command =>
+    cmd
+      .option('--data-dir <dir>', 'read bootstrap peers from this node data dir (default: $CRANK_DATA_DIR or ~/.crank)')
+      .option('--config <file>', 'config file (default: <data-dir>/config.json)')
+      .option('--bootstrap <multiaddr>', "mesh peer to join through, repeatable (added to the config's list)", collect)
+      .option('--wait <ms>', 'longest wait for adverts after joining', (v) => positiveInt(v, '--wait'), 3000)
+
+  meshOptions(
+    cli
+      .command('submit')
+      .description('run one job and print its result')
+      .argument('<capability>', 'capability id, optionally with a version range: example.echo or example.echo@^1')
+      .option('--params <json>', 'params as a JSON object', '{}')
+      .option('--input <file>', "input file, or '-' for stdin")
+      .option(
+        '--route <route>',
+        'prefer-local | any | local | <peer id or multiaddr>; default prefer-local (with no mesh configured, "local" is this process and its built-in capabilities)',
+      )
+      .option('--peer <multiaddr>', 'pin the job to this peer (same as --route <multiaddr>)')
+      .option('--gpu', 'only providers that advertise a GPU')
+      .option('--tag <tag>', 'only providers whose capability has this tag, repeatable', collect)
+      .addOption(new Option('--priority <p>', 'queue priority on the provider').choices(['high', 'normal', 'low']))
+      .option('--deadline <ms>', 'deadline in milliseconds', (v) => positiveInt(v, '--deadline'))
+      .option('--attempts <n>', 'attempts on distinct providers for retryable failures', (v) => positiveInt(v, '--attempts'))
+      .option('--output <file>', "write the job's output bytes here ('-' for stdout)")
+      .option('--json', 'print the whole job report as one JSON object'),
+  ).action(async (capability: string, o: SubmitFlags) => {
+    const params = parseParams(o.params)
+    const input = o.input === undefined ? undefined : o.input === '-' ? process.stdin : await readInput(o.input)
+    const route = o.peer ?? o.route ?? 'prefer-local'
+    const layers = await meshLayers(o)
+    const pinned = !['local', 'prefer-local', 'any'].includes(route)
+    const meshKnown = (layers.bootstrap?.length ?? 0) + (o.bootstrap?.length ?? 0) > 0
+    const client = {
+      layers: pinned ? {} : layers,
+      bootstrap: pinned ? [] : (o.bootstrap ?? []),
+      waitMs: o.wait,
+      serveBuiltins: route === 'local' || (!pinned && !meshKnown),
+    }
+    await withMeshClient(client, async (node) => {
+      const handle = node.submit({
+        capability,
+        params,
+        route,
+        ...(input === undefined ? {} : { input }),
+        ...(o.deadline === undefined ? {} : { deadlineMs: o.deadline }),
+        ...(o.attempts === undefined ? {} : { attempts: o.attempts }),
+        ...(o.gpu === true ? { gpu: true } : {}),
+        ...(o.tag === undefined ? {} : { tags: o.tag }),
+        ...(o.priority === undefined ? {} : { priority: o.priority }),
+      })
+      // Ctrl-C cancels the job (the provider's handler sees its signal fire) instead of killing us mid-stream.
+      process.once('SIGINT', () => handle.cancel('cancelled from the command line'))
+      process.once('SIGTERM', () => handle.cancel('cancelled from the command line'))
+      void (async () => {
+        for await (const e of handle) {
+          if (e.type === 'accepted') console.error(`crank-node: job ${handle.id} accepted by ${e.peer} (${capability} ${e.version})`)
+          if (e.type === 'retry') console.error(`crank-node: ${e.peer} failed (${e.error.code}); retrying elsewhere`)
+        }
+      })()
+      const report = await handle.outcome
+      const output = report.output ?? new Uint8Array()
+      if (o.output === '-') process.stdout.write(output)
+      else if (o.output !== undefined) await writeFile(o.output, output)
+      if (o.json === true) {
+        const { output: _bytes, ...rest } = report
+        console.log(JSON.stringify({ ...rest, outputBytes: output.byteLength }))
+      } else if (report.state === 'succeeded') {
+        if (o.output === undefined && output.byteLength > 0)
+          console.error(`(${output.byteLength} output bytes; use --output FILE to keep them)`)
+        if (o.output !== '-') console.log(JSON.stringify(report.value, null, 2))
+      } else {
+        console.error(`crank-node: job ${report.state}: ${report.error?.code}: ${report.error?.message}`)
       }
+      process.exitCode = report.state === 'succeeded' ? 0 : 1
     })
+  })
+
+  meshOptions(
+    cli
+      .command('caps')
+      .description('every capability in the mesh, with its providers, their load and how fresh each advert is')
+      .option('--json', 'one JSON object'),
+  ).action(async (o: MeshFlags & { json?: boolean }) => {
+    await withMeshClient(
+      { layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
+      async (node) => {
+        const rows = capabilityRows(node)
+        if (o.json === true) return console.log(JSON.stringify({ capabilities: rows }))
+        if (rows.length === 0) return console.log('no capabilities advertised (is a bootstrap peer configured? see --bootstrap)')
+        printTable(
+          ['CAPABILITY', 'VERSION', 'PROVIDER', 'NAME', 'IN-FLIGHT', 'QUEUED', 'CAPACITY', 'CPU', 'ADVERT AGE'],
+          rows.map((r) => [
+            r.capability,
+            r.version,
+            short(r.peer),
+            r.name,
+            r.inFlight,
+            r.queued,
+            r.capacity,
+            r.cpu.toFixed(2),
+            `${(r.ageMs / 1000).toFixed(1)}s`,
+          ]),
+        )
+      },
+    )
+  })
+
+  meshOptions(
+    cli.command('peers').description('peers this client reached, with what their adverts say').option('--json', 'one JSON object'),
+  ).action(async (o: MeshFlags & { json?: boolean }) => {
+    await withMeshClient(
+      { layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
+      async (node) => {
+        const peers = node.libp2p.getConnections().map((c) => {
+          const ad = node.mesh.get(c.remotePeer.toString())?.advert
+          return {
+            peer: c.remotePeer.toString(),
+            addr: c.remoteAddr.toString(),
+            name: ad?.name ?? '',
+            health: ad?.health ?? 'unknown',
+            capabilities: (ad?.capabilities ?? []).map((x) => `${x.id}@${x.version}`),
+          }
+        })
+        const known = node.mesh.all().filter((p) => !peers.some((x) => x.peer === p.peer))
+        if (o.json === true)
+          return console.log(
+            JSON.stringify({ connected: peers, knownFromAdverts: known.map((p) => ({ peer: p.peer, name: p.advert.name })) }),
+          )
+        printTable(
+          ['PEER', 'NAME', 'HEALTH', 'ADDRESS', 'CAPABILITIES'],
+          peers.map((p) => [short(p.peer), p.name, p.health, p.addr, p.capabilities.join(' ')]),
+        )
+        if (known.length > 0)
+          console.log(`\n${known.length} more peer(s) known from adverts: ${known.map((p) => p.advert.name || short(p.peer)).join(', ')}`)
+      },
+    )
+  })
+
+  meshOptions(
+    cli
+      .command('explain')
+      .description('every candidate for a capability, and why each was or was not chosen')
+      .argument('<capability>', 'capability id, optionally with a version range')
+      .option('--gpu', 'require a GPU provider')
+      .option('--tag <tag>', 'require this tag, repeatable', collect)
+      .option('--json', 'one JSON object'),
+  ).action(async (capability: string, o: MeshFlags & { gpu?: boolean; tag?: string[]; json?: boolean }) => {
+    await withMeshClient(
+      { layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
+      async (node) => {
+        const why = await node.explain(capability, {
+          ...(o.gpu === true ? { gpu: true } : {}),
+          ...(o.tag === undefined ? {} : { tags: o.tag }),
+        })
+        if (o.json === true) return console.log(JSON.stringify(why))
+        console.log(`this client ${why.local}`)
+        console.log(`decision: ${why.decision}`)
+        if (why.candidates.length === 0) console.log('no remote provider advertises it, and the DHT found none')
+        else
+          printTable(
+            ['PEER', 'ELIGIBLE', 'WHY'],
+            why.candidates.map((c) => [short(c.peer), c.eligible ? 'yes' : 'no', c.why]),
+          )
+      },
+    )
+  })
   return cli
 }
 
@@ -141,6 +271,71 @@ function program(): Command {
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
+
+interface MeshFlags {
+  dataDir?: string
+  config?: string
+  bootstrap?: string[]
+  wait: number
+}
+
+interface SubmitFlags extends MeshFlags {
+  params: string
+  input?: string
+  route?: string
+  peer?: string
+  gpu?: boolean
+  tag?: string[]
+  priority?: 'high' | 'normal' | 'low'
+  deadline?: number
+  attempts?: number
+  output?: string
+  json?: boolean
+}
+
+/** Config layers for a mesh command: the data dir's config if it exists, then env. */
+async function meshLayers(o: MeshFlags): Promise<PartialConfig> {
+  const dataDir = dataDirFrom(o.dataDir)
+  const layers = await loadLayers(dataDir, o.config, {})
+  return Object.assign({}, ...layers.map(definedOnly)) as PartialConfig
+}
+
+function capabilityRows(node: CrankNode) {
+  const now = Date.now()
+  return node.mesh
+    .all()
+    .flatMap((p) =>
+      (p.advert.capabilities ?? []).map((c) => ({
+        capability: c.id ?? '',
+        version: c.version ?? '',
+        peer: p.peer,
+        name: p.advert.name ?? '',
+        health: p.advert.health ?? '',
+        inFlight: p.advert.load?.inFlight ?? 0,
+        queued: p.advert.load?.queued ?? 0,
+        capacity: p.advert.load?.capacity ?? 0,
+        cpu: p.advert.load?.cpu ?? 0,
+        gpu: c.gpu === true,
+        tags: c.tags ?? [],
+        ageMs: now - p.receivedAt,
+      })),
+    )
+    .sort((a, b) => a.capability.localeCompare(b.capability) || a.peer.localeCompare(b.peer))
+}
+
+function printTable(header: string[], rows: Array<Array<string | number>>): void {
+  const cells = [header, ...rows.map((r) => r.map(String))]
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
+  for (const r of cells)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+}
+
+const short = (peer: string): string => `…${peer.slice(-10)}`
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v)
@@ -160,7 +355,10 @@ async function readInput(file: string): Promise<Uint8Array> {
   try {
     return await readFile(file)
   } catch (err) {
-    throw new CrankError(ErrorCodes.invalidParams, `cannot read --input ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new CrankError(
+      ErrorCodes.invalidParams,
+      `cannot read --input ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
   }
 }
 

@@ -4,13 +4,15 @@
  * (decodes, size limit, signed sender, sequence never goes backwards, member),
  * with every rejection counted by reason.
  */
-import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub'
+import { type GossipSub, type Message, type SubscriptionChangeData, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { crank } from '../jobs/pb/advert.js'
 import type { Advert, MeshRegistry } from './mesh-registry.ts'
 
 export const ADVERT_TOPIC = 'crank/adverts/1'
+
+const MIN_INTERVAL_MS = 100
 
 const pb = crank.advert.v1
 
@@ -41,6 +43,7 @@ export class AdvertService {
   private seq = Date.now() * 1000 // survives restarts: peers that remember our old seq still accept us
   private timer: NodeJS.Timeout | undefined
   private pending = false
+  private lastPublished = 0
 
   constructor(opts: AdvertServiceOptions) {
     this.opts = opts
@@ -50,6 +53,7 @@ export class AdvertService {
     const { pubsub } = this.opts
     pubsub.topicValidators.set(ADVERT_TOPIC, this.validate)
     pubsub.addEventListener('message', this.onMessage)
+    pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     pubsub.subscribe(ADVERT_TOPIC)
     this.publish()
     this.timer = setInterval(() => {
@@ -63,22 +67,34 @@ export class AdvertService {
 
   stop(): void {
     clearInterval(this.timer)
+    this.timer = undefined
     const { pubsub } = this.opts
     pubsub.removeEventListener('message', this.onMessage)
+    pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
     pubsub.topicValidators.delete(ADVERT_TOPIC)
   }
 
-  /** Something in the advert changed (load, capabilities, health): publish soon, once. */
+  /**
+   * Something in the advert changed (load, capabilities, health): publish soon, once.
+   * Changes within MIN_INTERVAL_MS share one advert, so a busy node doesn't flood the topic.
+   */
   changed(): void {
     if (this.pending) return
     this.pending = true
+    const wait = Math.max(0, this.lastPublished + MIN_INTERVAL_MS - Date.now())
     setTimeout(() => {
       this.pending = false
-      this.publish()
-    }, 20)
+      if (this.timer !== undefined) this.publish()
+    }, wait)
+  }
+
+  /** A peer that just joined the topic knows nothing yet: tell it now instead of at the next heartbeat. */
+  private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
+    if (evt.detail.subscriptions.some((s) => s.topic === ADVERT_TOPIC && s.subscribe)) this.changed()
   }
 
   private publish(): void {
+    this.lastPublished = Date.now()
     const advert = pb.Advert.create({ ...this.opts.build(), seq: ++this.seq, timestampMs: Date.now(), heartbeatMs: this.opts.heartbeatMs })
     this.opts.pubsub.publish(ADVERT_TOPIC, pb.Advert.encode(advert).finish()).then(
       () => {
@@ -116,6 +132,9 @@ export class AdvertService {
     const peer = msg.from.toString()
     if (peer === this.opts.self.toString()) return
     try {
+      // A peer we have never heard from is probably new to the mesh and knows nothing of us:
+      // answer with our advert now rather than at our next heartbeat.
+      if (this.opts.registry.get(peer) === undefined) this.changed()
       this.opts.registry.upsert(peer, pb.Advert.decode(msg.data))
       this.accepted++
       this.opts.onUpdate?.(peer)

@@ -89,7 +89,10 @@ export class LocalJobs {
       const endedAt = Date.now()
       if (log.isLevelEnabled('info')) {
         const code = outcome.state === 'succeeded' ? undefined : outcome.error.code
-        log.info({ job: req.jobId, capability: cap.id, caller: req.caller, state: outcome.state, code, ms: endedAt - startedAt }, 'job ended')
+        log.info(
+          { job: req.jobId, capability: cap.id, caller: req.caller, state: outcome.state, code, ms: endedAt - startedAt },
+          'job ended',
+        )
       }
       this.opts.journal.record({
         jobId: req.jobId,

@@ -15,7 +15,10 @@ export interface RouteRequest extends ProviderQuery {
   exclude: Set<string>
 }
 
-export type RouteDecision = { kind: 'local'; reason: RouteReason } | { kind: 'remote'; peer: string; reason: RouteReason } | { kind: 'none'; why: string }
+export type RouteDecision =
+  | { kind: 'local'; reason: RouteReason }
+  | { kind: 'remote'; peer: string; reason: RouteReason }
+  | { kind: 'none'; why: string }
 
 export interface Candidate {
   peer: string
@@ -65,7 +68,12 @@ export class Router {
       const banned = this.bans.remaining(peer)
       if (banned > 0) return { peer, eligible: false, why: `failed recently; banned for ${banned} ms more` }
       const score = this.score(peer, p)
-      return { peer, eligible: true, why: p === undefined ? 'found through the DHT (no advert yet)' : `load score ${score.toFixed(2)}`, score }
+      return {
+        peer,
+        eligible: true,
+        why: p === undefined ? 'found through the DHT (no advert yet)' : `load score ${score.toFixed(2)}`,
+        score,
+      }
     })
   }
 
@@ -80,7 +88,10 @@ export class Router {
     if (eligible.length === 0) {
       // Saturated but serving: queue locally rather than fail.
       if (servesLocally && !req.exclude.has('local')) return { kind: 'local', reason: 'local' }
-      return { kind: 'none', why: `no provider of ${describe(req)}${req.exclude.size > 0 ? ` left to try (tried ${req.exclude.size})` : ''}` }
+      return {
+        kind: 'none',
+        why: `no provider of ${describe(req)}${req.exclude.size > 0 ? ` left to try (tried ${req.exclude.size})` : ''}`,
+      }
     }
     const pick = this.twoChoices(eligible)
     return { kind: 'remote', peer: pick.peer, reason }

@@ -69,7 +69,9 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
       if (header === 'incomplete') break
       if (header === 'invalid') return this.fail(new CrankError(ErrorCodes.malformedFrame, 'frame length prefix is not a valid varint'))
       if (header.value > this.opts.maxFrameBytes) {
-        return this.fail(new CrankError(ErrorCodes.frameTooLarge, `frame of ${header.value} bytes exceeds the ${this.opts.maxFrameBytes}-byte limit`))
+        return this.fail(
+          new CrankError(ErrorCodes.frameTooLarge, `frame of ${header.value} bytes exceeds the ${this.opts.maxFrameBytes}-byte limit`),
+        )
       }
       if (this.pending.byteLength < header.bytes + header.value) break
       const frame = this.pending.sublist(header.bytes, header.bytes + header.value)
@@ -86,7 +88,8 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
     this.ended = true
     if (this.failure === undefined) {
       if (err !== undefined) this.failure = new CrankError(ErrorCodes.connectionLost, `stream closed: ${err.message}`, { retryable: true })
-      else if (this.pending.byteLength > 0) this.failure = new CrankError(ErrorCodes.malformedFrame, `stream ended inside a frame (${this.pending.byteLength} bytes left)`)
+      else if (this.pending.byteLength > 0)
+        this.failure = new CrankError(ErrorCodes.malformedFrame, `stream ended inside a frame (${this.pending.byteLength} bytes left)`)
     }
     this.notify()
   }

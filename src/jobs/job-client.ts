@@ -44,7 +44,10 @@ export class JobClient {
       js = await this.opts.pool.acquire(peerId, req.signal)
     } catch (err) {
       if (req.signal.aborted) return abortOutcome(req.signal.reason ?? cancelledError())
-      return { state: 'failed', error: { code: ErrorCodes.peerUnreachable, message: `cannot reach ${peerId}: ${(err as Error).message}`, retryable: true } }
+      return {
+        state: 'failed',
+        error: { code: ErrorCodes.peerUnreachable, message: `cannot reach ${peerId}: ${(err as Error).message}`, retryable: true },
+      }
     }
     return new RemoteJobRun(js, req, this.opts).run()
   }
@@ -72,7 +75,9 @@ class RemoteJobRun {
     req.signal.addEventListener('abort', onAbort, { once: true })
     if (req.deadline !== undefined) {
       // The server enforces the deadline; this only covers a server that never answers.
-      this.timers.push(setTimeout(() => this.force(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.opts.cancelGraceMs))
+      this.timers.push(
+        setTimeout(() => this.force(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.opts.cancelGraceMs),
+      )
     }
     let pumped: Promise<void> = Promise.resolve()
     let reusable = true
@@ -145,7 +150,10 @@ class RemoteJobRun {
         return undefined
       case 'rejected': {
         const r = frame.rejected
-        return { state: 'failed', error: { code: r?.code ?? ErrorCodes.internal, message: r?.message ?? '', retryable: r?.retryable ?? false } }
+        return {
+          state: 'failed',
+          error: { code: r?.code ?? ErrorCodes.internal, message: r?.message ?? '', retryable: r?.retryable ?? false },
+        }
       }
       case 'result':
         return { state: 'succeeded', result: decodeJson(frame.result?.resultJson ?? new Uint8Array(), 'result_json') }

@@ -4,7 +4,7 @@
  */
 import type { ProgressUpdate } from '../capability.ts'
 import type { JobEventSink, JobOutcome } from '../controller/executor.ts'
-import { CrankError, type ErrorInfo, ErrorCodes, JobFailedError, type TerminalState } from '../errors.ts'
+import { CrankError, ErrorCodes, type ErrorInfo, JobFailedError, type TerminalState } from '../errors.ts'
 import { AsyncQueue } from './async-queue.ts'
 
 export type RouteReason = 'local' | 'pinned' | 'no-local-satisfier' | 'local-saturated'
@@ -81,7 +81,11 @@ export class JobHandle implements AsyncIterable<JobEvent> {
   get result(): Promise<JobResult> {
     this.resultPromise ??= this.outcome.then((report) => {
       if (report.state === 'succeeded') return report as JobResult
-      throw new JobFailedError(this.id, report.state, report.error ?? { code: ErrorCodes.internal, message: 'no error recorded', retryable: false })
+      throw new JobFailedError(
+        this.id,
+        report.state,
+        report.error ?? { code: ErrorCodes.internal, message: 'no error recorded', retryable: false },
+      )
     })
     return this.resultPromise
   }

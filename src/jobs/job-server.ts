@@ -59,7 +59,8 @@ export class JobServer {
         const job: RunningJob | undefined = current
         switch (frame.frame) {
           case 'submit':
-            if (job !== undefined) throw new CrankError(ErrorCodes.protocolError, `Submit for ${frame.submit?.jobId} while ${job.jobId} is running`)
+            if (job !== undefined)
+              throw new CrankError(ErrorCodes.protocolError, `Submit for ${frame.submit?.jobId} while ${job.jobId} is running`)
             current = this.start(frame, caller, writer, log, () => {
               current = undefined
             })
@@ -79,7 +80,8 @@ export class JobServer {
         }
         // Frames naming a job that already ended are stale input from the client and are dropped.
       }
-      if (current !== undefined) current.abort.abort(new CrankError(ErrorCodes.connectionLost, 'caller closed the stream', { retryable: true }))
+      if (current !== undefined)
+        current.abort.abort(new CrankError(ErrorCodes.connectionLost, 'caller closed the stream', { retryable: true }))
       await stream.close().catch(() => {})
     } catch (err) {
       const error = toErrorInfo(err, ErrorCodes.internal)
@@ -90,7 +92,9 @@ export class JobServer {
         // Best effort: tell the client why before we reset; the framing can't be trusted past this point.
         const jobId = current?.jobId ?? ''
         await Promise.race([
-          writer.write(encodeServerFrame({ error: { jobId, state: 'failed', code: error.code, message: error.message, retryable: false } })),
+          writer.write(
+            encodeServerFrame({ error: { jobId, state: 'failed', code: error.code, message: error.message, retryable: false } }),
+          ),
           new Promise((resolve) => setTimeout(resolve, 100)),
         ]).catch(() => {})
       }
@@ -103,7 +107,9 @@ export class JobServer {
     if (submit === null || submit === undefined) return undefined
     const jobId = submit.jobId ?? ''
     const reject = (err: CrankError): undefined => {
-      void writer.write(encodeServerFrame({ rejected: { jobId, code: err.code, message: err.message, retryable: err.retryable } })).catch(() => {})
+      void writer
+        .write(encodeServerFrame({ rejected: { jobId, code: err.code, message: err.message, retryable: err.retryable } }))
+        .catch(() => {})
       return undefined
     }
     if (jobId === '') return reject(new CrankError(ErrorCodes.protocolError, 'Submit without job_id'))
@@ -138,7 +144,9 @@ export class JobServer {
             .write(() => {
               const p = latestProgress
               latestProgress = undefined
-              return p === undefined ? undefined : encodeServerFrame({ progress: { jobId, done: p.done, total: p.total ?? 0, message: p.message ?? '' } })
+              return p === undefined
+                ? undefined
+                : encodeServerFrame({ progress: { jobId, done: p.done, total: p.total ?? 0, message: p.message ?? '' } })
             })
             .catch(() => {})
         },

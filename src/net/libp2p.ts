@@ -27,6 +27,8 @@ export interface NetOptions {
   maxConnections: number
   /** Largest pubsub message accepted, bytes. */
   maxPubsubMessageBytes: number
+  /** Run the Kademlia DHT (off: no DHT traffic, no provider records). */
+  dht: boolean
 }
 
 export const DHT_PROTOCOL = '/crank/kad/1.0.0'
@@ -35,7 +37,7 @@ export interface NetServices extends Record<string, unknown> {
   identify: unknown
   ping: unknown
   pubsub: GossipSub
-  dht: KadDHT
+  dht?: KadDHT
 }
 
 export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> {
@@ -62,12 +64,16 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
         emitSelf: false,
         maxInboundDataLength: opts.maxPubsubMessageBytes,
       }),
-      dht: kadDHT({
-        protocol: DHT_PROTOCOL,
-        clientMode: false,
-        // Keep loopback and LAN addresses: Crank meshes often live on one host or one LAN.
-        peerInfoMapper: (peer) => peer,
-      }),
+      ...(opts.dht
+        ? {
+            dht: kadDHT({
+              protocol: DHT_PROTOCOL,
+              clientMode: false,
+              // Keep loopback and LAN addresses: Crank meshes often live on one host or one LAN.
+              peerInfoMapper: (peer) => peer,
+            }),
+          }
+        : {}),
     },
   })
 }

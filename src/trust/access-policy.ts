@@ -173,7 +173,8 @@ function validatePolicy(file: PolicyFile): void {
     throw new TrustError(TrustErrorCodes.invalidPolicy, `policy: ${msg}`)
   }
   if (typeof file !== 'object' || file === null || Array.isArray(file)) bad('must be a JSON object')
-  if (file.default !== undefined && !['members', 'anyone', 'nobody'].includes(file.default)) bad(`default must be members, anyone or nobody`)
+  if (file.default !== undefined && !['members', 'anyone', 'nobody'].includes(file.default))
+    bad(`default must be members, anyone or nobody`)
   if (file.rules !== undefined && !Array.isArray(file.rules)) bad('rules must be an array')
   for (const [i, r] of (file.rules ?? []).entries()) {
     if (typeof r?.capability !== 'string' || r.capability === '') bad(`rules[${i}].capability must be a non-empty string`)
@@ -183,10 +184,12 @@ function validatePolicy(file: PolicyFile): void {
     } else if (typeof a !== 'object' || a === null || Array.isArray(a)) {
       bad(`rules[${i}].allow must be members, anyone, nobody or an object`)
     } else {
-      for (const k of Object.keys(a)) if (!['roles', 'names', 'peers'].includes(k)) bad(`rules[${i}].allow.${k} is not roles, names or peers`)
+      for (const k of Object.keys(a))
+        if (!['roles', 'names', 'peers'].includes(k)) bad(`rules[${i}].allow.${k} is not roles, names or peers`)
       for (const k of ['roles', 'names', 'peers'] as const) {
         const v = a[k]
-        if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) bad(`rules[${i}].allow.${k} must be an array of strings`)
+        if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string')))
+          bad(`rules[${i}].allow.${k} must be an array of strings`)
       }
     }
   }

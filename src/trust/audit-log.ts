@@ -51,7 +51,14 @@ export class AuditLog {
 
   /** One access decision, in the shape DESIGN.md fixes: request_id, caller, capability, decision, reason. */
   decision(d: { requestId: string; caller: AuditCaller; capability: string; decision: AuditDecision; reason: string }): void {
-    this.write({ event: 'access', request_id: d.requestId, caller: d.caller, capability: d.capability, decision: d.decision, reason: d.reason })
+    this.write({
+      event: 'access',
+      request_id: d.requestId,
+      caller: d.caller,
+      capability: d.capability,
+      decision: d.decision,
+      reason: d.reason,
+    })
   }
 
   close(): void {

@@ -17,7 +17,19 @@ import { crlNumberExtension } from './crl-number.ts'
 import { TrustError, TrustErrorCodes } from './errors.ts'
 import { writeFileAtomic } from './files.ts'
 import { membershipSans } from './identity.ts'
-import { type CryptoKey, type CryptoKeyPair, ed25519Spki, randomSerial, sha256, subtle, toDer, type WebAlgorithm, x509 } from './x509.ts'
+import {
+  type CryptoKey,
+  type CryptoKeyPair,
+  ed25519Spki,
+  nodeCrypto,
+  randomSerial,
+  sha256,
+  subtle,
+  toDer,
+  toPem,
+  type WebAlgorithm,
+  x509,
+} from './x509.ts'
 
 export type CaAlgorithm = 'ecdsa-p256' | 'ed25519'
 
@@ -101,25 +113,32 @@ export class MeshCA {
   static async init(opts: CaInitOptions): Promise<MeshCA> {
     const algorithm = opts.algorithm ?? 'ecdsa-p256'
     const alg = ALGORITHMS[algorithm]
-    if (alg === undefined) throw new TrustError(TrustErrorCodes.caUnavailable, `unknown CA algorithm "${algorithm}"; use ecdsa-p256 or ed25519`)
+    if (alg === undefined)
+      throw new TrustError(TrustErrorCodes.caUnavailable, `unknown CA algorithm "${algorithm}"; use ecdsa-p256 or ed25519`)
     if (existsSync(join(opts.dir, 'ca.key')) && opts.force !== true) {
       throw new TrustError(TrustErrorCodes.caUnavailable, `a CA already exists in ${opts.dir}; pass force to replace it`)
     }
     const keys = (await subtle.generateKey(alg.key, true, ['sign', 'verify'])) as CryptoKeyPair
     const now = Date.now()
-    const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomSerial(),
-      name: [{ CN: [opts.name ?? 'Crank mesh CA'] }],
-      notBefore: new Date(now - 60_000),
-      notAfter: new Date(now + (opts.validityDays ?? 3650) * DAY),
-      keys,
-      signingAlgorithm: alg.sign,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    })
+    const certificate = await x509.X509CertificateGenerator.createSelfSigned(
+      {
+        serialNumber: randomSerial(),
+        name: [{ CN: [opts.name ?? 'Crank mesh CA'] }],
+        notBefore: new Date(now - 60_000),
+        notAfter: new Date(now + (opts.validityDays ?? 3650) * DAY),
+        keys,
+        signingAlgorithm: alg.sign,
+        extensions: [
+          new x509.BasicConstraintsExtension(true, 0, true),
+          new x509.KeyUsagesExtension(
+            x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+            true,
+          ),
+          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, nodeCrypto),
+        ],
+      },
+      nodeCrypto,
+    )
     const pkcs8 = await subtle.exportKey('pkcs8', keys.privateKey)
     writeFileAtomic(join(opts.dir, 'ca.key'), x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), 0o600)
     writeFileAtomic(join(opts.dir, 'ca.crt'), certificate.toString('pem'), 0o644)
@@ -176,26 +195,35 @@ export class MeshCA {
   async issue(opts: IssueOptions): Promise<IssuedCertificate> {
     const notBefore = opts.notBefore ?? new Date(Date.now() - 60_000)
     const usages = opts.keyUsages & ~(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign)
-    const publicKey = await x509.PublicKey.create(opts.publicKey)
-    const certificate = await x509.X509CertificateGenerator.create({
-      serialNumber: randomSerial(),
-      subject: opts.subject,
-      issuer: this.certificate.subjectName,
-      publicKey,
-      signingKey: this.#signingKey,
-      signingAlgorithm: this.signingAlgorithm,
+    const publicKey = await x509.PublicKey.create(opts.publicKey, nodeCrypto)
+    const certificate = await x509.X509CertificateGenerator.create(
+      {
+        serialNumber: randomSerial(),
+        subject: opts.subject,
+        issuer: this.certificate.subjectName,
+        publicKey,
+        signingKey: this.#signingKey,
+        signingAlgorithm: this.signingAlgorithm,
+        notBefore,
+        notAfter: opts.notAfter,
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.KeyUsagesExtension(usages, true),
+          new x509.ExtendedKeyUsageExtension(opts.extendedKeyUsages, false),
+          new x509.SubjectAlternativeNameExtension(opts.sans, false),
+          await x509.SubjectKeyIdentifierExtension.create(publicKey, false, nodeCrypto),
+          await x509.AuthorityKeyIdentifierExtension.create(this.certificate, false, nodeCrypto),
+        ],
+      },
+      nodeCrypto,
+    )
+    return {
+      certificate,
+      pem: certificate.toString('pem'),
+      serial: normaliseSerial(certificate.serialNumber),
       notBefore,
       notAfter: opts.notAfter,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(usages, true),
-        new x509.ExtendedKeyUsageExtension(opts.extendedKeyUsages, false),
-        new x509.SubjectAlternativeNameExtension(opts.sans, false),
-        await x509.SubjectKeyIdentifierExtension.create(publicKey),
-        await x509.AuthorityKeyIdentifierExtension.create(this.certificate),
-      ],
-    })
-    return { certificate, pem: certificate.toString('pem'), serial: certificate.serialNumber, notBefore, notAfter: opts.notAfter }
+    }
   }
 
   /** Issues a membership certificate over a node's libp2p Ed25519 key, named by its peer id. */
@@ -234,20 +262,38 @@ export class MeshCA {
   async #publishCrl(): Promise<x509.X509Crl> {
     const state = { ...this.#state, crlNumber: this.#state.crlNumber + 1 }
     const now = Date.now()
-    const crl = await x509.X509CrlGenerator.create({
-      issuer: this.certificate.subjectName,
-      thisUpdate: new Date(now),
-      nextUpdate: new Date(now + 30 * DAY),
-      signingKey: this.#signingKey,
-      signingAlgorithm: this.signingAlgorithm,
-      extensions: [crlNumberExtension(state.crlNumber), await x509.AuthorityKeyIdentifierExtension.create(this.certificate)],
-      entries: state.revoked.map((r) => ({ serialNumber: r.serial, revocationDate: new Date(r.revokedAt), reason: r.reason })),
-    })
+    const crl = await x509.X509CrlGenerator.create(
+      {
+        issuer: this.certificate.subjectName,
+        thisUpdate: new Date(now),
+        nextUpdate: new Date(now + 30 * DAY),
+        signingKey: this.#signingKey,
+        signingAlgorithm: this.signingAlgorithm,
+        extensions: [
+          crlNumberExtension(state.crlNumber),
+          await x509.AuthorityKeyIdentifierExtension.create(this.certificate, false, nodeCrypto),
+        ],
+        // Every entry carries an invalidityDate: @peculiar/x509 2.2 writes an empty (invalid DER)
+        // crlEntryExtensions when an entry has none, and openssl then refuses the whole CRL.
+        entries: state.revoked.map((r) => ({
+          serialNumber: r.serial,
+          revocationDate: new Date(r.revokedAt),
+          invalidity: new Date(r.revokedAt),
+          ...(r.reason === 0 ? {} : { reason: r.reason }),
+        })),
+      },
+      nodeCrypto,
+    )
     writeFileAtomic(join(this.dir, 'state.json'), JSON.stringify(state, null, 2), 0o600)
-    writeFileAtomic(this.crlPath, crl.toString('pem'), 0o644)
+    writeFileAtomic(this.crlPath, crlPem(crl), 0o644)
     this.#state = state
     return crl
   }
+}
+
+/** PEM with the label openssl expects for CRLs (x509's own says "CRL"). */
+export function crlPem(crl: x509.X509Crl): string {
+  return toPem(crl.rawData, 'X509 CRL')
 }
 
 /** Serials compare as lowercase hex without leading zeros. */

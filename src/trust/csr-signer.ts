@@ -18,15 +18,15 @@
 import { createPublicKey } from 'node:crypto'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import type { AuditLog } from './audit-log.ts'
 import { auditCaller } from './access-policy.ts'
+import type { AuditLog } from './audit-log.ts'
 import type { MeshCA } from './ca.ts'
 import type { Caller } from './caller.ts'
 import { TrustError, TrustErrorCodes } from './errors.ts'
 import { compileSanGlob } from './glob.ts'
 import { identityFromSans, NODE_URI, PEER_URI, ROLE_URI } from './identity.ts'
 import type { JoinTokens, TokenGrant } from './join-tokens.ts'
-import { ed25519RawFromSpki, toDer, x509 } from './x509.ts'
+import { ed25519RawFromSpki, nodeCrypto, toDer, x509 } from './x509.ts'
 
 export type CertificateType = 'client' | 'server'
 
@@ -147,7 +147,8 @@ export class CsrSigner {
     const csr = parseCsr(req.csr)
     const spki = new Uint8Array(csr.publicKey.rawData)
     const key = checkKey(spki)
-    if (!(await csr.verify().catch(() => false))) throw new TrustError(TrustErrorCodes.badSignature, 'CSR signature does not verify')
+    if (!(await csr.verify(nodeCrypto).catch(() => false)))
+      throw new TrustError(TrustErrorCodes.badSignature, 'CSR signature does not verify')
     const requested = checkExtensions(csr)
     if (requested.length === 0) throw new TrustError(TrustErrorCodes.sanNotAllowed, 'CSR has no subjectAltName; ask for at least one name')
 
@@ -164,7 +165,8 @@ export class CsrSigner {
     if (req.joinToken !== undefined) {
       if (this.#tokens === undefined) throw new TrustError(TrustErrorCodes.invalidToken, 'this node does not accept join tokens')
       grant = this.#tokens.peek(req.joinToken)
-      if (peerSan === undefined) throw new TrustError(TrustErrorCodes.sanNotAllowed, `enrolment needs a ${PEER_URI}<peer id> SAN over the node's Ed25519 key`)
+      if (peerSan === undefined)
+        throw new TrustError(TrustErrorCodes.sanNotAllowed, `enrolment needs a ${PEER_URI}<peer id> SAN over the node's Ed25519 key`)
       checkSans(requested, this.#tokenPatterns(grant, keyPeerId!), 'the join token')
     } else {
       const patterns = this.#callerPatterns(req.caller)
@@ -274,21 +276,26 @@ function checkKey(spki: Uint8Array): string {
     if (bits < 2048) throw new TrustError(TrustErrorCodes.weakKey, `RSA-${bits} is too weak; at least 2048 bits are required`)
     return 'rsa'
   }
-  throw new TrustError(TrustErrorCodes.unsupportedKey, `${type ?? 'unknown'} keys are not allowed; use EC P-256/P-384, Ed25519 or RSA ≥ 2048`)
+  throw new TrustError(
+    TrustErrorCodes.unsupportedKey,
+    `${type ?? 'unknown'} keys are not allowed; use EC P-256/P-384, Ed25519 or RSA ≥ 2048`,
+  )
 }
 
 /** Refuses CA requests; returns the requested SANs as `type:value` strings. */
 function checkExtensions(csr: x509.Pkcs10CertificateRequest): string[] {
   const sans: string[] = []
   for (const ext of csr.extensions) {
-    if (ext instanceof x509.BasicConstraintsExtension && ext.ca) throw new TrustError(TrustErrorCodes.caRequested, 'CSR asks for CA:TRUE; this CA issues leaf certificates only')
+    if (ext instanceof x509.BasicConstraintsExtension && ext.ca)
+      throw new TrustError(TrustErrorCodes.caRequested, 'CSR asks for CA:TRUE; this CA issues leaf certificates only')
     if (ext instanceof x509.KeyUsagesExtension && (ext.usages & (x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign)) !== 0) {
       throw new TrustError(TrustErrorCodes.caRequested, 'CSR asks for keyCertSign or cRLSign')
     }
     if (ext instanceof x509.SubjectAlternativeNameExtension) {
       for (const n of ext.names.toJSON()) {
         const t = SAN_TYPES[n.type]
-        if (t === undefined) throw new TrustError(TrustErrorCodes.sanNotAllowed, `SAN type ${n.type} is not supported; use DNS, IP, email or URI`)
+        if (t === undefined)
+          throw new TrustError(TrustErrorCodes.sanNotAllowed, `SAN type ${n.type} is not supported; use DNS, IP, email or URI`)
         sans.push(`${t}:${n.value}`)
       }
     }

@@ -118,6 +118,14 @@ export class JoinTokens {
   #save(tokens: StoredToken[]): void {
     // Expired tokens are dropped whenever the file is rewritten.
     const now = Date.now()
-    writeFileAtomic(this.file, JSON.stringify(tokens.filter((t) => t.expiresAt >= now), null, 2), 0o600)
+    writeFileAtomic(
+      this.file,
+      JSON.stringify(
+        tokens.filter((t) => t.expiresAt >= now),
+        null,
+        2,
+      ),
+      0o600,
+    )
   }
 }

@@ -8,11 +8,12 @@
  * certificate whose signature has been verified once is remembered by its
  * SHA-256; dates, CRL and key binding are still checked on every call.
  */
+import { X509Certificate } from 'node:crypto'
 import { normaliseSerial } from './ca.ts'
 import { crlNumberOf } from './crl-number.ts'
 import { TrustError, TrustErrorCodes } from './errors.ts'
-import { identityFromSans, type MemberIdentity } from './identity.ts'
-import { type CryptoKey, ed25519RawFromSpki, sha256, toDer, x509 } from './x509.ts'
+import { type GeneralNameJson, identityFromSans, type MemberIdentity } from './identity.ts'
+import { type CryptoKey, ed25519RawFromSpki, nodeCrypto, sha256, toDer, x509 } from './x509.ts'
 
 export interface VerifyOptions {
   /** The remote peer's raw 32-byte Ed25519 libp2p public key; the certificate must be over it. */
@@ -35,6 +36,7 @@ const CACHE_LIMIT = 4096
 export class TrustStore {
   readonly ca: x509.X509Certificate
   readonly #caKey: CryptoKey
+  readonly #caNative: X509Certificate
   #crl: x509.X509Crl | undefined
   #crlDer: Uint8Array | undefined
   #crlNumber = 0
@@ -44,6 +46,7 @@ export class TrustStore {
   private constructor(ca: x509.X509Certificate, caKey: CryptoKey) {
     this.ca = ca
     this.#caKey = caKey
+    this.#caNative = new X509Certificate(new Uint8Array(ca.rawData))
   }
 
   /** @param ca the mesh CA certificate (PEM or DER); @param crl an optional CRL (PEM or DER). */
@@ -52,9 +55,11 @@ export class TrustStore {
     try {
       cert = new x509.X509Certificate(toDer(ca))
     } catch (err) {
-      throw new TrustError(TrustErrorCodes.invalidCertificate, `mesh CA certificate does not parse: ${(err as Error).message}`, { cause: err })
+      throw new TrustError(TrustErrorCodes.invalidCertificate, `mesh CA certificate does not parse: ${(err as Error).message}`, {
+        cause: err,
+      })
     }
-    const store = new TrustStore(cert, (await cert.publicKey.export()) as CryptoKey)
+    const store = new TrustStore(cert, (await cert.publicKey.export(nodeCrypto)) as CryptoKey)
     if (crl !== undefined) await store.updateCrl(crl)
     return store
   }
@@ -88,7 +93,7 @@ export class TrustStore {
     } catch (err) {
       throw new TrustError(TrustErrorCodes.invalidCrl, `CRL does not parse: ${(err as Error).message}`, { cause: err })
     }
-    if (crl.issuer !== this.ca.subject || !(await crl.verify({ publicKey: this.#caKey }).catch(() => false))) {
+    if (crl.issuer !== this.ca.subject || !(await crl.verify({ publicKey: this.#caKey }, nodeCrypto).catch(() => false))) {
       throw new TrustError(TrustErrorCodes.invalidCrl, 'CRL is not signed by the mesh CA')
     }
     const n = crlNumberOf(crl)
@@ -111,11 +116,20 @@ export class TrustStore {
       this.#verified.set(digest, v)
     }
     const now = (opts.now ?? new Date()).getTime()
-    if (now < v.notBefore) throw new TrustError(TrustErrorCodes.certificateNotYetValid, `certificate ${v.identity.serial} is not valid before ${new Date(v.notBefore).toISOString()}`)
-    if (now > v.notAfter) throw new TrustError(TrustErrorCodes.certificateExpired, `certificate ${v.identity.serial} expired at ${new Date(v.notAfter).toISOString()}`)
-    if (this.#revoked.has(v.identity.serial)) throw new TrustError(TrustErrorCodes.certificateRevoked, `certificate ${v.identity.serial} is revoked`)
+    if (now < v.notBefore)
+      throw new TrustError(
+        TrustErrorCodes.certificateNotYetValid,
+        `certificate ${v.identity.serial} is not valid before ${new Date(v.notBefore).toISOString()}`,
+      )
+    if (now > v.notAfter)
+      throw new TrustError(
+        TrustErrorCodes.certificateExpired,
+        `certificate ${v.identity.serial} expired at ${new Date(v.notAfter).toISOString()}`,
+      )
+    if (this.#revoked.has(v.identity.serial))
+      throw new TrustError(TrustErrorCodes.certificateRevoked, `certificate ${v.identity.serial} is revoked`)
     if (opts.publicKey !== undefined && (v.key === undefined || !v.key.equals(opts.publicKey))) {
-      throw new TrustError(TrustErrorCodes.keyMismatch, 'certificate is over another key than the connection\'s libp2p key')
+      throw new TrustError(TrustErrorCodes.keyMismatch, "certificate is over another key than the connection's libp2p key")
     }
     if (opts.peerId !== undefined && opts.peerId !== v.identity.peerId) {
       throw new TrustError(TrustErrorCodes.keyMismatch, `certificate names peer ${v.identity.peerId}, not ${opts.peerId}`)
@@ -124,25 +138,41 @@ export class TrustStore {
   }
 
   async #verifySignature(der: Uint8Array): Promise<VerifiedCert> {
-    let cert: x509.X509Certificate
+    // Node's native (OpenSSL) X509Certificate: parsing with @peculiar/x509 costs
+    // about 1 ms per certificate, which would dominate connection set-up.
+    let cert: X509Certificate
     try {
-      cert = new x509.X509Certificate(der)
+      cert = new X509Certificate(der)
     } catch (err) {
       throw new TrustError(TrustErrorCodes.invalidCertificate, `certificate does not parse: ${(err as Error).message}`, { cause: err })
     }
-    if (cert.issuer !== this.ca.subject) throw new TrustError(TrustErrorCodes.untrusted, `certificate is issued by "${cert.issuer}", not the mesh CA`)
-    const ok = await cert.verify({ publicKey: this.#caKey, signatureOnly: true }).catch(() => false)
-    if (!ok) throw new TrustError(TrustErrorCodes.untrusted, 'certificate signature does not verify against the mesh CA')
-    const bc = cert.getExtension(x509.BasicConstraintsExtension)
-    if (bc?.ca === true) throw new TrustError(TrustErrorCodes.notMembershipCertificate, 'a CA certificate is not a membership certificate')
-    const san = cert.getExtension(x509.SubjectAlternativeNameExtension)
-    const identity = identityFromSans(san?.names.toJSON() ?? [])
-    const raw = ed25519RawFromSpki(new Uint8Array(cert.publicKey.rawData))
+    if (!cert.checkIssued(this.#caNative))
+      throw new TrustError(TrustErrorCodes.untrusted, `certificate is issued by "${cert.issuer.replace(/\n/g, ', ')}", not the mesh CA`)
+    if (!cert.verify(this.#caNative.publicKey))
+      throw new TrustError(TrustErrorCodes.untrusted, 'certificate signature does not verify against the mesh CA')
+    if (cert.ca) throw new TrustError(TrustErrorCodes.notMembershipCertificate, 'a CA certificate is not a membership certificate')
+    const identity = identityFromSans(parseNodeSan(cert.subjectAltName))
+    const spki = cert.publicKey.export({ type: 'spki', format: 'der' })
+    const raw = ed25519RawFromSpki(new Uint8Array(spki))
     return {
       identity: { ...identity, serial: normaliseSerial(cert.serialNumber) },
-      notBefore: cert.notBefore.getTime(),
-      notAfter: cert.notAfter.getTime(),
+      notBefore: cert.validFromDate.getTime(),
+      notAfter: cert.validToDate.getTime(),
       key: raw === undefined ? undefined : Buffer.from(raw),
     }
   }
+}
+
+/**
+ * Node prints SANs as `URI:a, DNS:b`; values with separators or quotes in them
+ * are printed JSON-quoted (`URI:"a, b"`), so an entry that starts with a quote
+ * is skipped: crank: URIs never need quoting (see identity.ts).
+ */
+function parseNodeSan(text: string | undefined): GeneralNameJson[] {
+  if (text === undefined) return []
+  const out: GeneralNameJson[] = []
+  for (const part of text.split(', ')) {
+    if (part.startsWith('URI:') && !part.startsWith('URI:"')) out.push({ type: 'url', value: part.slice(4) })
+  }
+  return out
 }

@@ -7,7 +7,12 @@ import 'reflect-metadata'
 import { createHash, randomBytes, webcrypto } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
 
-x509.cryptoProvider.set(globalThis.crypto)
+/**
+ * x509's crypto provider is a process-wide singleton that @libp2p/tls replaces
+ * with @peculiar/webcrypto, whose subtle refuses Node's native CryptoKeys. So
+ * every x509 call here passes Node's WebCrypto explicitly as `nodeCrypto`.
+ */
+export const nodeCrypto = webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.create>[1] & object
 
 export { x509 }
 
@@ -31,13 +36,13 @@ export function ed25519Pkcs8(seedAndPublic: Uint8Array): Uint8Array {
 }
 
 /**
- * A random positive 128-bit serial number as hex. The top bit is cleared so the
- * DER INTEGER stays positive without padding; the top byte is kept non-zero so
- * the serial always encodes as exactly 16 bytes.
+ * A random positive 128-bit serial number as hex (126 random bits). The top bit
+ * is cleared so the DER INTEGER stays positive without padding, and the next one
+ * set so it always encodes as exactly 16 bytes and prints as 32 hex digits.
  */
 export function randomSerial(): string {
   const b = randomBytes(16)
-  b[0] = (b[0]! & 0x7f) | 0x01
+  b[0] = (b[0]! & 0x7f) | 0x40
   return b.toString('hex')
 }
 

@@ -3,10 +3,19 @@ import type { AnyCapability } from '../../src/capability.ts'
 import { type CrankNode, createNode, type NodeInit } from '../../src/node.ts'
 
 /** Starts `count` real nodes on loopback TCP (TLS + yamux); the first serves `capabilities`. */
-export async function startNodes(count: number, capabilities: AnyCapability[] = builtinCapabilities, init: NodeInit = {}): Promise<CrankNode[]> {
+export async function startNodes(
+  count: number,
+  capabilities: AnyCapability[] = builtinCapabilities,
+  init: NodeInit = {},
+): Promise<CrankNode[]> {
   const nodes: CrankNode[] = []
   for (let i = 0; i < count; i++) {
-    const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent', ...init, capabilities: i === 0 ? capabilities : [] })
+    const node = await createNode({
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      logLevel: 'silent',
+      ...init,
+      capabilities: i === 0 ? capabilities : [],
+    })
     await node.start()
     nodes.push(node)
   }

@@ -80,6 +80,7 @@ export namespace crank {
                 heartbeatMs: number;
                 load?: (crank.advert.v1.Load.$Properties|null);
                 capabilities: crank.advert.v1.CapabilityAd.$Properties[];
+                addrs: Uint8Array[];
                 static create(properties: crank.advert.v1.Advert.$Shape): crank.advert.v1.Advert & crank.advert.v1.Advert.$Shape;
                 static create(properties?: crank.advert.v1.Advert.$Properties): crank.advert.v1.Advert;
                 static encode(message: crank.advert.v1.Advert.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -96,6 +97,7 @@ export namespace crank {
                     heartbeatMs?: (number|null);
                     load?: (crank.advert.v1.Load.$Properties|null);
                     capabilities?: (crank.advert.v1.CapabilityAd.$Properties[]|null);
+                    addrs?: (Uint8Array[]|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = crank.advert.v1.Advert.$Properties;

@@ -540,6 +540,7 @@ export const crank = $root.crank = (() => {
                  * @property {number|null} [heartbeatMs] Advert heartbeatMs
                  * @property {crank.advert.v1.Load.$Properties|null} [load] Advert load
                  * @property {Array.<crank.advert.v1.CapabilityAd.$Properties>|null} [capabilities] Advert capabilities
+                 * @property {Array.<Uint8Array>|null} [addrs] Advert addrs
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -566,6 +567,7 @@ export const crank = $root.crank = (() => {
                  */
                 const Advert = function (properties) {
                     this.capabilities = [];
+                    this.addrs = [];
                     if (properties)
                         for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                             if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -629,6 +631,14 @@ export const crank = $root.crank = (() => {
                 Advert.prototype.capabilities = $util.emptyArray;
 
                 /**
+                 * Advert addrs.
+                 * @member {Array.<Uint8Array>} addrs
+                 * @memberof crank.advert.v1.Advert
+                 * @instance
+                 */
+                Advert.prototype.addrs = $util.emptyArray;
+
+                /**
                  * Creates a new Advert instance using the specified properties.
                  * @function create
                  * @memberof crank.advert.v1.Advert
@@ -675,6 +685,9 @@ export const crank = $root.crank = (() => {
                     if (message.capabilities != null && message.capabilities.length)
                         for (let i = 0; i < message.capabilities.length; ++i)
                             $root.crank.advert.v1.CapabilityAd.encode(message.capabilities[i], writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                    if (message.addrs != null && message.addrs.length)
+                        for (let i = 0; i < message.addrs.length; ++i)
+                            writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.addrs[i]);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -776,6 +789,14 @@ export const crank = $root.crank = (() => {
                                 if (!(message.capabilities && message.capabilities.length))
                                     message.capabilities = [];
                                 message.capabilities.push($root.crank.advert.v1.CapabilityAd.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.addrs && message.addrs.length))
+                                    message.addrs = [];
+                                message.addrs.push(reader.bytes());
                                 continue;
                             }
                         }
