@@ -9,14 +9,18 @@
 import type { Stream } from '@libp2p/interface'
 import echo from '../capabilities/example.echo/index.ts'
 import { createNode } from '../src/node.ts'
+import { EphemeralCA } from '../src/trust/ephemeral-ca.ts'
 import { fmtMs, measureLatency, measureThroughput, ratio } from './stats.ts'
 
 const RAW = '/crank-bench/raw-rr/1.0.0'
 const N = Number(process.env.BENCH_N ?? 3000)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 
-const provider = await createNode({ capabilities: [echo], listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
-const client = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
+// Real membership on both nodes: the job path includes the policy check a production mesh runs.
+const mesh = await EphemeralCA.create()
+const common = { listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' as const, mesh: { dht: false } }
+const provider = await createNode({ ...common, ...(await mesh.enrol({ name: 'provider' })), capabilities: [echo] })
+const client = await createNode({ ...common, ...(await mesh.enrol({ name: 'client' })) })
 await provider.start()
 await client.start()
 await client.connect(provider.multiaddrs[0]!)
@@ -73,8 +77,12 @@ const jobTput = await measureThroughput(64, SECONDS * 1000, remoteJob)
 
 console.log(`\njob protocol vs raw libp2p (TCP+TLS+yamux, loopback, ${N} samples, Node ${process.version})`)
 console.log(`  raw request/response on an open stream  p50 ${fmtMs(raw.p50)}  p99 ${fmtMs(raw.p99)}   (baseline)`)
-console.log(`  remote echo job, tiny params            p50 ${fmtMs(remote.p50)}  p99 ${fmtMs(remote.p99)}   p50 ${ratio(remote.p50, raw.p50)} raw (target ≤ 2×)`)
-console.log(`  local echo job                          p50 ${fmtMs(local.p50)}  p99 ${fmtMs(local.p99)}   p50 ${ratio(local.p50, raw.p50)} raw`)
+console.log(
+  `  remote echo job, tiny params            p50 ${fmtMs(remote.p50)}  p99 ${fmtMs(remote.p99)}   p50 ${ratio(remote.p50, raw.p50)} raw (target ≤ 2×)`,
+)
+console.log(
+  `  local echo job                          p50 ${fmtMs(local.p50)}  p99 ${fmtMs(local.p99)}   p50 ${ratio(local.p50, raw.p50)} raw`,
+)
 console.log(`  64 raw streams                          ${rawTput.toFixed(0)} round trips/s   (baseline)`)
 console.log(`  64 remote echo jobs in flight           ${jobTput.toFixed(0)} jobs/s   ${ratio(jobTput, rawTput)} raw (target ≥ 0.7×)`)
 

@@ -59,6 +59,9 @@ const result = await scenario(opts)
 if (values.json) console.log(JSON.stringify({ transport: opts.transport, ...result }))
 else {
   console.log(`\n${values.scenario} — ${nodes} nodes, ${opts.transport} transport`)
-  for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(22)} ${typeof v === 'object' ? JSON.stringify(v, (_, x) => (typeof x === 'number' ? Math.round(x * 1000) / 1000 : x)) : v}`)
+  for (const [k, v] of Object.entries(result))
+    console.log(
+      `  ${k.padEnd(22)} ${typeof v === 'object' ? JSON.stringify(v, (_, x) => (typeof x === 'number' ? Math.round(x * 1000) / 1000 : x)) : v}`,
+    )
 }
 process.exit(0)

@@ -3,8 +3,9 @@
  * balance of M jobs from random nodes) and churn (providers killed under load;
  * every job must reach a terminal state).
  */
-import type { CrankNode } from '../src/node.ts'
+
 import type { JobReport } from '../src/jobs/job-handle.ts'
+import type { CrankNode } from '../src/node.ts'
 import { buildMesh, type SimMeshOptions } from './sim-mesh.ts'
 import { percentiles } from './stats.ts'
 
@@ -114,7 +115,15 @@ export async function load(opts: ScenarioOptions): Promise<ScenarioResult> {
   try {
     await formed(mesh)
     const run = await runJobs(mesh.nodes, opts)
-    return { scenario: 'load', nodes: opts.nodes, providers: mesh.providers.length, jobs: run.started, lost: run.lost, jobsPerSec: run.started / run.seconds, ...summarise(run.reports) }
+    return {
+      scenario: 'load',
+      nodes: opts.nodes,
+      providers: mesh.providers.length,
+      jobs: run.started,
+      lost: run.lost,
+      jobsPerSec: run.started / run.seconds,
+      ...summarise(run.reports),
+    }
   } finally {
     await mesh.stop()
   }
@@ -131,7 +140,16 @@ export async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
       await until(() => done() >= opts.jobs / 4, 60_000)
       await Promise.all(victims.map((v) => v.libp2p.stop()))
     })
-    return { scenario: 'churn', nodes: opts.nodes, providers: mesh.providers.length, killed: victims.length, jobs: run.started, ended: run.ended, lost: run.lost, ...summarise(run.reports) }
+    return {
+      scenario: 'churn',
+      nodes: opts.nodes,
+      providers: mesh.providers.length,
+      killed: victims.length,
+      jobs: run.started,
+      ended: run.ended,
+      lost: run.lost,
+      ...summarise(run.reports),
+    }
   } finally {
     await mesh.stop()
   }

@@ -6,6 +6,7 @@
  */
 import { defineCapability } from '../src/capability.ts'
 import { type CrankNode, createNode } from '../src/node.ts'
+import { EphemeralCA } from '../src/trust/ephemeral-ca.ts'
 
 export type SimTransport = 'memory' | 'tcp'
 
@@ -50,6 +51,8 @@ export interface SimMesh {
 
 export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
   const id = `${process.pid}-${++meshCounter}`
+  // Every simulated node is a real enrolled member: membership exchange is part of what is measured.
+  const ca = await EphemeralCA.create()
   const nodes: CrankNode[] = []
   const providers: CrankNode[] = []
   const addrOf = (n: CrankNode): string => {
@@ -65,6 +68,7 @@ export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
       bootstrap: seeds,
       capabilities: provider ? [simWork] : [],
       logLevel: 'silent',
+      ...(await ca.enrol({ name: `sim-${i}` })),
       maxConnections: 1000,
       mesh: { heartbeatMs: opts.heartbeatMs, dht: opts.dht, attempts: 3, banBaseMs: 2000 },
       jobs: { cancelGraceMs: 1000, drainTimeoutMs: 0 },

@@ -5,6 +5,9 @@
  */
 
 import type { ValidateFunction } from 'ajv'
+import type { Caller } from './trust/caller.ts'
+
+export type { Caller }
 import type { Logger } from 'pino'
 import semver from 'semver'
 import { CrankError, ErrorCodes } from './errors.ts'
@@ -31,6 +34,8 @@ export interface JobContext<P = unknown> {
   readonly signal: AbortSignal
   /** Absolute deadline (epoch ms), when the job has one. */
   readonly deadline?: number
+  /** Who asked, as the membership layer proved it (peer id, certificate name and roles). */
+  readonly caller?: Caller
   readonly log: Logger
   /** Reports progress to the caller. Cheap: updates are coalesced, never block. */
   progress(update: ProgressUpdate): void

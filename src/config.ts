@@ -46,6 +46,19 @@ export interface MeshConfig {
   dhtTimeoutMs: number
 }
 
+export interface TrustConfig {
+  /** Development only: accept any peer, verify nothing. Never the default. */
+  openMesh: boolean
+  /** How long a peer may stay connected before proving membership. */
+  gracePeriodMs: number
+  /** Access policy file (capability patterns → allowed roles/names); default: members only, sign_csr restricted. */
+  policyFile?: string
+  /** Audit log (JSON lines); default <dataDir>/audit.jsonl, or none without a data dir. */
+  auditFile?: string
+  /** Pre-shared private-network key file (@libp2p/pnet): an extra layer under TLS. */
+  swarmKeyFile?: string
+}
+
 export interface CrankConfig {
   /** Human-readable node name, for logs and adverts. */
   name: string
@@ -61,9 +74,14 @@ export interface CrankConfig {
   maxConnections: number
   jobs: JobsConfig
   mesh: MeshConfig
+  trust: TrustConfig
 }
 
-export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh'>> & { jobs?: Partial<JobsConfig>; mesh?: Partial<MeshConfig> }
+export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh' | 'trust'>> & {
+  jobs?: Partial<JobsConfig>
+  mesh?: Partial<MeshConfig>
+  trust?: Partial<TrustConfig>
+}
 
 export const DEFAULT_CONFIG: CrankConfig = {
   name: 'crank-node',
@@ -93,6 +111,10 @@ export const DEFAULT_CONFIG: CrankConfig = {
     banMaxMs: 60_000,
     dht: true,
     dhtTimeoutMs: 3000,
+  },
+  trust: {
+    openMesh: false,
+    gracePeriodMs: 10_000,
   },
 }
 
@@ -139,16 +161,33 @@ const configSchema = {
         dhtTimeoutMs: positiveInt,
       },
     },
+    trust: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        openMesh: { type: 'boolean' },
+        gracePeriodMs: positiveInt,
+        policyFile: { type: 'string', minLength: 1 },
+        auditFile: { type: 'string', minLength: 1 },
+        swarmKeyFile: { type: 'string', minLength: 1 },
+      },
+    },
   },
 }
 const validate = compileSchema<CrankConfig>(configSchema)
 
 /** Merges partial configs left to right over the defaults and validates the result. */
 export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
-  let merged: CrankConfig = { ...DEFAULT_CONFIG, jobs: { ...DEFAULT_CONFIG.jobs }, mesh: { ...DEFAULT_CONFIG.mesh } }
+  let merged: CrankConfig = { ...DEFAULT_CONFIG, jobs: { ...DEFAULT_CONFIG.jobs }, mesh: { ...DEFAULT_CONFIG.mesh }, trust: { ...DEFAULT_CONFIG.trust } }
   for (const layer of layers) {
     const defined = Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as PartialConfig
-    merged = { ...merged, ...defined, jobs: { ...merged.jobs, ...defined.jobs }, mesh: { ...merged.mesh, ...defined.mesh } } as CrankConfig
+    merged = {
+      ...merged,
+      ...defined,
+      jobs: { ...merged.jobs, ...defined.jobs },
+      mesh: { ...merged.mesh, ...defined.mesh },
+      trust: { ...merged.trust, ...defined.trust },
+    } as CrankConfig
   }
   if (!validate(merged)) {
     const { message } = describeSchemaErrors(validate.errors, 'config')
@@ -185,7 +224,7 @@ const list = (v: string | undefined): string[] | undefined =>
         .map((s) => s.trim())
         .filter(Boolean)
 
-/** CRANK_NAME, CRANK_DATA_DIR, CRANK_LISTEN, CRANK_BOOTSTRAP (comma lists), CRANK_LOG_LEVEL. */
+/** CRANK_NAME, CRANK_DATA_DIR, CRANK_LISTEN, CRANK_BOOTSTRAP (comma lists), CRANK_LOG_LEVEL, CRANK_OPEN_MESH. */
 export function configFromEnv(env: NodeJS.ProcessEnv): PartialConfig {
   const out: PartialConfig = {}
   if (env.CRANK_NAME) out.name = env.CRANK_NAME
@@ -195,6 +234,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): PartialConfig {
   const bootstrap = list(env.CRANK_BOOTSTRAP)
   if (bootstrap) out.bootstrap = bootstrap
   if (env.CRANK_LOG_LEVEL) out.logLevel = env.CRANK_LOG_LEVEL as CrankConfig['logLevel']
+  if (env.CRANK_OPEN_MESH === '1' || env.CRANK_OPEN_MESH === 'true') out.trust = { openMesh: true }
   return out
 }
 

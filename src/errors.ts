@@ -25,6 +25,8 @@ export const ErrorCodes = {
   noProvider: 'no_provider',
   notReplayable: 'not_replayable',
   shuttingDown: 'shutting_down',
+  forbidden: 'forbidden',
+  notMember: 'not_member',
   internal: 'internal',
 } as const
 

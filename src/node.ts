@@ -4,8 +4,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
+import { join as joinPath } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import pino, { type Logger } from 'pino'
@@ -30,6 +31,12 @@ import { StreamPool } from './jobs/stream-pool.ts'
 import { capabilityCid } from './net/capability-cid.ts'
 import { loadOrCreateIdentity } from './net/identity.ts'
 import { createNet, type NetServices } from './net/libp2p.ts'
+import { AccessPolicy } from './trust/access-policy.ts'
+import { AuditLog } from './trust/audit-log.ts'
+import { loadNodeTrust, type NodeTrust, saveNodeCrl } from './trust/commands.ts'
+import { JobGate } from './trust/job-gate.ts'
+import { Membership } from './trust/membership.ts'
+import { TrustStore } from './trust/trust-store.ts'
 import { createRuntime, type JobRuntime } from './workers/runtime.ts'
 
 export interface NodeInit extends PartialConfig {
@@ -37,6 +44,16 @@ export interface NodeInit extends PartialConfig {
   capabilities?: AnyCapability[]
   /** Use this logger instead of creating one from `logLevel`. */
   logger?: Logger
+  /** Trust material given directly (embedders, tests); otherwise read from the data dir (ca.crt, membership.crt, crl.pem). */
+  membership?: { ca: string; certificate?: string; crl?: string }
+  /** This libp2p key instead of the data dir's (e.g. a key the mesh CA has already certified). */
+  privateKey?: PrivateKey
+  /**
+   * Client mode (the CLI): joins the mesh to route and submit jobs, but publishes no adverts,
+   * serves no job protocol and announces nothing in the DHT, so it may briefly share an
+   * identity with a node running from the same data dir without being mistaken for it.
+   */
+  client?: boolean
 }
 
 export interface SubmitOptions {
@@ -84,6 +101,10 @@ export class CrankNode {
   private readonly client: JobClient
   private readonly handles = new Set<JobHandle>()
   private readonly peerIds = new Map<string, PeerId>()
+  /** Who is in the mesh: certificates exchanged and verified on every connection. */
+  readonly membership: Membership
+  private readonly gate: JobGate
+  private readonly audit: AuditLog | undefined
   /** Remote providers, as their adverts describe them. */
   readonly mesh: MeshRegistry
   readonly adverts: AdvertService
@@ -93,10 +114,34 @@ export class CrankNode {
   /** Settles when this node's capabilities have been announced in the DHT (or that failed). */
   dhtProvided: Promise<void> = Promise.resolve()
 
-  constructor(config: CrankConfig, libp2p: Libp2p<NetServices>, capabilities: AnyCapability[], log: Logger) {
+  private readonly clientMode: boolean
+
+  constructor(
+    config: CrankConfig,
+    libp2p: Libp2p<NetServices>,
+    capabilities: AnyCapability[],
+    log: Logger,
+    trust: NodeTrust | undefined,
+    client = false,
+  ) {
     this.config = config
+    this.clientMode = client
     this.libp2p = libp2p
     this.log = log
+    this.membership = new Membership(libp2p, {
+      ...(trust === undefined ? {} : { trust: trust.trust }),
+      ...(trust?.certificate === undefined ? {} : { certificate: trust.certificate }),
+      openMesh: config.trust.openMesh,
+      gracePeriodMs: config.trust.gracePeriodMs,
+      log,
+    })
+    const auditFile = config.trust.auditFile ?? (config.dataDir === undefined ? undefined : joinPath(config.dataDir, 'audit.jsonl'))
+    this.audit = auditFile === undefined ? undefined : new AuditLog(auditFile)
+    this.gate = new JobGate({
+      policy: config.trust.policyFile === undefined ? new AccessPolicy() : AccessPolicy.load(config.trust.policyFile),
+      membership: this.membership,
+      ...(this.audit === undefined ? {} : { audit: this.audit }),
+    })
     this.registry = new CapabilityRegistry(capabilities)
     this.scheduler = new Scheduler({ onChange: () => this.adverts?.changed() })
     for (const cap of this.registry.list()) {
@@ -120,6 +165,12 @@ export class CrankNode {
     })
     this.server = new JobServer({
       admit: (req) => this.localJobs.admit(req),
+      authorize: (req) => {
+        const decide = (d: Awaited<ReturnType<JobGate['admit']>>) =>
+          d.allowed ? { allowed: true as const, caller: d.caller } : { allowed: false as const, reason: d.reason }
+        const d = this.gate.admit({ peerId: req.peer, jobId: req.jobId, capability: req.capability, params: req.params })
+        return d instanceof Promise ? d.then(decide) : decide(d)
+      },
       log,
       maxFrameBytes: config.jobs.maxFrameBytes,
       inputBufferBytes: config.jobs.inputBufferBytes,
@@ -139,6 +190,12 @@ export class CrankNode {
         serves: (q) => this.servesLocally(q),
         hasCapacity: (id) => this.localJobs.hasCapacity(id),
       },
+      // A connected peer that has not proved membership is never chosen; one we are not connected to
+      // yet (found through the DHT) proves it when we dial.
+      ineligible: (peer) =>
+        this.membership.isMember(peer) || this.libp2p.getConnections(this.peerIdOf(peer)).length === 0
+          ? undefined
+          : 'not a verified mesh member',
     })
     this.adverts = new AdvertService({
       pubsub: libp2p.services.pubsub,
@@ -148,6 +205,14 @@ export class CrankNode {
       heartbeatMs: config.mesh.heartbeatMs,
       maxBytes: config.mesh.maxAdvertBytes,
       log,
+      acceptsGossip: (source, publisher) => this.membership.acceptsGossip(source, publisher),
+      // A neighbour whose membership Hello is still in flight: wait for it rather than drop its adverts.
+      awaitMembership: (source) =>
+        this.membership.authorize(source, 2000).then(
+          () => true,
+          () => false,
+        ),
+      listenOnly: client,
       onUpdate: (peer) => this.learnAddresses(peer),
     })
   }
@@ -216,14 +281,26 @@ export class CrankNode {
   async start(): Promise<void> {
     if (this.started) return
     await Promise.all([...this.runtimes.values()].map((r) => r.start()))
-    await this.libp2p.handle(JOB_PROTOCOL, this.server.handle, {
-      maxInboundStreams: this.config.jobs.maxStreamsPerConnection,
-      maxOutboundStreams: this.config.jobs.maxStreamsPerConnection,
-    })
+    if (!this.clientMode) {
+      await this.libp2p.handle(JOB_PROTOCOL, this.server.handle, {
+        maxInboundStreams: this.config.jobs.maxStreamsPerConnection,
+        maxOutboundStreams: this.config.jobs.maxStreamsPerConnection,
+      })
+    }
     await this.libp2p.start()
+    await this.membership.start()
+    // A newly verified member may have missed our adverts while it was unverified.
+    this.membership.on('verified', () => this.adverts.changed())
+    const dataDir = this.config.dataDir
+    if (dataDir !== undefined) {
+      this.membership.on('crl', () => {
+        const trust = this.membership.trustStore
+        if (trust !== undefined) saveNodeCrl(dataDir, trust)
+      })
+    }
     this.started = true
     this.adverts.start()
-    if (this.config.mesh.dht) this.dhtProvided = this.provideCapabilities()
+    if (this.config.mesh.dht && !this.clientMode) this.dhtProvided = this.provideCapabilities()
     this.log.info(
       {
         peerId: this.peerId.toString(),
@@ -250,6 +327,8 @@ export class CrankNode {
     this.server.closeAll()
     this.pool.closeAll()
     await Promise.all([...this.runtimes.values()].map((r) => r.close()))
+    await this.membership.stop()
+    this.audit?.close()
     await this.libp2p.stop()
     this.log.info('node stopped')
   }
@@ -369,6 +448,21 @@ export class CrankNode {
 
   private async runRemote(job: RoutedJob, peer: string): Promise<JobOutcome> {
     const { handle } = job
+    if (!this.membership.isMember(peer)) {
+      try {
+        await this.libp2p.dial(this.peerIdOf(peer), { signal: handle.signal })
+        await this.membership.authorize(peer)
+      } catch (err) {
+        return {
+          state: 'failed',
+          error: {
+            code: ErrorCodes.notMember,
+            message: `${peer} did not prove mesh membership: ${(err as Error).message}`,
+            retryable: true,
+          },
+        }
+      }
+    }
     this.router.begin(peer)
     try {
       return await this.client.run(this.peerIdOf(peer), {
@@ -535,10 +629,26 @@ function splitCapability(spec: string): [string, string] {
 
 /** Builds a node from config layers: the init object wins over `CRANK_*` env, which wins over defaults. */
 export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
-  const { capabilities = [], logger, ...partial } = init
+  const { capabilities = [], logger, membership, privateKey: givenKey, client, ...partial } = init
   const config = resolveConfig(partial)
   const log = logger ?? pino({ name: config.name, level: config.logLevel })
-  const privateKey = config.dataDir === undefined ? await generateKeyPair('Ed25519') : (await loadOrCreateIdentity(config.dataDir)).key
+  const privateKey =
+    givenKey ?? (config.dataDir === undefined ? await generateKeyPair('Ed25519') : (await loadOrCreateIdentity(config.dataDir)).key)
+  let trust: NodeTrust | undefined
+  if (membership !== undefined) {
+    trust = {
+      trust: await TrustStore.create(membership.ca, membership.crl),
+      ...(membership.certificate === undefined ? {} : { certificate: membership.certificate }),
+    }
+  } else if (config.dataDir !== undefined) {
+    trust = await loadNodeTrust(config.dataDir)
+  }
+  if (trust === undefined && !config.trust.openMesh) {
+    throw new CrankError(
+      ErrorCodes.invalidConfig,
+      `no mesh CA${config.dataDir === undefined ? '' : ` in ${config.dataDir}`}: enrol with \`crank-node join\` or \`crank-node ca issue\`, or set trust.openMesh (development only: any peer is accepted)`,
+    )
+  }
   const libp2p = await createNet({
     privateKey,
     listen: config.listen,
@@ -549,5 +659,5 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
     maxPubsubMessageBytes: config.mesh.maxAdvertBytes * 2,
     dht: config.mesh.dht,
   })
-  return new CrankNode(config, libp2p, capabilities, log)
+  return new CrankNode(config, libp2p, capabilities, log, trust, client === true)
 }

@@ -28,7 +28,9 @@ async function cli(args: string[]): Promise<CliResult> {
 
 /** Starts `crank-node start` and resolves with its TCP multiaddr once its "node started" log line appears. */
 function startNode(dataDir: string): Promise<{ proc: ChildProcess; addr: string; logs: Array<Record<string, unknown>> }> {
-  const proc = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const logs: Array<Record<string, unknown>> = []
   return new Promise((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`crank-node start exited early with ${code}`)))
@@ -50,6 +52,13 @@ describe('crank-node CLI across two OS processes', function () {
     const init = await cli(['init', '--data-dir', join(dir, 'a'), '--name', 'node-a'])
     assert.equal(init.code, 0, init.stderr)
     assert.match(init.stdout, /peer id: 12D3KooW/)
+    // A real trust root: the node and the CLI's own data dir are both enrolled members.
+    assert.equal((await cli(['ca', 'init', '--ca-dir', join(dir, 'ca')])).code, 0)
+    assert.equal((await cli(['init', '--data-dir', join(dir, 'client'), '--name', 'operator'])).code, 0)
+    for (const d of ['a', 'client']) {
+      const issued = await cli(['ca', 'issue', '--ca-dir', join(dir, 'ca'), '--data-dir', join(dir, d)])
+      assert.equal(issued.code, 0, issued.stderr)
+    }
     server = await startNode(join(dir, 'a'))
   })
 
@@ -69,7 +78,21 @@ describe('crank-node CLI across two OS processes', function () {
   it('echoes 1 MiB from a file through the other process byte for byte', async () => {
     const data = patternBytes(1024 * 1024)
     await writeFile(join(dir, 'in.bin'), data)
-    const r = await cli(['submit', 'example.echo', '--peer', server.addr, '--params', '{"echo":"cli"}', '--input', join(dir, 'in.bin'), '--output', join(dir, 'out.bin'), '--json'])
+    const r = await cli([
+      'submit',
+      'example.echo',
+      '--data-dir',
+      join(dir, 'client'),
+      '--peer',
+      server.addr,
+      '--params',
+      '{"echo":"cli"}',
+      '--input',
+      join(dir, 'in.bin'),
+      '--output',
+      join(dir, 'out.bin'),
+      '--json',
+    ])
     assert.equal(r.code, 0, r.stderr)
     const report = JSON.parse(r.stdout)
     assert.equal(report.state, 'succeeded')
@@ -78,25 +101,41 @@ describe('crank-node CLI across two OS processes', function () {
   })
 
   it('an unknown capability exits 1 with unknown_capability', async () => {
-    const r = await cli(['submit', 'no.such', '--peer', server.addr])
+    const r = await cli(['submit', 'no.such', '--data-dir', join(dir, 'client'), '--peer', server.addr])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /job failed: unknown_capability: no provider of no\.such/)
   })
 
   it('bad params exit 1 with invalid_params naming the field', async () => {
-    const r = await cli(['submit', 'example.echo', '--peer', server.addr, '--params', '{"delayMs":-1}'])
+    const r = await cli(['submit', 'example.echo', '--data-dir', join(dir, 'client'), '--peer', server.addr, '--params', '{"delayMs":-1}'])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /invalid_params: params\/delayMs must be >= 0/)
   })
 
   it('a passing deadline ends the job expired', async () => {
-    const r = await cli(['submit', 'example.echo', '--peer', server.addr, '--params', '{"delayMs":30000}', '--deadline', '200', '--json'])
+    const r = await cli([
+      'submit',
+      'example.echo',
+      '--data-dir',
+      join(dir, 'client'),
+      '--peer',
+      server.addr,
+      '--params',
+      '{"delayMs":30000}',
+      '--deadline',
+      '200',
+      '--json',
+    ])
     assert.equal(r.code, 1)
     assert.equal(JSON.parse(r.stdout).state, 'expired')
   })
 
   it('Ctrl-C on submit cancels the job on the provider too', async () => {
-    const proc = spawn(process.execPath, [CLI, 'submit', 'example.echo', '--peer', server.addr, '--params', '{"delayMs":30000}', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(
+      process.execPath,
+      [CLI, 'submit', 'example.echo', '--data-dir', join(dir, 'client'), '--peer', server.addr, '--params', '{"delayMs":30000}', '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let out = ''
     let err = ''
     proc.stdout.on('data', (d) => {
@@ -106,7 +145,13 @@ describe('crank-node CLI across two OS processes', function () {
       err += d
     })
     // Interrupt only once the provider has accepted the job, so the cancel has something to reach.
-    assert.match(await waitFor(() => err, (e) => e.includes('accepted by')), /accepted by 12D3KooW/)
+    assert.match(
+      await waitFor(
+        () => err,
+        (e) => e.includes('accepted by'),
+      ),
+      /accepted by 12D3KooW/,
+    )
     proc.kill('SIGINT')
     const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve))
     assert.equal(code, 1)
@@ -117,6 +162,18 @@ describe('crank-node CLI across two OS processes', function () {
       (l) => l !== undefined,
     )
     assert.equal(ended?.state, 'cancelled')
+  })
+
+  it('a node without a membership certificate is refused', async () => {
+    assert.equal((await cli(['init', '--data-dir', join(dir, 'stranger')])).code, 0)
+    const r = await cli(['submit', 'example.echo', '--data-dir', join(dir, 'stranger'), '--open-mesh', '--peer', server.addr, '--json'])
+    assert.equal(r.code, 1)
+    const report = JSON.parse(r.stdout)
+    assert.equal(report.state, 'failed')
+    assert.match(report.error.code, /forbidden|connection_lost|peer_unreachable/)
+    const refusedStart = await cli(['start', '--data-dir', join(dir, 'stranger')])
+    assert.equal(refusedStart.code, 1)
+    assert.match(refusedStart.stderr, /invalid_config: no mesh CA/)
   })
 
   it('user mistakes print one line and exit non-zero, no stack trace', async () => {
@@ -132,7 +189,20 @@ describe('crank-node CLI across two OS processes', function () {
 
   it('--help documents every command and flag', async () => {
     const r = await cli(['--help'])
-    for (const text of ['init', 'start', 'submit', '--data-dir', '--listen', '--bootstrap', '--params', '--input', '--peer', '--json', '--deadline', '--log-level']) {
+    for (const text of [
+      'init',
+      'start',
+      'submit',
+      '--data-dir',
+      '--listen',
+      '--bootstrap',
+      '--params',
+      '--input',
+      '--peer',
+      '--json',
+      '--deadline',
+      '--log-level',
+    ]) {
       assert.ok(r.stdout.includes(text), `--help lacks ${text}`)
     }
   })

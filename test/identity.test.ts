@@ -13,20 +13,23 @@ describe('node identity and config', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }))
 
   it('keeps the same peer id across a restart, in a 0600 key file', async () => {
-    const first = await createNode({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
+    const first = await createNode({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent', trust: { openMesh: true } })
     await first.start()
     const id = first.peerId.toString()
     await first.stop()
     const mode = (await stat(join(dir, 'identity.key'))).mode & 0o777
     assert.equal(mode, 0o600)
-    const second = await createNode({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
+    const second = await createNode({ dataDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent', trust: { openMesh: true } })
     assert.equal(second.peerId.toString(), id)
     assert.equal(second.peerId.type, 'Ed25519')
   })
 
   it('refuses a corrupt identity file with a typed error', async () => {
     await writeFile(join(dir, 'identity.key'), 'not a key', { mode: 0o600 })
-    await assert.rejects(createNode({ dataDir: dir, logLevel: 'silent' }), { code: 'invalid_config', message: /not a libp2p private key/ })
+    await assert.rejects(createNode({ dataDir: dir, logLevel: 'silent', trust: { openMesh: true } }), {
+      code: 'invalid_config',
+      message: /not a libp2p private key/,
+    })
   })
 
   it('rejects invalid config naming the field', () => {
@@ -42,8 +45,12 @@ describe('node identity and config', () => {
     assert.equal(c.jobs.inputChunkBytes, 64 * 1024)
   })
 
+  it('refuses to start without a mesh CA unless the open mesh is asked for explicitly', async () => {
+    await assert.rejects(createNode({ dataDir: dir, logLevel: 'silent' }), { code: 'invalid_config', message: /no mesh CA .*openMesh/ })
+  })
+
   it('a node that is not started fails jobs with not_started', async () => {
-    const node = await createNode({ logLevel: 'silent' })
+    const node = await createNode({ logLevel: 'silent', trust: { openMesh: true } })
     const report = await node.submit({ capability: 'example.echo' }).outcome
     assert.equal(report.error?.code, 'not_started')
   })

@@ -12,12 +12,15 @@ describe('mesh across 3 OS processes on TCP, driven by the CLI', function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'crank-mesh-'))
-    // Heartbeats of 1 s keep the test short; "start" reads them from CRANK_* via the config file.
-    for (const name of ['a', 'b', 'c']) {
+    assert.equal((await cli(['ca', 'init', '--ca-dir', join(dir, 'ca')])).code, 0)
+    for (const name of ['a', 'b', 'c', 'client']) {
       const r = await cli(['init', '--data-dir', join(dir, name), '--name', name])
       assert.equal(r.code, 0, r.stderr)
+      const issued = await cli(['ca', 'issue', '--ca-dir', join(dir, 'ca'), '--data-dir', join(dir, name), '--name', name])
+      assert.equal(issued.code, 0, issued.stderr)
     }
-    nodes.push(await startNodeProcess(join(dir, 'a')))
+    // a holds the CA: it serves certificate.sign_csr for enrolment and pushes CRL updates.
+    nodes.push(await startNodeProcess(join(dir, 'a'), ['--ca-dir', join(dir, 'ca')]))
     for (const name of ['b', 'c']) nodes.push(await startNodeProcess(join(dir, name), ['--bootstrap', nodes[0]!.addr]))
   })
 
@@ -27,7 +30,7 @@ describe('mesh across 3 OS processes on TCP, driven by the CLI', function () {
   })
 
   it('caps lists every provider in the mesh through one bootstrap peer', async () => {
-    const r = await cli(['caps', '--bootstrap', nodes[0]!.addr, '--json'])
+    const r = await cli(['caps', '--data-dir', join(dir, 'client'), '--bootstrap', nodes[0]!.addr, '--json'])
     assert.equal(r.code, 0, r.stderr)
     const caps = JSON.parse(r.stdout).capabilities as Array<{ capability: string; peer: string; name: string }>
     const echoProviders = caps
@@ -41,6 +44,8 @@ describe('mesh across 3 OS processes on TCP, driven by the CLI', function () {
     const r = await cli([
       'submit',
       'example.echo',
+      '--data-dir',
+      join(dir, 'client'),
       '--route',
       'any',
       '--bootstrap',
@@ -53,11 +58,58 @@ describe('mesh across 3 OS processes on TCP, driven by the CLI', function () {
     const report = JSON.parse(r.stdout)
     assert.equal(report.route.reason, 'no-local-satisfier')
     assert.ok(nodes.some((n) => n.peerId === report.route.peer))
-    const why = await cli(['explain', 'example.echo', '--bootstrap', nodes[0]!.addr, '--json'])
+    const why = await cli(['explain', 'example.echo', '--data-dir', join(dir, 'client'), '--bootstrap', nodes[0]!.addr, '--json'])
     const explained = JSON.parse(why.stdout) as { candidates: Array<{ peer: string; eligible: boolean }> }
     assert.equal(explained.candidates.filter((c) => c.eligible).length, 3)
-    const none = await cli(['explain', 'no.such', '--bootstrap', nodes[0]!.addr])
+    const none = await cli(['explain', 'no.such', '--data-dir', join(dir, 'client'), '--bootstrap', nodes[0]!.addr])
     assert.match(none.stdout, /no provider of no\.such/)
+  })
+
+  it('a new node joins with a one-time token, serves jobs, and is cut off once revoked', async () => {
+    const token = (await cli(['ca', 'token', '--ca-dir', join(dir, 'ca'), '--name', 'd'])).stdout.trim()
+    assert.equal((await cli(['init', '--data-dir', join(dir, 'd'), '--name', 'd'])).code, 0)
+    const joined = await cli(['join', '--data-dir', join(dir, 'd'), '--bootstrap', nodes[0]!.addr, '--token', token])
+    assert.equal(joined.code, 0, joined.stderr)
+    const serial = /holds certificate ([0-9a-f]+)/.exec(joined.stdout)?.[1]
+    assert.ok(serial, joined.stdout)
+    const reused = await cli(['join', '--data-dir', join(dir, 'd'), '--bootstrap', nodes[0]!.addr, '--token', token])
+    assert.equal(reused.code, 1)
+    assert.match(reused.stderr, /invalid_token|already used/)
+    const d = await startNodeProcess(join(dir, 'd'), ['--bootstrap', nodes[0]!.addr])
+    nodes.push(d)
+    const ok = await cli([
+      'submit',
+      'example.echo',
+      '--data-dir',
+      join(dir, 'client'),
+      '--peer',
+      d.addr,
+      '--params',
+      '{"echo":"d"}',
+      '--json',
+    ])
+    assert.equal(JSON.parse(ok.stdout).state, 'succeeded', ok.stderr)
+    const revoked = await cli(['ca', 'revoke', '--ca-dir', join(dir, 'ca'), serial])
+    assert.equal(revoked.code, 0, revoked.stderr)
+    // a picks the CRL up and pushes it; a client that joins through a learns it and refuses d.
+    await waitFor(
+      () => nodes[0]!.logs.some((l) => l.msg === 'new CRL adopted and pushed to members'),
+      (v) => v,
+      10_000,
+    )
+    const refused = await cli([
+      'submit',
+      'example.echo',
+      '--data-dir',
+      join(dir, 'client'),
+      '--bootstrap',
+      nodes[0]!.addr,
+      '--peer',
+      d.addr,
+      '--json',
+    ])
+    assert.equal(refused.code, 1)
+    assert.equal(JSON.parse(refused.stdout).error.code, 'not_member')
   })
 
   it('a provider killed mid-job: the job finishes on another one', async () => {
@@ -67,6 +119,8 @@ describe('mesh across 3 OS processes on TCP, driven by the CLI', function () {
         CLI,
         'submit',
         'example.echo',
+        '--data-dir',
+        join(dir, 'client'),
         '--route',
         'any',
         '--bootstrap',

@@ -5,6 +5,7 @@ import { ADVERT_TOPIC } from '../src/controller/adverts.ts'
 import { JobError } from '../src/errors.ts'
 import { crank } from '../src/jobs/pb/advert.js'
 import { type CrankNode, createNode } from '../src/node.ts'
+import { enrol } from './helpers/trust.ts'
 
 const HEARTBEAT = 250
 let run = 0
@@ -22,6 +23,7 @@ async function mesh(
       bootstrap: i === 0 ? [] : [`/memory/mesh-${run}-0/p2p/${nodes[0]!.peerId}`],
       capabilities: spec.capabilities ?? [],
       logLevel: 'silent',
+      ...(await enrol({ name: `n${i}` })),
       mesh: { heartbeatMs: HEARTBEAT, dht: spec.dht ?? false, dhtTimeoutMs: 2000, banBaseMs: 5000 },
     })
     await node.start()

@@ -13,6 +13,8 @@ export interface InitOptions {
   listen?: string[]
   bootstrap?: string[]
   force?: boolean
+  /** Development only: write trust.openMesh into the config. */
+  openMesh?: boolean
 }
 
 /** Creates the data dir, the identity (kept if present) and a config file. */
@@ -31,6 +33,7 @@ export async function initNode(opts: InitOptions): Promise<{ peerId: string; con
     listen: opts.listen ?? ['/ip4/0.0.0.0/tcp/4501'],
     bootstrap: opts.bootstrap ?? [],
     logLevel: 'info' as const,
+    ...(opts.openMesh === true ? { trust: { openMesh: true } } : {}),
   }
   resolveConfig(config) // refuse to write a config the node would reject
   await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })

@@ -3,17 +3,19 @@
  * crank-node: the command line. Each command is a thin shell over the library;
  * user mistakes print one line and exit non-zero, never a stack trace.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, unwatchFile, watchFile } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
-import { builtinCapabilities } from '../../capabilities/index.ts'
 import { configFromEnv, type PartialConfig, readConfigFile } from '../config.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { type CrankNode, createNode } from '../node.ts'
+import { AuditLog } from '../trust/audit-log.ts'
+import { MeshCA } from '../trust/ca.ts'
 import { initNode } from './init.ts'
 import { withMeshClient } from './mesh-client.ts'
 import { CONFIG_FILE, dataDirFrom } from './paths.ts'
+import { registerTrustCommands } from './trust-commands.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -31,7 +33,10 @@ function program(): Command {
     .showHelpAfterError('(run crank-node --help for usage)')
     .exitOverride()
   // `crank-node --help` documents every command and flag, not just the command names.
-  cli.addHelpText('after', () => `\nCommands in detail:\n${cli.commands.map((c) => `\n${c.helpInformation()}`).join('')}`)
+  cli.addHelpText('after', () => {
+    const all = cli.commands.flatMap((c) => [c, ...c.commands])
+    return `\nCommands in detail:\n${all.map((c) => `\n${c.helpInformation()}`).join('')}`
+  })
 
   cli
     .command('init')
@@ -41,61 +46,71 @@ function program(): Command {
     .option('--listen <multiaddr>', 'listen address, repeatable (default /ip4/0.0.0.0/tcp/4501)', collect)
     .option('--bootstrap <multiaddr>', 'bootstrap peer multiaddr with /p2p/<id>, repeatable', collect)
     .option('--force', 'overwrite an existing config.json (the identity is kept)')
-    .action(async (o: { dataDir?: string; name?: string; listen?: string[]; bootstrap?: string[]; force?: boolean }) => {
-      const dataDir = dataDirFrom(o.dataDir)
-      const r = await initNode({
-        dataDir,
-        ...(o.name === undefined ? {} : { name: o.name }),
-        ...(o.listen === undefined ? {} : { listen: o.listen }),
-        ...(o.bootstrap === undefined ? {} : { bootstrap: o.bootstrap }),
-        ...(o.force === undefined ? {} : { force: o.force }),
-      })
-      console.log(
-        `initialised ${dataDir}\npeer id: ${r.peerId}${r.createdIdentity ? '' : ' (existing identity kept)'}\nconfig:  ${r.configFile}`,
-      )
-    })
+    .option('--open-mesh', 'development only: accept any peer without a membership certificate')
+    .action(
+      async (o: { dataDir?: string; name?: string; listen?: string[]; bootstrap?: string[]; force?: boolean; openMesh?: boolean }) => {
+        const dataDir = dataDirFrom(o.dataDir)
+        const r = await initNode({
+          ...(o.openMesh === true ? { openMesh: true } : {}),
+          dataDir,
+          ...(o.name === undefined ? {} : { name: o.name }),
+          ...(o.listen === undefined ? {} : { listen: o.listen }),
+          ...(o.bootstrap === undefined ? {} : { bootstrap: o.bootstrap }),
+          ...(o.force === undefined ? {} : { force: o.force }),
+        })
+        console.log(
+          `initialised ${dataDir}\npeer id: ${r.peerId}${r.createdIdentity ? '' : ' (existing identity kept)'}\nconfig:  ${r.configFile}`,
+        )
+      },
+    )
 
   cli
     .command('start')
-    .description('run the node in the foreground with JSON logs; SIGINT/SIGTERM stop it gracefully')
+    .description('run the node in the foreground with JSON logs; SIGINT/SIGTERM drain and stop it gracefully')
     .option('--data-dir <dir>', 'node data directory (default: $CRANK_DATA_DIR or ~/.crank)')
     .option('--config <file>', 'config file (default: <data-dir>/config.json)')
     .option('--listen <multiaddr>', 'listen address, repeatable; overrides the config', collect)
     .option('--bootstrap <multiaddr>', 'bootstrap peer, repeatable; overrides the config', collect)
     .option('--name <name>', 'node name')
+    .option('--ca-dir <dir>', 'this node holds the mesh CA: serve certificate.sign_csr (enrolment) and push the CRL when it changes')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
-    .action(
-      async (o: {
-        dataDir?: string
-        config?: string
-        listen?: string[]
-        bootstrap?: string[]
-        name?: string
-        logLevel?: PartialConfig['logLevel']
-      }) => {
-        const dataDir = dataDirFrom(o.dataDir)
-        const flags = definedOnly({ listen: o.listen, bootstrap: o.bootstrap, name: o.name, logLevel: o.logLevel }) as PartialConfig
-        const layers = await loadLayers(dataDir, o.config, flags)
-        const merged = Object.assign({ logLevel: 'info' }, ...layers.map(definedOnly)) as PartialConfig
-        const node = await createNode({ ...merged, capabilities: builtinCapabilities })
-        await node.start()
-        let stopping = false
-        const stop = (signal: string): void => {
-          if (stopping) return
-          stopping = true
-          node.log.info({ signal }, 'stopping')
-          node.stop().then(
-            () => process.exit(0),
-            (err: unknown) => {
-              node.log.error({ err }, 'stop failed')
-              process.exit(1)
-            },
-          )
-        }
-        process.on('SIGINT', () => stop('SIGINT'))
-        process.on('SIGTERM', () => stop('SIGTERM'))
-      },
-    )
+    .action(async (o: StartFlags) => {
+      const dataDir = dataDirFrom(o.dataDir)
+      const flags = definedOnly({ listen: o.listen, bootstrap: o.bootstrap, name: o.name, logLevel: o.logLevel }) as PartialConfig
+      const layers = await loadLayers(dataDir, o.config, flags)
+      const merged = Object.assign({ logLevel: 'info' }, ...layers.map(definedOnly)) as PartialConfig
+      const { builtinCapabilities, createSignCsrCapability } = await loadCatalogue()
+      const capabilities = [...builtinCapabilities]
+      const ca = o.caDir === undefined ? undefined : await MeshCA.load(o.caDir)
+      if (ca !== undefined) capabilities.push(createSignCsrCapability({ ca, auditLog: new AuditLog(join(ca.dir, 'audit.jsonl')) }))
+      const node = await createNode({ ...merged, capabilities })
+      await node.start()
+      if (ca !== undefined) {
+        // `ca revoke` rewrites the CRL file; members we are connected to receive it from us and pass it on.
+        watchFile(ca.crlPath, { interval: 500 }, () => {
+          readFile(ca.crlPath, 'utf8')
+            .then((pem) => node.membership.updateCrl(pem))
+            .then((adopted) => adopted && node.log.info('new CRL adopted and pushed to members'))
+            .catch((err: unknown) => node.log.warn({ err: (err as Error).message }, 'could not load the CRL'))
+        })
+      }
+      let stopping = false
+      const stop = (signal: string): void => {
+        if (stopping) return
+        stopping = true
+        node.log.info({ signal }, 'stopping')
+        if (ca !== undefined) unwatchFile(ca.crlPath)
+        node.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            node.log.error({ err }, 'stop failed')
+            process.exit(1)
+          },
+        )
+      }
+      process.on('SIGINT', () => stop('SIGINT'))
+      process.on('SIGTERM', () => stop('SIGTERM'))
+    })
 
   const meshOptions = (cmd: Command): Command =>
     cmd
@@ -103,6 +118,7 @@ function program(): Command {
       .option('--config <file>', 'config file (default: <data-dir>/config.json)')
       .option('--bootstrap <multiaddr>', "mesh peer to join through, repeatable (added to the config's list)", collect)
       .option('--wait <ms>', 'longest wait for adverts after joining', (v) => positiveInt(v, '--wait'), 3000)
+      .option('--open-mesh', 'development only: talk to an open mesh without a membership certificate')
 
   meshOptions(
     cli
@@ -131,7 +147,9 @@ function program(): Command {
     const pinned = !['local', 'prefer-local', 'any'].includes(route)
     const meshKnown = (layers.bootstrap?.length ?? 0) + (o.bootstrap?.length ?? 0) > 0
     const client = {
-      layers: pinned ? {} : layers,
+      dataDir: dataDirFrom(o.dataDir),
+      pinned,
+      layers: pinned ? { ...(layers.trust === undefined ? {} : { trust: layers.trust }) } : layers,
       bootstrap: pinned ? [] : (o.bootstrap ?? []),
       waitMs: o.wait,
       serveBuiltins: route === 'local' || (!pinned && !meshKnown),
@@ -182,7 +200,7 @@ function program(): Command {
       .option('--json', 'one JSON object'),
   ).action(async (o: MeshFlags & { json?: boolean }) => {
     await withMeshClient(
-      { layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
+      { dataDir: dataDirFrom(o.dataDir), layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
       async (node) => {
         const rows = capabilityRows(node)
         if (o.json === true) return console.log(JSON.stringify({ capabilities: rows }))
@@ -209,7 +227,7 @@ function program(): Command {
     cli.command('peers').description('peers this client reached, with what their adverts say').option('--json', 'one JSON object'),
   ).action(async (o: MeshFlags & { json?: boolean }) => {
     await withMeshClient(
-      { layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
+      { dataDir: dataDirFrom(o.dataDir), layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
       async (node) => {
         const peers = node.libp2p.getConnections().map((c) => {
           const ad = node.mesh.get(c.remotePeer.toString())?.advert
@@ -246,7 +264,7 @@ function program(): Command {
       .option('--json', 'one JSON object'),
   ).action(async (capability: string, o: MeshFlags & { gpu?: boolean; tag?: string[]; json?: boolean }) => {
     await withMeshClient(
-      { layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
+      { dataDir: dataDirFrom(o.dataDir), layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
       async (node) => {
         const why = await node.explain(capability, {
           ...(o.gpu === true ? { gpu: true } : {}),
@@ -264,7 +282,13 @@ function program(): Command {
       },
     )
   })
+  registerTrustCommands(cli)
   return cli
+}
+
+/** The built-in catalogue loads models and parsers: only the commands that serve or run jobs pay for it. */
+export function loadCatalogue(): Promise<typeof import('../../capabilities/index.ts')> {
+  return import('../../capabilities/index.ts')
 }
 
 /** Drops unset flags so they don't override lower config layers. */
@@ -272,7 +296,18 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
+interface StartFlags {
+  dataDir?: string
+  config?: string
+  listen?: string[]
+  bootstrap?: string[]
+  name?: string
+  caDir?: string
+  logLevel?: PartialConfig['logLevel']
+}
+
 interface MeshFlags {
+  openMesh?: boolean
   dataDir?: string
   config?: string
   bootstrap?: string[]
@@ -293,11 +328,12 @@ interface SubmitFlags extends MeshFlags {
   json?: boolean
 }
 
-/** Config layers for a mesh command: the data dir's config if it exists, then env. */
+/** Config layers for a mesh command: the data dir's config if it exists, then env, then --open-mesh. */
 async function meshLayers(o: MeshFlags): Promise<PartialConfig> {
   const dataDir = dataDirFrom(o.dataDir)
-  const layers = await loadLayers(dataDir, o.config, {})
-  return Object.assign({}, ...layers.map(definedOnly)) as PartialConfig
+  const layers = await loadLayers(dataDir, o.config, o.openMesh === true ? { trust: { openMesh: true } } : {})
+  const { dataDir: _ignored, ...merged } = Object.assign({}, ...layers.map(definedOnly)) as PartialConfig
+  return merged
 }
 
 function capabilityRows(node: CrankNode) {

@@ -2,12 +2,16 @@
  * The CLI's view of a mesh: an ephemeral node (fresh identity, no listener)
  * that dials the bootstrap peers, listens to adverts for a moment, and answers.
  */
-import { builtinCapabilities } from '../../capabilities/index.ts'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type { PartialConfig } from '../config.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
+import { IDENTITY_FILE } from '../net/identity.ts'
 import { type CrankNode, createNode } from '../node.ts'
 
 export interface MeshClientOptions {
+  /** The data dir's identity and membership certificate are used when it has them. */
+  dataDir: string
   layers: PartialConfig
   /** Extra bootstrap peers from flags. */
   bootstrap: string[]
@@ -15,16 +19,25 @@ export interface MeshClientOptions {
   waitMs: number
   /** Serve the built-in capabilities too, so `--route local`/`prefer-local` can run here. */
   serveBuiltins: boolean
+  /** The job is pinned to a peer given on the command line. */
+  pinned?: boolean
 }
 
 export async function withMeshClient<T>(opts: MeshClientOptions, fn: (node: CrankNode) => Promise<T>): Promise<T> {
   const bootstrap = [...(opts.layers.bootstrap ?? []), ...opts.bootstrap]
+  const enrolled = existsSync(join(opts.dataDir, IDENTITY_FILE))
+  // With nobody to talk to (no mesh, no peer), the client only runs built-ins in-process: no trust needed.
+  const isolated = bootstrap.length === 0 && !opts.pinned
   const node = await createNode({
     ...(opts.layers.mesh === undefined ? {} : { mesh: opts.layers.mesh }),
+    ...(opts.layers.trust === undefined ? {} : { trust: opts.layers.trust }),
+    ...(isolated ? { trust: { openMesh: true } } : {}),
+    ...(enrolled ? { dataDir: opts.dataDir } : {}),
     listen: [],
     bootstrap,
     logLevel: 'error',
-    capabilities: opts.serveBuiltins ? builtinCapabilities : [],
+    client: true,
+    capabilities: opts.serveBuiltins ? (await import('../../capabilities/index.ts')).builtinCapabilities : [],
   })
   await node.start()
   try {

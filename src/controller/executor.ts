@@ -4,7 +4,7 @@
  * deadline, output validated, exactly one terminal outcome).
  */
 import type { Logger } from 'pino'
-import type { AnyCapability, JobContext, ProgressUpdate } from '../capability.ts'
+import type { AnyCapability, Caller, JobContext, ProgressUpdate } from '../capability.ts'
 import { CrankError, ErrorCodes, type ErrorInfo, toErrorInfo } from '../errors.ts'
 import { describeSchemaErrors } from '../schema.ts'
 
@@ -30,6 +30,7 @@ export interface ExecuteRequest {
   sink: JobEventSink
   validateOutput: boolean
   log: Logger
+  caller?: Caller
 }
 
 /** Validates params against the input schema; the error names the failing field. */
@@ -75,6 +76,7 @@ export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
     input: req.input,
     signal: controller.signal,
     ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
+    ...(req.caller === undefined ? {} : { caller: req.caller }),
     log: req.log,
     progress(update) {
       if (!settled) req.sink.progress(update)

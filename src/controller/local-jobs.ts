@@ -6,7 +6,7 @@
  * Admitted jobs run in the capability's runtime (inline, thread or process).
  */
 import type { Logger } from 'pino'
-import type { AnyCapability } from '../capability.ts'
+import type { AnyCapability, Caller } from '../capability.ts'
 import type { CrankError } from '../errors.ts'
 import type { JobRuntime } from '../workers/runtime.ts'
 import { checkParams, type JobEventSink, type JobOutcome } from './executor.ts'
@@ -27,6 +27,8 @@ export interface LocalJobRequest {
   sink: JobEventSink
   /** `local`, or the remote caller's peer id. */
   caller: string
+  /** What membership proved about the caller, handed to the handler as `ctx.caller`. */
+  identity?: Caller
 }
 
 export type Admission = { accepted: false; error: CrankError } | { accepted: true; capability: AnyCapability; outcome: Promise<JobOutcome> }
@@ -82,6 +84,7 @@ export class LocalJobs {
           sink: req.sink,
           validateOutput: this.opts.validateOutput,
           log,
+          ...(req.identity === undefined ? {} : { caller: req.identity }),
         }),
     })
     if (!admission.accepted) return admission

@@ -42,10 +42,20 @@ export class Router {
   private readonly outstanding = new Map<string, number>()
   private readonly random: () => number
 
-  constructor(opts: { registry: MeshRegistry; bans: BanList; local: LocalView; random?: () => number }) {
+  /** Why a peer may not be chosen at all (e.g. not a verified member), or undefined when it may. */
+  private readonly ineligible: (peer: string) => string | undefined
+
+  constructor(opts: {
+    registry: MeshRegistry
+    bans: BanList
+    local: LocalView
+    random?: () => number
+    ineligible?: (peer: string) => string | undefined
+  }) {
     this.registry = opts.registry
     this.bans = opts.bans
     this.local = opts.local
+    this.ineligible = opts.ineligible ?? (() => undefined)
     this.random = opts.random ?? Math.random
   }
 
@@ -65,6 +75,8 @@ export class Router {
     for (const peer of extra) if (!matching.has(peer)) matching.set(peer, undefined)
     return [...matching].map(([peer, p]): Candidate => {
       if (req.exclude.has(peer)) return { peer, eligible: false, why: 'already tried for this job' }
+      const refused = this.ineligible(peer)
+      if (refused !== undefined) return { peer, eligible: false, why: refused }
       const banned = this.bans.remaining(peer)
       if (banned > 0) return { peer, eligible: false, why: `failed recently; banned for ${banned} ms more` }
       const score = this.score(peer, p)

@@ -5,7 +5,7 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import type { ProgressUpdate } from '../capability.ts'
+import type { Caller, ProgressUpdate } from '../capability.ts'
 import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
@@ -13,8 +13,12 @@ import { AsyncQueue } from './async-queue.ts'
 import { FrameReader, FrameWriter } from './frame-stream.ts'
 import { type ClientFrame, decodeClientFrame, decodeJson, encodeJson, encodeServerFrame } from './messages.ts'
 
+export type Authorization = { allowed: true; caller: Caller } | { allowed: false; reason: string }
+
 export interface JobServerOptions {
   admit: (req: LocalJobRequest) => Admission
+  /** Whether a remote caller may run this job (membership and access policy). Absent: everyone may. */
+  authorize?: (req: { peer: string; jobId: string; capability: string; params: unknown }) => Authorization | Promise<Authorization>
   log: Logger
   maxFrameBytes: number
   /** Input bytes buffered for a handler before we stop reading the stream. */
@@ -122,49 +126,71 @@ export class JobServer {
     const input = new AsyncQueue<Uint8Array>({ highWaterMark: this.opts.inputBufferBytes, size: (c) => c.byteLength })
     if (submit.hasInput !== true) input.end()
     const abort = new AbortController()
+    const capability = submit.capability ?? ''
 
     let latestProgress: ProgressUpdate | undefined
-    const admission = this.opts.admit({
-      jobId,
-      capability: submit.capability ?? '',
-      versionRange: submit.versionRange ?? '',
-      params,
-      input,
-      ...(submit.deadlineMs ? { deadline: Date.now() + submit.deadlineMs } : {}),
-      ...(isPriority(submit.priority) ? { priority: submit.priority } : {}),
-      signal: abort.signal,
-      caller,
-      sink: {
-        progress: (update) => {
-          // Coalesce: only the newest update is sent when the writer gets to it.
-          const queued = latestProgress !== undefined
-          latestProgress = update
-          if (queued) return
-          void writer
-            .write(() => {
-              const p = latestProgress
-              latestProgress = undefined
-              return p === undefined
-                ? undefined
-                : encodeServerFrame({ progress: { jobId, done: p.done, total: p.total ?? 0, message: p.message ?? '' } })
-            })
-            .catch(() => {})
+    const run = (identity: Caller | undefined): void => {
+      const admission = this.opts.admit({
+        jobId,
+        capability,
+        versionRange: submit.versionRange ?? '',
+        params,
+        input,
+        ...(submit.deadlineMs ? { deadline: Date.now() + submit.deadlineMs } : {}),
+        ...(isPriority(submit.priority) ? { priority: submit.priority } : {}),
+        signal: abort.signal,
+        caller,
+        ...(identity === undefined ? {} : { identity }),
+        sink: {
+          progress: (update) => {
+            // Coalesce: only the newest update is sent when the writer gets to it.
+            const queued = latestProgress !== undefined
+            latestProgress = update
+            if (queued) return
+            void writer
+              .write(() => {
+                const p = latestProgress
+                latestProgress = undefined
+                return p === undefined ? undefined : encodeServerFrame({ progress: { jobId, done: p.done, total: p.total ?? 0, message: p.message ?? '' } })
+              })
+              .catch(() => {})
+          },
+          output: (chunk) => writer.write(encodeServerFrame({ outputChunk: { jobId, data: chunk } })),
         },
-        output: (chunk) => writer.write(encodeServerFrame({ outputChunk: { jobId, data: chunk } })),
-      },
-    })
-    if (!admission.accepted) return reject(admission.error)
-    void writer.write(encodeServerFrame({ accepted: { jobId, capabilityVersion: admission.capability.version } })).catch(() => {})
+      })
+      if (!admission.accepted) {
+        done()
+        input.abort()
+        reject(admission.error)
+        return
+      }
+      void writer.write(encodeServerFrame({ accepted: { jobId, capabilityVersion: admission.capability.version } })).catch(() => {})
+      void admission.outcome.then((outcome) => {
+        done()
+        input.abort()
+        log.debug({ job: jobId, state: outcome.state }, 'job ended')
+        const terminal =
+          outcome.state === 'succeeded'
+            ? encodeServerFrame({ result: { jobId, resultJson: encodeJson(outcome.result) } })
+            : encodeServerFrame({ error: { jobId, state: outcome.state, ...outcome.error } })
+        return writer.write(terminal).catch(() => {})
+      })
+    }
 
-    void admission.outcome.then((outcome) => {
+    const decide = (d: Authorization): void => {
+      if (d.allowed) return run(d.caller)
       done()
       input.abort()
-      log.debug({ job: jobId, state: outcome.state }, 'job ended')
-      const terminal =
-        outcome.state === 'succeeded'
-          ? encodeServerFrame({ result: { jobId, resultJson: encodeJson(outcome.result) } })
-          : encodeServerFrame({ error: { jobId, state: outcome.state, ...outcome.error } })
-      return writer.write(terminal).catch(() => {})
+      reject(new CrankError(ErrorCodes.forbidden, d.reason))
+    }
+    const authorize = this.opts.authorize
+    // Decide after the caller has registered this job as current: input frames that follow are
+    // queued for it rather than dropped, and a rejection's done() clears the right job.
+    queueMicrotask(() => {
+      if (authorize === undefined) return run(undefined)
+      const d = authorize({ peer: caller, jobId, capability, params })
+      if (d instanceof Promise) d.then(decide, (err: unknown) => decide({ allowed: false, reason: (err as Error).message }))
+      else decide(d)
     })
     return { jobId, input, abort }
   }

@@ -131,6 +131,11 @@ export class Membership extends EventEmitter<MembershipEvents> {
     await this.#libp2p.unhandle(MEMBERSHIP_PROTOCOL).catch(() => {})
   }
 
+  /** The CA and CRL this node verifies against; undefined in an open mesh without a CA. */
+  get trustStore(): TrustStore | undefined {
+    return this.#trust
+  }
+
   /** True when the peer holds a verified, unexpired, unrevoked membership (always true in an open mesh). */
   isMember(peerId: PeerId | string): boolean {
     if (this.openMesh) return true

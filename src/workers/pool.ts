@@ -302,6 +302,7 @@ export class WorkerPool {
         ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
         validateOutput: req.validateOutput,
         logLevel: req.log.level,
+        ...(req.caller === undefined ? {} : { caller: req.caller }),
       })
       void this.pumpInput(slot, job)
     }

@@ -5,13 +5,14 @@
  * between processes. Input flows under credit: the controller sends an input
  * chunk only while the worker has granted room for it.
  */
+import type { Caller } from '../trust/caller.ts'
 import type { ProgressUpdate } from '../capability.ts'
 import type { JobOutcome } from '../controller/executor.ts'
 import type { ErrorInfo } from '../errors.ts'
 
 /** Controller → worker. */
 export type ControlMessage =
-  | { t: 'start'; jobId: string; params: unknown; deadline?: number; validateOutput: boolean; logLevel: string }
+  | { t: 'start'; jobId: string; params: unknown; deadline?: number; validateOutput: boolean; logLevel: string; caller?: Caller }
   | { t: 'input'; jobId: string; chunk: Uint8Array }
   | { t: 'input-end'; jobId: string }
   | { t: 'input-error'; jobId: string; error: ErrorInfo }

@@ -107,6 +107,7 @@ export async function runHost(moduleUrl: string, channel: HostChannel, ids: { pi
       params: msg.params,
       input: job.input,
       ...(msg.deadline === undefined ? {} : { deadline: msg.deadline }),
+      ...(msg.caller === undefined ? {} : { caller: msg.caller }),
       signal: job.abort.signal,
       validateOutput: msg.validateOutput,
       log,

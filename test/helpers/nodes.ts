@@ -1,8 +1,9 @@
 import { builtinCapabilities } from '../../capabilities/index.ts'
 import type { AnyCapability } from '../../src/capability.ts'
 import { type CrankNode, createNode, type NodeInit } from '../../src/node.ts'
+import { enrol } from './trust.ts'
 
-/** Starts `count` real nodes on loopback TCP (TLS + yamux); the first serves `capabilities`. */
+/** Starts `count` real, enrolled mesh members on loopback TCP (TLS + yamux); the first serves `capabilities`. */
 export async function startNodes(
   count: number,
   capabilities: AnyCapability[] = builtinCapabilities,
@@ -13,6 +14,8 @@ export async function startNodes(
     const node = await createNode({
       listen: ['/ip4/127.0.0.1/tcp/0'],
       logLevel: 'silent',
+      mesh: { dht: false },
+      ...(await enrol({ name: `node-${i}` })),
       ...init,
       capabilities: i === 0 ? capabilities : [],
     })

@@ -1,0 +1,128 @@
+/**
+ * `crank-node ca …` and `crank-node join`: the CLI over src/trust/commands.ts.
+ * They print; the trust module computes.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { Command } from 'commander'
+import { CrankError, ErrorCodes } from '../errors.ts'
+import { IDENTITY_FILE, loadOrCreateIdentity } from '../net/identity.ts'
+import { createNode } from '../node.ts'
+import { caInit, caIssue, caRevoke, caToken, join as joinMesh, NODE_TRUST_FILES, type SignCsrReply } from '../trust/commands.ts'
+import { writeFileAtomic } from '../trust/files.ts'
+import { dataDirFrom } from './paths.ts'
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+export function registerTrustCommands(cli: Command): void {
+  const ca = cli.command('ca').description('the mesh trust root: create the CA, issue membership certificates, join tokens, revocation')
+
+  ca.command('init')
+    .description('create the mesh CA (key file mode 0600) in --ca-dir')
+    .requiredOption('--ca-dir <dir>', 'where the CA key, certificate, CRL and token list live')
+    .option('--name <cn>', 'CA common name', 'Crank mesh CA')
+    .option('--algorithm <alg>', 'ecdsa-p256 | ed25519', 'ecdsa-p256')
+    .option('--force', 'overwrite an existing CA')
+    .action(async (o: { caDir: string; name: string; algorithm: string; force?: boolean }) => {
+      if (o.algorithm !== 'ecdsa-p256' && o.algorithm !== 'ed25519')
+        throw new CrankError(ErrorCodes.invalidParams, '--algorithm must be ecdsa-p256 or ed25519')
+      const r = await caInit({ dir: o.caDir, name: o.name, algorithm: o.algorithm, ...(o.force === true ? { force: true } : {}) })
+      console.log(
+        `mesh CA created in ${r.dir} (${r.algorithm})\nfingerprint: ${r.fingerprint}\ncertificate: ${r.certificatePath}\nkey:         ${r.keyPath} (mode 0600)`,
+      )
+    })
+
+  ca.command('issue')
+    .description("issue a membership certificate over a node's libp2p key, and install it in the node's data dir")
+    .requiredOption('--ca-dir <dir>', 'the CA directory')
+    .option('--data-dir <dir>', 'the node to certify: its identity is read and ca.crt + membership.crt are written there')
+    .option('--peer-id <id>', 'certify this peer id instead (the certificate is printed)')
+    .option('--name <name>', 'node name carried in the certificate')
+    .option('--role <role>', 'role carried in the certificate, repeatable', collect)
+    .option('--days <n>', 'validity in days', (v) => Number(v))
+    .action(async (o: { caDir: string; dataDir?: string; peerId?: string; name?: string; role?: string[]; days?: number }) => {
+      let peerId = o.peerId
+      if (o.dataDir !== undefined) {
+        if (!existsSync(join(o.dataDir, IDENTITY_FILE)))
+          throw new CrankError(ErrorCodes.invalidParams, `${o.dataDir} has no identity: run crank-node init --data-dir ${o.dataDir} first`)
+        peerId = peerIdFromPrivateKey((await loadOrCreateIdentity(o.dataDir)).key).toString()
+      }
+      if (peerId === undefined) throw new CrankError(ErrorCodes.invalidParams, 'give --data-dir (a node to certify) or --peer-id')
+      const r = await caIssue({
+        dir: o.caDir,
+        peerId,
+        ...(o.name === undefined ? {} : { name: o.name }),
+        ...(o.role === undefined ? {} : { roles: o.role }),
+        ...(o.days === undefined ? {} : { validityDays: o.days }),
+      })
+      if (o.dataDir !== undefined) {
+        writeFileAtomic(join(o.dataDir, NODE_TRUST_FILES.ca), r.caCertificatePem, 0o644)
+        writeFileAtomic(join(o.dataDir, NODE_TRUST_FILES.certificate), r.certificatePem, 0o644)
+        console.log(`issued ${r.serial} to ${peerId} (valid until ${r.notAfter}); installed in ${o.dataDir}`)
+      } else {
+        process.stdout.write(r.certificatePem)
+      }
+    })
+
+  ca.command('token')
+    .description('make a one-time join token that expires')
+    .requiredOption('--ca-dir <dir>', 'the CA directory')
+    .option('--ttl <ms>', 'lifetime in milliseconds', (v) => Number(v), 3_600_000)
+    .option('--name <name>', 'node name the joining node will get')
+    .option('--role <role>', 'role the joining node will get, repeatable', collect)
+    .action(async (o: { caDir: string; ttl: number; name?: string; role?: string[] }) => {
+      const r = await caToken({
+        dir: o.caDir,
+        ttlMs: o.ttl,
+        ...(o.name === undefined ? {} : { name: o.name }),
+        ...(o.role === undefined ? {} : { roles: o.role }),
+      })
+      console.log(r.token)
+      console.error(`(token ${r.id}, single use, expires ${r.expiresAt})`)
+    })
+
+  ca.command('revoke')
+    .description('revoke a certificate by serial and write the signed CRL; nodes holding the CA (start --ca-dir) push it to the mesh')
+    .requiredOption('--ca-dir <dir>', 'the CA directory')
+    .argument('<serial>', 'certificate serial (hex)')
+    .action(async (serial: string, o: { caDir: string }) => {
+      const r = await caRevoke({ dir: o.caDir, serial })
+      console.log(`revoked ${r.serial}; CRL #${r.crlNumber} (${r.revoked.length} revoked) written to ${r.crlPath}`)
+    })
+
+  cli
+    .command('join')
+    .description('enrol this node: have a mesh member sign its CSR with a one-time join token')
+    .option('--data-dir <dir>', 'node data directory (default: $CRANK_DATA_DIR or ~/.crank)')
+    .requiredOption('--bootstrap <multiaddr>', 'a mesh member that serves certificate.sign_csr (ends in /p2p/<id>)')
+    .requiredOption('--token <token>', 'one-time join token from `crank-node ca token`')
+    .option('--name <name>', 'node name to request')
+    .option('--role <role>', 'role to request, repeatable', collect)
+    .action(async (o: { dataDir?: string; bootstrap: string; token: string; name?: string; role?: string[] }) => {
+      const dataDir = dataDirFrom(o.dataDir)
+      const { key } = await loadOrCreateIdentity(dataDir)
+      // Not a member yet, so this node can't verify anyone: it only talks to the peer it was told to trust,
+      // and join() checks the returned CA against the fingerprint inside the token.
+      const node = await createNode({ privateKey: key, listen: [], logLevel: 'error', trust: { openMesh: true }, mesh: { dht: false } })
+      await node.start()
+      try {
+        const peer = await node.connect(o.bootstrap)
+        const r = await joinMesh({
+          privateKey: key,
+          token: o.token,
+          dataDir,
+          ...(o.name === undefined ? {} : { name: o.name }),
+          ...(o.role === undefined ? {} : { roles: o.role }),
+          submit: async (params) =>
+            (await node.submit({ capability: 'certificate.sign_csr', params, route: peer.toString(), attempts: 1 }).result)
+              .value as SignCsrReply,
+        })
+        console.log(
+          `joined: ${r.peerId} holds certificate ${r.serial} (valid until ${r.notAfter})\nca:          ${r.caPath}\ncertificate: ${r.certificatePath}`,
+        )
+      } finally {
+        await node.stop({ drainTimeoutMs: 0 })
+      }
+    })
+}
