@@ -4,17 +4,21 @@
  * across it on sample data, printing what happened and where.
  */
 import { builtinCapabilities } from '../capabilities/index.ts'
-import { createNode } from '../src/index.ts'
+import { createNode, EphemeralCA } from '../src/index.ts'
 
 const names = ['alpha', 'beta', 'gamma']
+// A real trust root: every node gets a membership certificate over its libp2p key.
+const mesh = await EphemeralCA.create()
 const nodes = await Promise.all(
-  names.map((name, i) =>
+  names.map(async (name, i) =>
     createNode({
       name,
       listen: [`/memory/crank-demo-${name}`],
+      ...(await mesh.enrol({ name })),
       // gamma is a pure client: it serves nothing and routes everything to the others
       capabilities: i < 2 ? builtinCapabilities : [],
       logLevel: 'warn',
+      mesh: { dht: false },
     }),
   ),
 )
@@ -26,10 +30,17 @@ console.log(`alpha serves: ${alpha.capabilities.map((c) => `${c.id}@${c.version}
 
 // 1. example.echo: stream 1 MiB from gamma to alpha and back.
 const data = new Uint8Array(1024 * 1024).map((_, i) => i & 0xff)
-const echo = gamma.submit({ capability: 'example.echo', params: { echo: 'hello mesh', progressEvery: 256 * 1024 }, input: data, route: alphaPeer.toString() })
+const echo = gamma.submit({
+  capability: 'example.echo',
+  params: { echo: 'hello mesh', progressEvery: 256 * 1024 },
+  input: data,
+  route: alphaPeer.toString(),
+})
 for await (const e of echo) if (e.type === 'progress') console.log(`  echo progress: ${e.done} bytes`)
 const r = await echo.result
-console.log(`example.echo on ${r.route?.peer.slice(-8)} (${r.route?.reason}): ${JSON.stringify(r.value)}, ${r.output?.byteLength} bytes back in ${r.durationMs} ms`)
+console.log(
+  `example.echo on ${r.route?.peer.slice(-8)} (${r.route?.reason}): ${JSON.stringify(r.value)}, ${r.output?.byteLength} bytes back in ${r.durationMs} ms`,
+)
 
 // 2. Typed failures: an unknown capability and bad params never hang or crash.
 for (const bad of [

@@ -178,7 +178,12 @@ const validate = compileSchema<CrankConfig>(configSchema)
 
 /** Merges partial configs left to right over the defaults and validates the result. */
 export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
-  let merged: CrankConfig = { ...DEFAULT_CONFIG, jobs: { ...DEFAULT_CONFIG.jobs }, mesh: { ...DEFAULT_CONFIG.mesh }, trust: { ...DEFAULT_CONFIG.trust } }
+  let merged: CrankConfig = {
+    ...DEFAULT_CONFIG,
+    jobs: { ...DEFAULT_CONFIG.jobs },
+    mesh: { ...DEFAULT_CONFIG.mesh },
+    trust: { ...DEFAULT_CONFIG.trust },
+  }
   for (const layer of layers) {
     const defined = Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as PartialConfig
     merged = {
@@ -241,8 +246,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): PartialConfig {
 export function transportsFor(config: CrankConfig): TransportName[] {
   if (config.transports !== undefined) return config.transports
   const addrs = [...config.listen, ...config.bootstrap]
+  // A node with no addresses of its own is a client that may dial anything: give it both.
+  if (addrs.length === 0) return ['tcp', 'memory']
   const out: TransportName[] = []
-  if (addrs.length === 0 || addrs.some((a) => a.includes('/tcp/'))) out.push('tcp')
+  if (addrs.some((a) => a.includes('/tcp/'))) out.push('tcp')
   if (addrs.some((a) => a.startsWith('/memory/'))) out.push('memory')
   return out
 }
