@@ -1,51 +1,15 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { promisify } from 'node:util'
+import { CLI, cli, type NodeProcess, startNodeProcess as startNode, waitFor } from './helpers/cli-process.ts'
 import { patternBytes } from './helpers/nodes.ts'
-
-const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname
-const run = promisify(execFile)
-
-interface CliResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-async function cli(args: string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 8 * 1024 * 1024 })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
-
-/** Starts `crank-node start` and resolves with its TCP multiaddr once its "node started" log line appears. */
-function startNode(dataDir: string): Promise<{ proc: ChildProcess; addr: string; logs: Array<Record<string, unknown>> }> {
-  const proc = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const logs: Array<Record<string, unknown>> = []
-  return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`crank-node start exited early with ${code}`)))
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>
-      logs.push(entry)
-      if (entry.msg === 'node started') resolve({ proc, addr: (entry.multiaddrs as string[])[0]!, logs })
-    })
-  })
-}
 
 describe('crank-node CLI across two OS processes', function () {
   this.timeout(60_000)
   let dir: string
-  let server: { proc: ChildProcess; addr: string; logs: Array<Record<string, unknown>> }
+  let server: NodeProcess
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'crank-cli-'))
@@ -214,12 +178,3 @@ describe('crank-node CLI across two OS processes', function () {
     assert.ok(server.logs.some((l) => l.msg === 'node stopped'))
   })
 })
-
-async function waitFor<T>(get: () => T, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = get()
-    if (ok(v) || Date.now() > end) return v
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
