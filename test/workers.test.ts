@@ -119,6 +119,18 @@ describe('worker runtimes', function () {
     })
   }
 
+  it('thread: the caller keeps its input buffer (it is copied to the worker, not detached)', async () => {
+    const { rt } = await runtime(as(echo, 'thread'))
+    const owned = new Uint8Array(4096).fill(7)
+    for (let i = 0; i < 2; i++) {
+      const { outcome, output } = await run(rt, as(echo, 'thread'), {}, { input: [owned] })
+      resultOf(outcome)
+      assert.equal(output.length, 4096)
+    }
+    assert.equal(owned.byteLength, 4096, 'the caller buffer is still attached')
+    assert.equal(owned[4095], 7)
+  })
+
   it('thread: a deadline ends the job expired, and the worker carries on', async () => {
     const { rt } = await runtime(as(signalIgnoring, 'thread'))
     const { outcome } = await run(rt, signalIgnoring, { how: 'cooperate', ms: 5_000 }, { deadlineMs: 100 })

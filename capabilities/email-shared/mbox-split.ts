@@ -35,7 +35,7 @@ const FROM = Buffer.from('From ')
 // Bytes kept back from each chunk so a separator split across two chunks is still found.
 const HOLD = SEPARATOR.length - 1
 
-/** Splits `input` into messages; yields each one as soon as the next separator (or the end) is seen. */
+/** Splits `input` into messages; yields each one as soon as the separator after it (or the end) is seen. */
 export async function* splitMessages(input: AsyncIterable<Uint8Array>, opts: SplitOptions): AsyncGenerator<SplitMessage> {
   let parts: Buffer[] = []
   let size = 0
@@ -44,7 +44,6 @@ export async function* splitMessages(input: AsyncIterable<Uint8Array>, opts: Spl
   let started = false
   let splitting = opts.format === 'mbox'
   let index = 0
-  let pending: Omit<SplitMessage, 'last'> | undefined
 
   const add = (piece: Buffer): void => {
     if (piece.length === 0) return
@@ -94,8 +93,8 @@ export async function* splitMessages(input: AsyncIterable<Uint8Array>, opts: Spl
       while (at >= 0) {
         add(data.subarray(segStart, at + 1))
         segStart = at + 1
-        if (pending !== undefined) yield { ...pending, last: false }
-        pending = finish()
+        // A separator follows, so this message is not the last one.
+        yield { ...finish(), last: false }
         at = data.indexOf(SEPARATOR, segStart)
       }
     }
@@ -105,8 +104,7 @@ export async function* splitMessages(input: AsyncIterable<Uint8Array>, opts: Spl
     held = Buffer.from(data.subarray(keep))
     data = held
   }
-  if (!started && held.length === 0 && pending === undefined) return
+  if (!started && held.length === 0) return
   add(held)
-  if (pending !== undefined) yield { ...pending, last: false }
   yield { ...finish(), last: true }
 }

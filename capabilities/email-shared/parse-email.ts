@@ -90,11 +90,15 @@ export async function parseMessage(bytes: Buffer): Promise<ParseResult> {
     skipTextLinks: true,
     skipImageLinks: true,
   })
-  if (mail.date !== undefined && Number.isNaN(mail.date.getTime())) {
-    warnings.push({ code: 'invalid_date', message: `Date header "${rawHeader(mail, 'date')}" is not a valid date` })
-  } else if (mail.date === undefined && mail.headers.has('date')) {
-    warnings.push({ code: 'invalid_date', message: 'Date header could not be parsed' })
+  if (mail.headers.has('date')) {
+    // mailparser puts the current time in place of a Date it cannot parse: check the header itself.
+    const raw = rawHeader(mail, 'date')
+    if (!isIsoDate(new Date(raw.replace(/\r?\n[ \t]+/g, ' ')))) {
+      warnings.push({ code: 'invalid_date', message: `Date header "${raw.slice(0, 80)}" is not a valid date` })
+      delete mail.date
+    }
   }
+  repairRawHeaders(mail, warnings)
   let text = mail.text ?? ''
   let textFromHtml = false
   if (text.trim() === '' && typeof mail.html === 'string' && mail.html !== '') {
@@ -129,7 +133,10 @@ function inspectRaw(bytes: Buffer): EmailWarning[] {
   }
   if (valid === 0) throw new NotAnEmailError('no RFC 5322 header field found')
   if (malformed > 0) {
-    warnings.push({ code: 'malformed_header', message: `${malformed} header line(s) are not "Name: value" fields, first: ${JSON.stringify(firstBad)}` })
+    warnings.push({
+      code: 'malformed_header',
+      message: `${malformed} header line(s) are not "Name: value" fields, first: ${JSON.stringify(firstBad)}`,
+    })
   }
   if (headEnd < 0) warnings.push({ code: 'missing_body', message: 'no empty line ends the header block: the message may be truncated' })
   const sample = bytes.subarray(0, Math.min(bytes.length, 64 * 1024))
@@ -139,7 +146,10 @@ function inspectRaw(bytes: Buffer): EmailWarning[] {
   for (const m of raw.matchAll(BOUNDARY_PARAM)) {
     const boundary = m[1] ?? m[2]
     if (boundary !== undefined && !raw.includes(`--${boundary}--`)) {
-      warnings.push({ code: 'truncated_multipart', message: `multipart boundary "${boundary}" is never closed: the message may be truncated` })
+      warnings.push({
+        code: 'truncated_multipart',
+        message: `multipart boundary "${boundary}" is never closed: the message may be truncated`,
+      })
     }
   }
   const seen = new Set<string>()
@@ -147,9 +157,54 @@ function inspectRaw(bytes: Buffer): EmailWarning[] {
     const charset = (m[1] ?? '').toLowerCase()
     if (seen.has(charset)) continue
     seen.add(charset)
-    if (!isKnownCharset(charset)) warnings.push({ code: 'unknown_charset', message: `charset "${charset}" is unknown; decoded as best effort` })
+    if (!isKnownCharset(charset))
+      warnings.push({ code: 'unknown_charset', message: `charset "${charset}" is unknown; decoded as best effort` })
   }
   return warnings
+}
+
+const EIGHT_BIT = /[\x80-\xff]/
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Headers must be ASCII (RFC 5322), but much mail, spam above all, carries raw
+ * 8-bit text in the message's own charset. mailparser reads it as UTF-8 and
+ * leaves U+FFFD; we re-decode such lines (kept as Latin-1 strings in
+ * headerLines) with UTF-8 when valid, else with the Content-Type charset.
+ */
+function repairRawHeaders(mail: ParsedMail, warnings: EmailWarning[]): void {
+  const ct = mail.headers.get('content-type')
+  const declared = typeof ct === 'object' && ct !== null && 'params' in ct ? (ct.params as Record<string, string>).charset : undefined
+  const charset = declared !== undefined && isKnownCharset(declared.toLowerCase()) ? declared.toLowerCase() : 'windows-1252'
+  let repaired = 0
+  for (const h of mail.headerLines) {
+    if (!EIGHT_BIT.test(h.line)) continue
+    const bytes = Buffer.from(h.line, 'latin1')
+    let line: string
+    try {
+      line = utf8.decode(bytes)
+    } catch {
+      line = new TextDecoder(charset).decode(bytes)
+      repaired++
+    }
+    raw8bit.set(h, line)
+    if (h.key === 'subject')
+      mail.subject = line
+        .slice(line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim()
+  }
+  if (repaired > 0)
+    warnings.push({ code: 'raw_8bit_header', message: `${repaired} header line(s) hold raw 8-bit text; decoded as ${charset}` })
+}
+
+/** Re-decoded header lines, by headerLines entry. */
+const raw8bit = new WeakMap<object, string>()
+
+/** A date that ISO 8601 (and the output schema's `date-time`) can state: valid, years 0–9999. */
+function isIsoDate(d: Date): boolean {
+  const year = d.getUTCFullYear()
+  return !Number.isNaN(year) && year >= 0 && year <= 9999
 }
 
 function findHeaderEnd(bytes: Buffer): number {
@@ -212,7 +267,7 @@ export function toParsedEmail(parsed: ParseResult, opts: ToJsonOptions): ParsedE
     size: opts.size,
   }
   if (mail.subject !== undefined) out.subject = mail.subject
-  if (mail.date !== undefined && !Number.isNaN(mail.date.getTime())) out.date = mail.date.toISOString()
+  if (mail.date !== undefined && isIsoDate(mail.date)) out.date = mail.date.toISOString()
   if (mail.messageId !== undefined) out.messageId = mail.messageId
   if (parsed.text !== '') out.text = parsed.text
   if (typeof mail.html === 'string' && mail.html !== '') out.html = mail.html
@@ -225,22 +280,34 @@ export function toParsedEmail(parsed: ParseResult, opts: ToJsonOptions): ParsedE
  * fields as arrays in message order.
  */
 function normaliseHeaders(mail: ParsedMail): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {}
+  // A Map, then fromEntries: a header named `__proto__` must stay a plain key.
+  const headers = new Map<string, string | string[]>()
   const seen = new Map<string, number>()
-  for (const { key, line } of mail.headerLines) {
+  for (const entry of mail.headerLines) {
+    const { key } = entry
+    const line = raw8bit.get(entry) ?? entry.line
     const i = seen.get(key) ?? 0
     seen.set(key, i + 1)
     const parsed = mail.headers.get(key)
     let value: string
-    if (typeof parsed === 'string' && i === 0) value = parsed
+    if (raw8bit.has(entry))
+      value = line
+        .slice(line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim()
+    else if (typeof parsed === 'string' && i === 0) value = parsed
     else if (Array.isArray(parsed) && typeof parsed[i] === 'string') value = parsed[i] as string
-    else value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim()
-    const prev = headers[key]
-    if (prev === undefined) headers[key] = value
+    else
+      value = line
+        .slice(line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim()
+    const prev = headers.get(key)
+    if (prev === undefined) headers.set(key, value)
     else if (Array.isArray(prev)) prev.push(value)
-    else headers[key] = [prev, value]
+    else headers.set(key, [prev, value])
   }
-  return headers
+  return Object.fromEntries(headers)
 }
 
 function addresses(field: AddressObject | AddressObject[] | undefined): Address[] {

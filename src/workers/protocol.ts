@@ -41,13 +41,14 @@ export const INPUT_WINDOW = 8
 export const OUTPUT_WINDOW = 4
 
 /**
- * A chunk that alone owns its ArrayBuffer can be moved to another thread for free;
+ * A chunk that alone owns its ArrayBuffer can be moved to another thread for free
+ * when the sender gives it up (`owned`: a handler's output);
  * a view into a shared or larger buffer (a Buffer pool slice) is copied once, so that
  * the sender's other data is never detached under it.
  */
-export function transferable(chunk: Uint8Array): { chunk: Uint8Array; transfer: ArrayBuffer[] } {
+export function transferable(chunk: Uint8Array, owned = true): { chunk: Uint8Array; transfer: ArrayBuffer[] } {
   const buffer = chunk.buffer
-  if (buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength && buffer.byteLength > 0) {
+  if (owned && buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength && buffer.byteLength > 0) {
     return { chunk, transfer: [buffer] }
   }
   const copy = new Uint8Array(chunk.byteLength)

@@ -25,7 +25,8 @@ export function startThread(cap: AnyCapability): WorkerHandle {
         worker.postMessage(msg)
         return
       }
-      const { chunk, transfer } = transferable(msg.chunk)
+      // Job input belongs to the caller, who may submit the same buffer again: copy, never detach it.
+      const { chunk, transfer } = transferable(msg.chunk, false)
       worker.postMessage({ ...msg, chunk }, transfer)
     },
     onMessage(fn: (msg: WorkerMessage) => void) {

@@ -1,0 +1,29 @@
+/** What every pipeline operator implements, and how it reports records it cannot use. */
+import type { Rec } from './expression.ts'
+
+export interface RejectSink {
+  /** A record that cannot be used (bad field) or that came too late; policy decides whether the job goes on. */
+  reject(kind: 'malformed' | 'late', reason: string): void
+}
+
+export interface Stage {
+  readonly name: string
+  /** Processes one record, appending what it emits to `out`. */
+  push(rec: Rec, out: Rec[]): void
+  /** Called once at end of input: emits whatever is still held (open windows). */
+  flush(out: Rec[]): void
+  /** Counters for the result, e.g. `{ dropped: 12 }`. */
+  stats(): Record<string, number>
+}
+
+/** Small seeded PRNG (mulberry32): sampling and reservoirs are reproducible for a given seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
