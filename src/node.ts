@@ -36,6 +36,7 @@ import { AuditLog } from './trust/audit-log.ts'
 import { loadNodeTrust, type NodeTrust, saveNodeCrl } from './trust/commands.ts'
 import { JobGate } from './trust/job-gate.ts'
 import { Membership } from './trust/membership.ts'
+import { loadOrCreateSwarmKey } from './trust/swarm-key.ts'
 import { TrustStore } from './trust/trust-store.ts'
 import { createRuntime, type JobRuntime } from './workers/runtime.ts'
 
@@ -658,6 +659,7 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
     maxConnections: config.maxConnections,
     maxPubsubMessageBytes: config.mesh.maxAdvertBytes * 2,
     dht: config.mesh.dht,
+    ...(config.trust.swarmKeyFile === undefined ? {} : { swarmKey: loadOrCreateSwarmKey(config.trust.swarmKeyFile) }),
   })
   return new CrankNode(config, libp2p, capabilities, log, trust, client === true)
 }

@@ -10,6 +10,7 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { tls } from '@libp2p/tls'
 import { yamux } from '@libp2p/yamux'
@@ -29,6 +30,8 @@ export interface NetOptions {
   maxPubsubMessageBytes: number
   /** Run the Kademlia DHT (off: no DHT traffic, no provider records). */
   dht: boolean
+  /** Pre-shared private-network key (@libp2p/pnet): peers without it cannot even start TLS with us. */
+  swarmKey?: Uint8Array
 }
 
 export const DHT_PROTOCOL = '/crank/kad/1.0.0'
@@ -47,6 +50,7 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
     addresses: { listen: opts.listen },
     transports,
     connectionEncrypters: [tls()],
+    ...(opts.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: opts.swarmKey }) }),
     streamMuxers: [yamux({ maxInboundStreams: opts.maxStreamsPerConnection, maxOutboundStreams: opts.maxStreamsPerConnection })],
     peerDiscovery: opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap })] : [],
     connectionManager: {
