@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
 import { join as joinPath } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { IdentifyResult, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import pino, { type Logger } from 'pino'
 import type { AnyCapability } from './capability.ts'
 import { type CrankConfig, type PartialConfig, resolveConfig, transportsFor } from './config.ts'
-import { AdvertService } from './controller/adverts.ts'
+import { AdvertService, SNAPSHOT_PROTOCOL } from './controller/adverts.ts'
 import { BanList } from './controller/bans.ts'
 import type { JobOutcome } from './controller/executor.ts'
 import { JobJournal } from './controller/journal.ts'
@@ -112,6 +112,7 @@ export class CrankNode {
   private readonly bans: BanList
   private readonly router: Router
   private started = false
+  private snapshot: 'none' | 'pending' | 'taken' = 'none'
   /** Settles when this node's capabilities have been announced in the DHT (or that failed). */
   dhtProvided: Promise<void> = Promise.resolve()
 
@@ -218,6 +219,25 @@ export class CrankNode {
     })
   }
 
+  /** The first member we meet that serves snapshots tells us the mesh at once (see SNAPSHOT_PROTOCOL). */
+  private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
+    if (this.snapshot !== 'none' || !evt.detail.protocols.includes(SNAPSHOT_PROTOCOL)) return
+    this.snapshot = 'pending'
+    const peer = evt.detail.peerId
+    void (async () => {
+      try {
+        await this.membership.authorize(peer)
+        const stream = await this.libp2p.dialProtocol(peer, SNAPSHOT_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+        const learned = await this.adverts.fetchSnapshot(stream)
+        this.snapshot = 'taken'
+        this.log.debug({ peer: peer.toString(), learned }, 'advert snapshot taken')
+      } catch (err) {
+        this.snapshot = 'none' // try the next member that identifies
+        this.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'advert snapshot failed')
+      }
+    })()
+  }
+
   /** A provider we only heard of through gossip must still be dialable: its advert carries its addresses. */
   private learnAddresses(peer: string): void {
     const addrs = this.mesh.get(peer)?.advert.addrs ?? []
@@ -292,6 +312,11 @@ export class CrankNode {
     await this.membership.start()
     // A newly verified member may have missed our adverts while it was unverified.
     this.membership.on('verified', () => this.adverts.changed())
+    await this.libp2p.handle(SNAPSHOT_PROTOCOL, this.membership.guard(this.adverts.serveSnapshot), {
+      maxInboundStreams: 8,
+      maxOutboundStreams: 8,
+    })
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
     const dataDir = this.config.dataDir
     if (dataDir !== undefined) {
       this.membership.on('crl', () => {
@@ -324,6 +349,7 @@ export class CrankNode {
     const report = await drain
     this.log.info(report, 'drained')
     this.adverts.stop()
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     for (const h of this.handles) h.cancel('node is stopping')
     this.server.closeAll()
     this.pool.closeAll()

@@ -12,7 +12,7 @@ let run = 0
 
 /** n nodes on the memory transport; node 0 is the hub everyone dials, so gossip and the DHT form from one bootstrap. */
 async function mesh(
-  specs: Array<{ capabilities?: NonNullable<Parameters<typeof createNode>[0]>['capabilities']; dht?: boolean }>,
+  specs: Array<{ capabilities?: NonNullable<Parameters<typeof createNode>[0]>['capabilities']; dht?: boolean; heartbeatMs?: number }>,
 ): Promise<CrankNode[]> {
   run++
   const nodes: CrankNode[] = []
@@ -24,7 +24,7 @@ async function mesh(
       capabilities: spec.capabilities ?? [],
       logLevel: 'silent',
       ...(await enrol({ name: `n${i}` })),
-      mesh: { heartbeatMs: HEARTBEAT, dht: spec.dht ?? false, dhtTimeoutMs: 2000, banBaseMs: 5000 },
+      mesh: { heartbeatMs: spec.heartbeatMs ?? HEARTBEAT, dht: spec.dht ?? false, dhtTimeoutMs: 2000, banBaseMs: 5000 },
     })
     await node.start()
     nodes.push(node)
@@ -189,6 +189,30 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
     assert.equal(r.route?.peer, provider)
     const why = await nodes[2]!.explain('example.echo@^1')
     assert.ok(why.candidates.some((c) => c.peer === provider && /DHT/.test(c.why)))
+  })
+
+  it('a newcomer learns providers it is not connected to from one snapshot, not by waiting for heartbeats', async () => {
+    // A one-minute heartbeat: anything learned within seconds came from the snapshot.
+    const slow = { heartbeatMs: 60_000 }
+    nodes = await mesh([slow, { ...slow, capabilities: [echo] }, { ...slow, capabilities: [echo] }])
+    await until('the hub to know both providers', () => nodes.slice(1).every((p) => nodes[0]!.mesh.get(p.peerId.toString()) !== undefined))
+    const late = await createNode({
+      listen: [],
+      logLevel: 'silent',
+      ...(await enrol({ name: 'late' })),
+      mesh: { dht: false, heartbeatMs: 60_000 },
+    })
+    await late.start()
+    nodes.push(late)
+    await late.connect(nodes[0]!.multiaddrs[0]!)
+    await until(
+      'the newcomer to know both providers',
+      () => nodes.slice(1, 3).every((p) => late.mesh.get(p.peerId.toString()) !== undefined),
+      5000,
+    )
+    assert.equal(late.libp2p.getConnections(nodes[1]!.peerId).length, 0, 'learned without connecting to the provider')
+    const r = await late.submit({ capability: 'example.echo', params: { echo: 'snap' } }).result
+    assert.ok([nodes[1]!, nodes[2]!].some((n) => n.peerId.toString() === r.route?.peer))
   })
 
   it('forged or malformed adverts are rejected and counted', async () => {

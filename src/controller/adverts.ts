@@ -5,19 +5,21 @@
  * with every rejection counted by reason.
  */
 import { type GossipSub, type Message, type SubscriptionChangeData, TopicValidatorResult } from '@libp2p/gossipsub'
-import type { PeerId } from '@libp2p/interface'
+import type { PeerId, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { crank } from '../jobs/pb/advert.js'
+import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import type { Advert, MeshRegistry } from './mesh-registry.ts'
 
 export const ADVERT_TOPIC = 'crank/adverts/1'
 /**
- * Newcomers (nodes and listen-only clients) say hello here; every node answers with its advert
- * at once. Gossipsub only tells direct neighbours about a new subscriber, so without this a
- * newcomer would wait up to a heartbeat to hear from providers it is not connected to.
+ * Gossipsub only tells direct neighbours about a new subscriber, so a newcomer would wait up to
+ * a heartbeat to hear from providers it is not connected to. Instead it asks one verified member
+ * for a snapshot of the adverts it holds: O(1) work per join, where asking every provider to
+ * re-publish would be O(N) adverts, each flooded to N nodes.
  */
-export const HELLO_TOPIC = 'crank/hello/1'
-const HELLO = new TextEncoder().encode('hello')
+export const SNAPSHOT_PROTOCOL = '/crank/adverts/snapshot/1.0.0'
+const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024
 
 const MIN_INTERVAL_MS = 100
 
@@ -54,7 +56,6 @@ export class AdvertService {
   private seq = Date.now() * 1000 // survives restarts: peers that remember our old seq still accept us
   private timer: NodeJS.Timeout | undefined
   private pending = false
-  private helloPending = false
   private lastPublished = 0
 
   constructor(opts: AdvertServiceOptions) {
@@ -64,11 +65,9 @@ export class AdvertService {
   start(): void {
     const { pubsub } = this.opts
     pubsub.topicValidators.set(ADVERT_TOPIC, this.validate)
-    pubsub.topicValidators.set(HELLO_TOPIC, this.validateHello)
     pubsub.addEventListener('message', this.onMessage)
     pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     pubsub.subscribe(ADVERT_TOPIC)
-    pubsub.subscribe(HELLO_TOPIC)
     this.publish()
     this.timer = setInterval(() => {
       this.publish()
@@ -86,8 +85,6 @@ export class AdvertService {
     pubsub.removeEventListener('message', this.onMessage)
     pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
     pubsub.topicValidators.delete(ADVERT_TOPIC)
-    pubsub.topicValidators.delete(HELLO_TOPIC)
-    pubsub.unsubscribe(HELLO_TOPIC)
   }
 
   /**
@@ -104,38 +101,62 @@ export class AdvertService {
     }, wait)
   }
 
-  /**
-   * A neighbour that just joined knows nothing yet: tell it now instead of at the next heartbeat,
-   * and say hello through it so the rest of the mesh answers us too.
-   */
+  /** A neighbour that just joined knows nothing of us yet: tell it now instead of at the next heartbeat. */
   private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
     if (evt.detail.subscriptions.some((s) => s.topic === ADVERT_TOPIC && s.subscribe)) this.changed()
-    if (evt.detail.subscriptions.some((s) => s.topic === HELLO_TOPIC && s.subscribe)) this.sayHello()
   }
 
-  /** Asks every node to re-publish its advert (rate-limited on their side by `changed()`). */
-  sayHello(): void {
-    if (this.timer === undefined || this.helloPending) return
-    this.helloPending = true
-    setTimeout(() => {
-      this.helloPending = false
-      this.opts.pubsub.publish(HELLO_TOPIC, HELLO).catch((err: unknown) => this.opts.log.debug({ err }, 'hello publish failed'))
-    }, 50)
+  /** Serves a snapshot of every advert we hold (the caller is a verified member: the node guards the handler). */
+  readonly serveSnapshot = (stream: Stream): void => {
+    const now = Date.now()
+    const entries = this.opts.registry
+      .all()
+      .map((p) => ({ peer: p.peer, advert: pb.Advert.encode(p.advert).finish(), ageMs: now - p.receivedAt }))
+    const own =
+      this.opts.listenOnly === true
+        ? []
+        : [{ peer: this.opts.self.toString(), advert: pb.Advert.encode(this.current()).finish(), ageMs: 0 }]
+    const bytes = pb.AdvertSnapshot.encode({ entries: [...own, ...entries] }).finish()
+    new FrameWriter(stream).write(bytes).then(
+      () => stream.close(),
+      (err: unknown) => stream.abort(err as Error),
+    )
   }
 
-  private readonly validateHello = (source: PeerId, msg: Message): TopicValidatorResult | Promise<TopicValidatorResult> => {
-    if (msg.type !== 'signed' || msg.data.byteLength > 64) return TopicValidatorResult.Reject
-    const accepts = this.opts.acceptsGossip
-    if (accepts === undefined || accepts(source, msg.from)) return TopicValidatorResult.Accept
-    const wait = this.opts.awaitMembership
-    if (wait === undefined) return TopicValidatorResult.Reject
-    return wait(source).then((ok) => (ok && accepts(source, msg.from) ? TopicValidatorResult.Accept : TopicValidatorResult.Reject))
+  /** Fills the registry from one member's snapshot; returns how many providers it learned. */
+  async fetchSnapshot(stream: Stream): Promise<number> {
+    const reader = new FrameReader(stream, { maxFrameBytes: MAX_SNAPSHOT_BYTES, highWaterMark: MAX_SNAPSHOT_BYTES })
+    const first = await reader.next()
+    await stream.close().catch(() => {})
+    if (first.done === true) return 0
+    const snapshot = pb.AdvertSnapshot.decode(first.value.subarray())
+    const now = Date.now()
+    let learned = 0
+    for (const e of snapshot.entries ?? []) {
+      const peer = e.peer ?? ''
+      if (peer === '' || peer === this.opts.self.toString() || this.opts.registry.get(peer) !== undefined) continue
+      try {
+        const advert = pb.Advert.decode(e.advert ?? new Uint8Array())
+        this.opts.registry.upsert(peer, advert, now - (e.ageMs ?? 0))
+        // Gossip replays of anything older than what the snapshot showed are regressions.
+        this.lastSeq.set(peer, Math.max(this.lastSeq.get(peer) ?? 0, Number(advert.seq ?? 0)))
+      } catch {
+        continue // one bad entry does not spoil the rest
+      }
+      learned++
+      this.opts.onUpdate?.(peer)
+    }
+    return learned
+  }
+
+  private current(): Advert {
+    return pb.Advert.create({ ...this.opts.build(), seq: ++this.seq, timestampMs: Date.now(), heartbeatMs: this.opts.heartbeatMs })
   }
 
   private publish(): void {
     if (this.opts.listenOnly === true) return
     this.lastPublished = Date.now()
-    const advert = pb.Advert.create({ ...this.opts.build(), seq: ++this.seq, timestampMs: Date.now(), heartbeatMs: this.opts.heartbeatMs })
+    const advert = this.current()
     this.opts.pubsub.publish(ADVERT_TOPIC, pb.Advert.encode(advert).finish()).then(
       () => {
         this.published++
@@ -176,10 +197,6 @@ export class AdvertService {
 
   private readonly onMessage = (evt: CustomEvent<Message>): void => {
     const msg = evt.detail
-    if (msg.topic === HELLO_TOPIC) {
-      this.changed()
-      return
-    }
     if (msg.topic !== ADVERT_TOPIC || msg.type !== 'signed') return
     const peer = msg.from.toString()
     if (peer === this.opts.self.toString()) return

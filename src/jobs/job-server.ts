@@ -10,7 +10,7 @@ import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import { AsyncQueue } from './async-queue.ts'
-import { FrameReader, FrameWriter } from './frame-stream.ts'
+import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import { type ClientFrame, decodeClientFrame, decodeJson, encodeJson, encodeServerFrame } from './messages.ts'
 
 export type Authorization = { allowed: true; caller: Caller } | { allowed: false; reason: string }

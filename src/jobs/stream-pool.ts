@@ -3,7 +3,7 @@
  * an open stream instead of a stream open (about 10× dearer).
  */
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { FrameReader, FrameWriter } from './frame-stream.ts'
+import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import { JOB_PROTOCOL } from './messages.ts'
 
 export interface JobStream {

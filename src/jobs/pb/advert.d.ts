@@ -102,6 +102,54 @@ export namespace crank {
                 }
                 type $Shape = crank.advert.v1.Advert.$Properties;
             }
+
+            interface ISnapshotEntry extends crank.advert.v1.SnapshotEntry.$Properties {
+            }
+
+            class SnapshotEntry {
+                constructor(properties?: crank.advert.v1.SnapshotEntry.$Properties);
+                $unknowns?: Uint8Array[];
+                peer: string;
+                advert: Uint8Array;
+                ageMs: number;
+                static create(properties: crank.advert.v1.SnapshotEntry.$Shape): crank.advert.v1.SnapshotEntry & crank.advert.v1.SnapshotEntry.$Shape;
+                static create(properties?: crank.advert.v1.SnapshotEntry.$Properties): crank.advert.v1.SnapshotEntry;
+                static encode(message: crank.advert.v1.SnapshotEntry.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): crank.advert.v1.SnapshotEntry & crank.advert.v1.SnapshotEntry.$Shape;
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace SnapshotEntry {
+                interface $Properties {
+                    peer?: (string|null);
+                    advert?: (Uint8Array|null);
+                    ageMs?: (number|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = crank.advert.v1.SnapshotEntry.$Properties;
+            }
+
+            interface IAdvertSnapshot extends crank.advert.v1.AdvertSnapshot.$Properties {
+            }
+
+            class AdvertSnapshot {
+                constructor(properties?: crank.advert.v1.AdvertSnapshot.$Properties);
+                $unknowns?: Uint8Array[];
+                entries: crank.advert.v1.SnapshotEntry.$Properties[];
+                static create(properties: crank.advert.v1.AdvertSnapshot.$Shape): crank.advert.v1.AdvertSnapshot & crank.advert.v1.AdvertSnapshot.$Shape;
+                static create(properties?: crank.advert.v1.AdvertSnapshot.$Properties): crank.advert.v1.AdvertSnapshot;
+                static encode(message: crank.advert.v1.AdvertSnapshot.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): crank.advert.v1.AdvertSnapshot & crank.advert.v1.AdvertSnapshot.$Shape;
+                static getTypeUrl(prefix?: string): string;
+            }
+
+            namespace AdvertSnapshot {
+                interface $Properties {
+                    entries?: (crank.advert.v1.SnapshotEntry.$Properties[]|null);
+                    $unknowns?: Uint8Array[];
+                }
+                type $Shape = crank.advert.v1.AdvertSnapshot.$Properties;
+            }
         }
     }
 }

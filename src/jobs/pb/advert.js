@@ -833,6 +833,379 @@ export const crank = $root.crank = (() => {
                 return Advert;
             })();
 
+            v1.SnapshotEntry = (function() {
+
+                /**
+                 * Properties of a SnapshotEntry.
+                 * @typedef {Object} crank.advert.v1.SnapshotEntry.$Properties
+                 * @property {string|null} [peer] SnapshotEntry peer
+                 * @property {Uint8Array|null} [advert] SnapshotEntry advert
+                 * @property {number|null} [ageMs] SnapshotEntry ageMs
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SnapshotEntry.
+                 * @memberof crank.advert.v1
+                 * @interface ISnapshotEntry
+                 * @augments crank.advert.v1.SnapshotEntry.$Properties
+                 * @deprecated Use crank.advert.v1.SnapshotEntry.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SnapshotEntry.
+                 * @typedef {crank.advert.v1.SnapshotEntry.$Properties} crank.advert.v1.SnapshotEntry.$Shape
+                 */
+
+                /**
+                 * Constructs a new SnapshotEntry.
+                 * @memberof crank.advert.v1
+                 * @classdesc Represents a SnapshotEntry.
+                 * @constructor
+                 * @param {crank.advert.v1.SnapshotEntry.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SnapshotEntry = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SnapshotEntry peer.
+                 * @member {string} peer
+                 * @memberof crank.advert.v1.SnapshotEntry
+                 * @instance
+                 */
+                SnapshotEntry.prototype.peer = "";
+
+                /**
+                 * SnapshotEntry advert.
+                 * @member {Uint8Array} advert
+                 * @memberof crank.advert.v1.SnapshotEntry
+                 * @instance
+                 */
+                SnapshotEntry.prototype.advert = $util.newBuffer([]);
+
+                /**
+                 * SnapshotEntry ageMs.
+                 * @member {number} ageMs
+                 * @memberof crank.advert.v1.SnapshotEntry
+                 * @instance
+                 */
+                SnapshotEntry.prototype.ageMs = 0;
+
+                /**
+                 * Creates a new SnapshotEntry instance using the specified properties.
+                 * @function create
+                 * @memberof crank.advert.v1.SnapshotEntry
+                 * @static
+                 * @param {crank.advert.v1.SnapshotEntry.$Properties=} [properties] Properties to set
+                 * @returns {crank.advert.v1.SnapshotEntry} SnapshotEntry instance
+                 * @type {{
+                 *   (properties: crank.advert.v1.SnapshotEntry.$Shape): crank.advert.v1.SnapshotEntry & crank.advert.v1.SnapshotEntry.$Shape;
+                 *   (properties?: crank.advert.v1.SnapshotEntry.$Properties): crank.advert.v1.SnapshotEntry;
+                 * }}
+                 */
+                SnapshotEntry.create = function(properties) {
+                    return new SnapshotEntry(properties);
+                };
+
+                /**
+                 * Encodes the specified SnapshotEntry message. Does not implicitly {@link crank.advert.v1.SnapshotEntry.verify|verify} messages.
+                 * @function encode
+                 * @memberof crank.advert.v1.SnapshotEntry
+                 * @static
+                 * @param {crank.advert.v1.SnapshotEntry.$Properties} message SnapshotEntry message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SnapshotEntry.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.peer != null && $Object.hasOwnProperty.call(message, "peer") && message.peer !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.peer);
+                    if (message.advert != null && $Object.hasOwnProperty.call(message, "advert") && message.advert.length)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.advert);
+                    if (message.ageMs != null && $Object.hasOwnProperty.call(message, "ageMs") && message.ageMs !== 0)
+                        writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.ageMs);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a SnapshotEntry message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof crank.advert.v1.SnapshotEntry
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {crank.advert.v1.SnapshotEntry & crank.advert.v1.SnapshotEntry.$Shape} SnapshotEntry
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SnapshotEntry.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.crank.advert.v1.SnapshotEntry();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.peer = value;
+                                else
+                                    delete message.peer;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.advert = value;
+                                else
+                                    delete message.advert;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.uint32())
+                                    message.ageMs = value;
+                                else
+                                    delete message.ageMs;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Gets the type url for SnapshotEntry
+                 * @function getTypeUrl
+                 * @memberof crank.advert.v1.SnapshotEntry
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                SnapshotEntry.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/crank.advert.v1.SnapshotEntry";
+                };
+
+                return SnapshotEntry;
+            })();
+
+            v1.AdvertSnapshot = (function() {
+
+                /**
+                 * Properties of an AdvertSnapshot.
+                 * @typedef {Object} crank.advert.v1.AdvertSnapshot.$Properties
+                 * @property {Array.<crank.advert.v1.SnapshotEntry.$Properties>|null} [entries] AdvertSnapshot entries
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of an AdvertSnapshot.
+                 * @memberof crank.advert.v1
+                 * @interface IAdvertSnapshot
+                 * @augments crank.advert.v1.AdvertSnapshot.$Properties
+                 * @deprecated Use crank.advert.v1.AdvertSnapshot.$Properties instead.
+                 */
+
+                /**
+                 * Shape of an AdvertSnapshot.
+                 * @typedef {crank.advert.v1.AdvertSnapshot.$Properties} crank.advert.v1.AdvertSnapshot.$Shape
+                 */
+
+                /**
+                 * Constructs a new AdvertSnapshot.
+                 * @memberof crank.advert.v1
+                 * @classdesc Represents an AdvertSnapshot.
+                 * @constructor
+                 * @param {crank.advert.v1.AdvertSnapshot.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const AdvertSnapshot = function (properties) {
+                    this.entries = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * AdvertSnapshot entries.
+                 * @member {Array.<crank.advert.v1.SnapshotEntry.$Properties>} entries
+                 * @memberof crank.advert.v1.AdvertSnapshot
+                 * @instance
+                 */
+                AdvertSnapshot.prototype.entries = $util.emptyArray;
+
+                /**
+                 * Creates a new AdvertSnapshot instance using the specified properties.
+                 * @function create
+                 * @memberof crank.advert.v1.AdvertSnapshot
+                 * @static
+                 * @param {crank.advert.v1.AdvertSnapshot.$Properties=} [properties] Properties to set
+                 * @returns {crank.advert.v1.AdvertSnapshot} AdvertSnapshot instance
+                 * @type {{
+                 *   (properties: crank.advert.v1.AdvertSnapshot.$Shape): crank.advert.v1.AdvertSnapshot & crank.advert.v1.AdvertSnapshot.$Shape;
+                 *   (properties?: crank.advert.v1.AdvertSnapshot.$Properties): crank.advert.v1.AdvertSnapshot;
+                 * }}
+                 */
+                AdvertSnapshot.create = function(properties) {
+                    return new AdvertSnapshot(properties);
+                };
+
+                /**
+                 * Encodes the specified AdvertSnapshot message. Does not implicitly {@link crank.advert.v1.AdvertSnapshot.verify|verify} messages.
+                 * @function encode
+                 * @memberof crank.advert.v1.AdvertSnapshot
+                 * @static
+                 * @param {crank.advert.v1.AdvertSnapshot.$Properties} message AdvertSnapshot message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                AdvertSnapshot.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.entries != null && message.entries.length)
+                        for (let i = 0; i < message.entries.length; ++i)
+                            $root.crank.advert.v1.SnapshotEntry.encode(message.entries[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes an AdvertSnapshot message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof crank.advert.v1.AdvertSnapshot
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {crank.advert.v1.AdvertSnapshot & crank.advert.v1.AdvertSnapshot.$Shape} AdvertSnapshot
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                AdvertSnapshot.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.crank.advert.v1.AdvertSnapshot();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.entries && message.entries.length))
+                                    message.entries = [];
+                                message.entries.push($root.crank.advert.v1.SnapshotEntry.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Gets the type url for AdvertSnapshot
+                 * @function getTypeUrl
+                 * @memberof crank.advert.v1.AdvertSnapshot
+                 * @static
+                 * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+                 * @returns {string} The type url
+                 */
+                AdvertSnapshot.getTypeUrl = function(prefix) {
+                    if (prefix === $undefined)
+                        prefix = "type.googleapis.com";
+                    return prefix + "/crank.advert.v1.AdvertSnapshot";
+                };
+
+                return AdvertSnapshot;
+            })();
+
             return v1;
         })();
 
