@@ -15,7 +15,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     kill: { type: 'string', default: '0.2' },
     'work-ms': { type: 'string', default: '5' },
-    'heartbeat-ms': { type: 'string', default: '1000' },
+    'heartbeat-ms': { type: 'string', default: '5000' },
     dht: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -31,7 +31,7 @@ if (values.help) {
   --jobs M --concurrency C   load and churn: jobs and jobs in flight (default 2000 / 64)
   --kill F               churn: fraction of providers killed (default 0.2)
   --work-ms MS           time each job holds its slot (default 5)
-  --heartbeat-ms MS      advert heartbeat (default 1000)
+  --heartbeat-ms MS      advert heartbeat (default 5000, the product default)
   --dht                  run the Kademlia DHT too
   --json                 print one JSON object`)
   process.exit(0)

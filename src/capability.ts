@@ -8,6 +8,7 @@ import type { ValidateFunction } from 'ajv'
 import type { Caller } from './trust/caller.ts'
 
 export type { Caller }
+
 import type { Logger } from 'pino'
 import semver from 'semver'
 import { CrankError, ErrorCodes } from './errors.ts'

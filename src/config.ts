@@ -44,6 +44,11 @@ export interface MeshConfig {
   /** Provide capabilities in the Kademlia DHT and ask it when gossip knows no provider. */
   dht: boolean
   dhtTimeoutMs: number
+  /**
+   * Connections a node keeps up by dialling providers it learned from adverts. Bootstrap lists
+   * name only a few seeds; gossip needs a well-connected graph to reach everyone quickly.
+   */
+  minPeers: number
 }
 
 export interface TrustConfig {
@@ -111,6 +116,7 @@ export const DEFAULT_CONFIG: CrankConfig = {
     banMaxMs: 60_000,
     dht: true,
     dhtTimeoutMs: 3000,
+    minPeers: 8,
   },
   trust: {
     openMesh: false,
@@ -159,6 +165,7 @@ const configSchema = {
         banMaxMs: { type: 'integer', minimum: 0 },
         dht: { type: 'boolean' },
         dhtTimeoutMs: positiveInt,
+        minPeers: { type: 'integer', minimum: 0 },
       },
     },
     trust: {

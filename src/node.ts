@@ -102,6 +102,8 @@ export class CrankNode {
   private readonly client: JobClient
   private readonly handles = new Set<JobHandle>()
   private readonly peerIds = new Map<string, PeerId>()
+  /** Peers whose membership proof failed or was revoked, until they prove it again. */
+  private readonly refusedPeers = new Set<string>()
   /** Who is in the mesh: certificates exchanged and verified on every connection. */
   readonly membership: Membership
   private readonly gate: JobGate
@@ -113,6 +115,7 @@ export class CrankNode {
   private readonly router: Router
   private started = false
   private snapshot: 'none' | 'pending' | 'taken' = 'none'
+  private topUpTimer: NodeJS.Timeout | undefined
   /** Settles when this node's capabilities have been announced in the DHT (or that failed). */
   dhtProvided: Promise<void> = Promise.resolve()
 
@@ -194,10 +197,9 @@ export class CrankNode {
       },
       // A connected peer that has not proved membership is never chosen; one we are not connected to
       // yet (found through the DHT) proves it when we dial.
-      ineligible: (peer) =>
-        this.membership.isMember(peer) || this.libp2p.getConnections(this.peerIdOf(peer)).length === 0
-          ? undefined
-          : 'not a verified mesh member',
+      // A peer that failed membership is never chosen. One whose Hello is still in flight is:
+      // runRemote waits for its proof before sending the job.
+      ineligible: (peer) => (this.refusedPeers.has(peer) ? 'refused: not a verified mesh member' : undefined),
     })
     this.adverts = new AdvertService({
       pubsub: libp2p.services.pubsub,
@@ -215,7 +217,7 @@ export class CrankNode {
           () => false,
         ),
       listenOnly: client,
-      onUpdate: (peer) => this.learnAddresses(peer),
+      onAddresses: (peer) => this.learnAddresses(peer),
     })
   }
 
@@ -236,6 +238,23 @@ export class CrankNode {
         this.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'advert snapshot failed')
       }
     })()
+  }
+
+  /** Keeps at least `mesh.minPeers` connections by dialling random peers known from adverts. */
+  private topUpConnections(): void {
+    const connected = new Set(this.libp2p.getConnections().map((c) => c.remotePeer.toString()))
+    const missing = this.config.mesh.minPeers - connected.size
+    if (missing <= 0) return
+    const known = this.mesh.all().filter((p) => !connected.has(p.peer) && (p.advert.addrs?.length ?? 0) > 0)
+    for (let i = known.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1))
+      ;[known[i], known[j]] = [known[j]!, known[i]!]
+    }
+    for (const p of known.slice(0, missing)) {
+      this.libp2p.dial(this.peerIdOf(p.peer), { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
+        this.log.debug({ peer: p.peer, err: (err as Error).message }, 'could not top up a connection')
+      })
+    }
   }
 
   /** A provider we only heard of through gossip must still be dialable: its advert carries its addresses. */
@@ -310,6 +329,9 @@ export class CrankNode {
     }
     await this.libp2p.start()
     await this.membership.start()
+    this.membership.on('refused', (r) => this.refusedPeers.add(r.peerId))
+    this.membership.on('removed', (r) => this.refusedPeers.add(r.peerId))
+    this.membership.on('verified', (id) => this.refusedPeers.delete(id.peerId))
     // A newly verified member may have missed our adverts while it was unverified.
     this.membership.on('verified', () => this.adverts.changed())
     await this.libp2p.handle(SNAPSHOT_PROTOCOL, this.membership.guard(this.adverts.serveSnapshot), {
@@ -317,6 +339,10 @@ export class CrankNode {
       maxOutboundStreams: 8,
     })
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    if (!this.clientMode && this.config.mesh.minPeers > 0) {
+      this.topUpTimer = setInterval(() => this.topUpConnections(), this.config.mesh.heartbeatMs)
+      this.topUpTimer.unref()
+    }
     const dataDir = this.config.dataDir
     if (dataDir !== undefined) {
       this.membership.on('crl', () => {
@@ -350,6 +376,7 @@ export class CrankNode {
     this.log.info(report, 'drained')
     this.adverts.stop()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    clearInterval(this.topUpTimer)
     for (const h of this.handles) h.cancel('node is stopping')
     this.server.closeAll()
     this.pool.closeAll()

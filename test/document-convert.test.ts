@@ -142,6 +142,18 @@ describe('document.convert', function () {
       assert.match(decoder.decode(output), /^#{1,3} Chapter 1\. Introduction$/m)
     })
 
+    it('rawHtml: false escapes HTML in untrusted Markdown; standalone wraps a full document', async () => {
+      const md = '# T\n\n<script>alert(1)</script>\n\nok <img src=x onerror=alert(1)>\n'
+      const raw = decoder.decode((await convert(md, { from: 'markdown', to: 'html' })).output)
+      assert.match(raw, /<script>alert\(1\)<\/script>/, 'CommonMark passes raw HTML through by default')
+      const safe = decoder.decode(
+        (await convert(md, { from: 'markdown', to: 'html', rawHtml: false, standalone: true, title: 'A & B' })).output,
+      )
+      assert.doesNotMatch(safe, /<script|<img/)
+      assert.match(safe, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/)
+      assert.match(safe, /^<!doctype html>[\s\S]*<title>A &amp; B<\/title>[\s\S]*<h1>T<\/h1>/)
+    })
+
     it('characters outside Windows-1252 survive into the PDF', async () => {
       const { output } = await convert('Grüße, Ωμέγα, Привет — ok', { to: 'pdf', from: 'text' })
       assert.match(pdftotext(output), /Grüße, Ωμέγα, Привет — ok/)

@@ -120,7 +120,7 @@ describe('image.classify', function () {
       webp: await base.clone().webp({ lossless: true }).toBuffer(),
       gif: await base.clone().gif().toBuffer(),
       tiff: await base.clone().tiff().toBuffer(),
-      heif: await base.clone().avif({ quality: 90 }).toBuffer(),
+      avif: await base.clone().avif({ quality: 90 }).toBuffer(),
     }
     for (const [format, bytes] of Object.entries(encoded)) {
       const r = await classify(ic, bytes, { top_k: 3 })

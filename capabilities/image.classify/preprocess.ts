@@ -3,6 +3,7 @@
  * Headers are read first and oversized images are refused before any pixel is decoded, so a
  * small file that claims huge dimensions (a decompression bomb) costs a header parse, nothing more.
  */
+import { imageSize } from 'image-size'
 import sharp, { type Metadata, type OutputInfo } from 'sharp'
 import { JobError } from '../../src/errors.ts'
 import type { ResolvedManifest } from './manifest.ts'
@@ -18,10 +19,52 @@ export interface PreprocessOptions {
   maxInputPixels: number
 }
 
+interface Header {
+  format: string
+  width: number
+  height: number
+  /** EXIF orientation, when the header has one. */
+  orientation?: number
+}
+
+/**
+ * Reads dimensions from the header without decoding: image-size parses it synchronously in JS
+ * (no thread-pool hop, which matters for small images); formats it does not know go to sharp.
+ */
+async function readHeader(bytes: Uint8Array): Promise<Header> {
+  try {
+    const h = imageSize(bytes)
+    if (h.width > 0 && h.height > 0 && h.type !== undefined) {
+      return {
+        format: h.type === 'jpg' ? 'jpeg' : h.type,
+        width: h.width,
+        height: h.height,
+        ...(h.orientation === undefined ? {} : { orientation: h.orientation }),
+      }
+    }
+  } catch {
+    // not a format image-size knows: ask sharp, which reads more
+  }
+  let meta: Metadata
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+  } catch (err) {
+    throw new JobError('invalid_image', `not a readable image: ${(err as Error).message}`)
+  }
+  if (meta.width === undefined || meta.height === undefined || meta.format === undefined) {
+    throw new JobError('invalid_image', 'image header has no dimensions')
+  }
+  return {
+    format: meta.format,
+    width: meta.width,
+    height: meta.height,
+    ...(meta.orientation === undefined ? {} : { orientation: meta.orientation }),
+  }
+}
+
 /**
  * Decodes, orients, resizes and normalises one image into `out` (one sample of the model's
- * input: width × height × channels floats, in the manifest's layout). One sharp instance reads the
- * header, checks the pixel limit, then decodes.
+ * input: width × height × channels floats, in the manifest's layout).
  */
 export async function decodeImage(
   bytes: Uint8Array,
@@ -32,35 +75,28 @@ export async function decodeImage(
   if (bytes.length === 0) throw new JobError('invalid_image', 'empty input: send the image bytes as the job input')
   const { width, height, channels } = m.input
   const pp = m.preprocess
-  // the pixel limit is enforced below from the header, with a typed error (sharp's own check would
-  // fire inside metadata() as an untyped failure)
-  const image = sharp(bytes, { limitInputPixels: false, failOn: 'error', pages: 1 })
-  let meta: Metadata
-  try {
-    meta = await image.metadata()
-  } catch (err) {
-    throw new JobError('invalid_image', `not a readable image: ${(err as Error).message}`)
-  }
-  if (meta.width === undefined || meta.height === undefined || meta.format === undefined) {
-    throw new JobError('invalid_image', 'image header has no dimensions')
-  }
+  const header = await readHeader(bytes)
   // only the first frame of an animated image is decoded, so frames do not multiply the cost
-  const pixels = meta.width * meta.height
-  if (pixels > opts.maxInputPixels) {
-    throw new JobError(
+  const pixels = header.width * header.height
+  const tooLarge = (): JobError =>
+    new JobError(
       'image_too_large',
-      `image header claims ${meta.width}×${meta.height} = ${pixels} pixels, over the limit of ${opts.maxInputPixels}; refused before decoding`,
-      { details: { width: meta.width, height: meta.height, limit: opts.maxInputPixels } },
+      `image header claims ${header.width}×${header.height} = ${pixels} pixels, over the limit of ${opts.maxInputPixels}; refused before decoding`,
+      { details: { width: header.width, height: header.height, limit: opts.maxInputPixels } },
     )
-  }
+  if (pixels > opts.maxInputPixels) throw tooLarge()
   const [r, g, b] = pp.background
   const background = { r, g, b, alpha: 1 }
   let raw: { data: Buffer; info: OutputInfo }
   try {
-    let img = image.rotate().flatten({ background }).resize(width, height, { fit: pp.resize, background, position: 'centre' })
+    // sharp's own pixel limit is the second guard, for a header that image-size read differently
+    let img = sharp(bytes, { limitInputPixels: opts.maxInputPixels, failOn: 'error', pages: 1 })
+    if (header.orientation !== undefined && header.orientation !== 1) img = img.rotate()
+    img = img.flatten({ background }).resize(width, height, { fit: pp.resize, background, position: 'centre' })
     img = channels === 1 ? img.greyscale() : img.toColourspace('srgb')
     raw = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true })
   } catch (err) {
+    if (/pixel limit/i.test((err as Error).message)) throw tooLarge()
     throw new JobError('invalid_image', `cannot decode image: ${(err as Error).message}`)
   }
   const { data, info } = raw
@@ -68,7 +104,7 @@ export async function decodeImage(
     throw new JobError('invalid_image', `decoder produced ${info.width}×${info.height}, expected ${width}×${height}`)
   }
   toTensor(data, info.channels, m, out)
-  return { format: meta.format, width: meta.width, height: meta.height }
+  return { format: header.format, width: header.width, height: header.height }
 }
 
 /** Interleaved 8-bit pixels → normalised floats in the manifest's layout. */

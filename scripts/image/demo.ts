@@ -39,7 +39,12 @@ export async function imageClassifyDemo(client: CrankNode, route: string, log: (
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { default: imageClassify } = await import('../../capabilities/image.classify/index.ts')
-  const server = await createNode({ capabilities: [imageClassify], listen: ['/memory/image-demo-server'], logLevel: 'warn', trust: { openMesh: true } })
+  const server = await createNode({
+    capabilities: [imageClassify],
+    listen: ['/memory/image-demo-server'],
+    logLevel: 'warn',
+    trust: { openMesh: true },
+  })
   const client = await createNode({ listen: ['/memory/image-demo-client'], logLevel: 'warn', trust: { openMesh: true } })
   await server.start()
   await client.start()

@@ -25,7 +25,13 @@ const count = Math.min(test.count, Number(args.limit ?? test.count))
 const inFlight = Number(args['in-flight'])
 const ic = await createImageClassify({ log: pino({ level: 'warn' }) })
 console.log(`providers: ${ic.probe.summary}`)
-const node = await createNode({ capabilities: [ic.capability], transports: ['memory'], listen: ['/memory/image-eval'], logLevel: 'silent', trust: { openMesh: true } })
+const node = await createNode({
+  capabilities: [ic.capability],
+  transports: ['memory'],
+  listen: ['/memory/image-eval'],
+  logLevel: 'silent',
+  trust: { openMesh: true },
+})
 await node.start()
 
 const K = FASHION_MNIST_LABELS.length

@@ -45,11 +45,11 @@ const modelsDir = join(here, '../../capabilities/image.classify/models')
 
 const { values: args } = parseArgs({
   options: {
-    epochs: { type: 'string', default: '12' },
+    epochs: { type: 'string', default: '20' },
     seed: { type: 'string', default: '6' },
     batch: { type: 'string', default: '64' },
     lr: { type: 'string', default: '0.002' },
-    decay: { type: 'string', default: '0.8' },
+    decay: { type: 'string', default: '0.87' },
     'weight-decay': { type: 'string', default: '0.0001' },
     validation: { type: 'string', default: '5000' },
     'max-train': { type: 'string' },

@@ -21,7 +21,14 @@ export const ADVERT_TOPIC = 'crank/adverts/1'
 export const SNAPSHOT_PROTOCOL = '/crank/adverts/snapshot/1.0.0'
 const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024
 
-const MIN_INTERVAL_MS = 100
+/**
+ * Floor on the gap between two adverts from one node, as a fraction of its heartbeat. Every advert
+ * costs each receiver a signature check: 100 nodes re-publishing on every job start and end would
+ * be 10^5 verifications a second. Routers add their own in-flight counts to cover the gap.
+ */
+const MIN_INTERVAL_FRACTION = 0.2
+const MIN_INTERVAL_FLOOR_MS = 100
+const MIN_INTERVAL_CEILING_MS = 1000
 
 const pb = crank.advert.v1
 
@@ -42,7 +49,8 @@ export interface AdvertServiceOptions {
   /** Resolves true once `source` has proved membership (its Hello may still be in flight). */
   awaitMembership?: (source: PeerId) => Promise<boolean>
   log: Logger
-  onUpdate?: (peer: string) => void
+  /** A peer's advertised addresses are new or changed (so it can be dialled without a DHT lookup). */
+  onAddresses?: (peer: string) => void
   /** Listen only: a client (the CLI) learns the mesh without announcing itself. */
   listenOnly?: boolean
 }
@@ -56,6 +64,8 @@ export class AdvertService {
   private seq = Date.now() * 1000 // survives restarts: peers that remember our old seq still accept us
   private timer: NodeJS.Timeout | undefined
   private pending = false
+  /** Adverts the validator decoded, for the delivery that follows (each is decoded once). */
+  private readonly decoded = new WeakMap<Uint8Array, Advert>()
   private lastPublished = 0
 
   constructor(opts: AdvertServiceOptions) {
@@ -71,10 +81,7 @@ export class AdvertService {
     this.publish()
     this.timer = setInterval(() => {
       this.publish()
-      for (const peer of this.opts.registry.prune()) {
-        this.opts.log.info({ peer }, 'provider dropped: adverts stopped')
-        this.opts.onUpdate?.(peer)
-      }
+      for (const peer of this.opts.registry.prune()) this.opts.log.info({ peer }, 'provider dropped: adverts stopped')
     }, this.opts.heartbeatMs)
   }
 
@@ -89,12 +96,13 @@ export class AdvertService {
 
   /**
    * Something in the advert changed (load, capabilities, health): publish soon, once.
-   * Changes within MIN_INTERVAL_MS share one advert, so a busy node doesn't flood the topic.
+   * Changes within the minimum interval share one advert, so a busy node doesn't flood the topic.
    */
   changed(): void {
     if (this.pending) return
     this.pending = true
-    const wait = Math.max(0, this.lastPublished + MIN_INTERVAL_MS - Date.now())
+    const minInterval = Math.min(MIN_INTERVAL_CEILING_MS, Math.max(MIN_INTERVAL_FLOOR_MS, this.opts.heartbeatMs * MIN_INTERVAL_FRACTION))
+    const wait = Math.max(0, this.lastPublished + minInterval - Date.now())
     setTimeout(() => {
       this.pending = false
       if (this.timer !== undefined) this.publish()
@@ -137,14 +145,13 @@ export class AdvertService {
       if (peer === '' || peer === this.opts.self.toString() || this.opts.registry.get(peer) !== undefined) continue
       try {
         const advert = pb.Advert.decode(e.advert ?? new Uint8Array())
-        this.opts.registry.upsert(peer, advert, now - (e.ageMs ?? 0))
+        if (this.opts.registry.upsert(peer, advert, now - (e.ageMs ?? 0))) this.opts.onAddresses?.(peer)
         // Gossip replays of anything older than what the snapshot showed are regressions.
         this.lastSeq.set(peer, Math.max(this.lastSeq.get(peer) ?? 0, Number(advert.seq ?? 0)))
       } catch {
         continue // one bad entry does not spoil the rest
       }
       learned++
-      this.opts.onUpdate?.(peer)
     }
     return learned
   }
@@ -192,6 +199,7 @@ export class AdvertService {
     const seq = Number(advert.seq ?? 0)
     if (seq <= (this.lastSeq.get(sender) ?? 0)) return this.reject('seq_regression')
     this.lastSeq.set(sender, seq)
+    this.decoded.set(msg.data, advert)
     return TopicValidatorResult.Accept
   }
 
@@ -200,12 +208,16 @@ export class AdvertService {
     if (msg.topic !== ADVERT_TOPIC || msg.type !== 'signed') return
     const peer = msg.from.toString()
     if (peer === this.opts.self.toString()) return
-    try {
-      this.opts.registry.upsert(peer, pb.Advert.decode(msg.data))
-      this.accepted++
-      this.opts.onUpdate?.(peer)
-    } catch {
-      // already counted by the validator
+    // The validator decoded it already; a message that skipped validation is decoded here.
+    let advert = this.decoded.get(msg.data)
+    if (advert === undefined) {
+      try {
+        advert = pb.Advert.decode(msg.data)
+      } catch {
+        return
+      }
     }
+    this.accepted++
+    if (this.opts.registry.upsert(peer, advert)) this.opts.onAddresses?.(peer)
   }
 }

@@ -28,8 +28,12 @@ export class MeshRegistry {
     this.missedHeartbeats = opts.missedHeartbeats
   }
 
-  upsert(peer: string, advert: Advert, now = Date.now()): void {
+  /** Records the peer's latest advert; true when its advertised addresses are new or changed. */
+  upsert(peer: string, advert: Advert, now = Date.now()): boolean {
+    const before = this.providers.get(peer)?.advert.addrs ?? []
     this.providers.set(peer, { peer, advert, receivedAt: now })
+    const after = advert.addrs ?? []
+    return before.length !== after.length || after.some((a, i) => !sameBytes(a, before[i]))
   }
 
   remove(peer: string): void {
@@ -70,4 +74,8 @@ export function advertMatches(advert: Advert, q: ProviderQuery): boolean {
       (q.gpu !== true || c.gpu === true) &&
       (q.tags ?? []).every((t) => (c.tags ?? []).includes(t)),
   )
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
+  return b !== undefined && a.byteLength === b.byteLength && a.every((x, i) => x === b[i])
 }

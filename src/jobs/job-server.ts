@@ -9,8 +9,8 @@ import type { Caller, ProgressUpdate } from '../capability.ts'
 import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
-import { AsyncQueue } from './async-queue.ts'
 import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
+import { AsyncQueue } from './async-queue.ts'
 import { type ClientFrame, decodeClientFrame, decodeJson, encodeJson, encodeServerFrame } from './messages.ts'
 
 export type Authorization = { allowed: true; caller: Caller } | { allowed: false; reason: string }
@@ -151,7 +151,9 @@ export class JobServer {
               .write(() => {
                 const p = latestProgress
                 latestProgress = undefined
-                return p === undefined ? undefined : encodeServerFrame({ progress: { jobId, done: p.done, total: p.total ?? 0, message: p.message ?? '' } })
+                return p === undefined
+                  ? undefined
+                  : encodeServerFrame({ progress: { jobId, done: p.done, total: p.total ?? 0, message: p.message ?? '' } })
               })
               .catch(() => {})
           },

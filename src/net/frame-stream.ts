@@ -19,6 +19,8 @@ export interface FrameReaderOptions {
 }
 
 const MAX_VARINT_BYTES = 5 // up to 2^35: far beyond any frame we accept
+/** Bytes a stream may hold unsent before writers wait. */
+const WRITE_HIGH_WATER_MARK = 256 * 1024
 
 export class FrameReader implements AsyncIterable<Uint8ArrayList> {
   private readonly stream: Stream
@@ -161,6 +163,26 @@ export class FrameWriter {
     })
   }
 
+  /**
+   * `drain` fires on every yamux window update, not when the buffer is empty: keep waiting until
+   * what we have queued is below the high-water mark, or a fast producer grows it without bound.
+   */
+  private async waitForRoom(): Promise<void> {
+    await this.stream.onDrain()
+    while (this.stream.writeBufferLength > WRITE_HIGH_WATER_MARK && this.stream.writeStatus === 'writable') {
+      // onDrain() resolves at once when the stream isn't flagged as needing drain: wait for the event itself.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.stream.removeEventListener('drain', done)
+          this.stream.removeEventListener('close', done)
+          resolve()
+        }
+        this.stream.addEventListener('drain', done)
+        this.stream.addEventListener('close', done)
+      })
+    }
+  }
+
   private flush(): void {
     this.scheduled = false
     const batch = this.queue
@@ -188,7 +210,7 @@ export class FrameWriter {
       return
     }
     this.draining = true
-    this.stream.onDrain().then(
+    this.waitForRoom().then(
       () => {
         this.draining = false
         for (const q of batch) q.resolve()

@@ -51,7 +51,15 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
     transports,
     connectionEncrypters: [tls()],
     ...(opts.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: opts.swarmKey }) }),
-    streamMuxers: [yamux({ maxInboundStreams: opts.maxStreamsPerConnection, maxOutboundStreams: opts.maxStreamsPerConnection })],
+    streamMuxers: [
+      yamux({
+        maxInboundStreams: opts.maxStreamsPerConnection,
+        maxOutboundStreams: opts.maxStreamsPerConnection,
+        // Below libp2p's 4 MiB read buffer: a paused stream (our backpressure) then stops the
+        // sender through the window before the buffer overflows and the stream is reset.
+        streamOptions: { maxStreamWindowSize: 1024 * 1024 },
+      }),
+    ],
     peerDiscovery: opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap })] : [],
     connectionManager: {
       maxConnections: opts.maxConnections,

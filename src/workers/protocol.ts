@@ -5,10 +5,11 @@
  * between processes. Input flows under credit: the controller sends an input
  * chunk only while the worker has granted room for it.
  */
-import type { Caller } from '../trust/caller.ts'
+
 import type { ProgressUpdate } from '../capability.ts'
 import type { JobOutcome } from '../controller/executor.ts'
 import type { ErrorInfo } from '../errors.ts'
+import type { Caller } from '../trust/caller.ts'
 
 /** Controller → worker. */
 export type ControlMessage =
