@@ -3,8 +3,12 @@
  * TLS, yamux — the same stack as TCP), then runs the built-in capabilities
  * across it on sample data, printing what happened and where.
  */
+
+import { demoDocumentAndStream } from '../capabilities/document.convert/demo.ts'
 import { builtinCapabilities } from '../capabilities/index.ts'
 import { createNode, EphemeralCA } from '../src/index.ts'
+import { messageByKey, readMessage } from './email/corpus.ts'
+import { imageClassifyDemo } from './image/demo.ts'
 
 const names = ['alpha', 'beta', 'gamma']
 // A real trust root: every node gets a membership certificate over its libp2p key.
@@ -50,5 +54,25 @@ for (const bad of [
   const report = await gamma.submit({ ...bad, route: alphaPeer.toString() }).outcome
   console.log(`${bad.capability}: ${report.state} ${report.error?.code}: ${report.error?.message}`)
 }
+
+// 3. email.classify and email.parse on SpamAssassin corpus messages, routed by the mesh (no pin).
+console.log('\n— email —')
+for (const key of ['easy-ham-1/00006', 'spam-2/01205']) {
+  const input = readMessage(messageByKey(key))
+  const verdict = await gamma.submit({ capability: 'email.classify@^1', input }).result
+  const { label, probability } = verdict.value as { label: string; probability: number }
+  const parsed = (await gamma.submit({ capability: 'email.parse@^1', input }).result).value as { email: { subject?: string } }
+  console.log(
+    `${key}: ${label} (p=${probability.toFixed(3)}) "${parsed.email.subject ?? ''}" on ${verdict.route?.peer.slice(-8)} (${verdict.route?.reason})`,
+  )
+}
+
+// 4. image.classify on Fashion-MNIST test images in six formats.
+console.log('\n— image —')
+await imageClassifyDemo(gamma, alphaPeer.toString())
+
+// 5. document.convert and stream.process.
+console.log('\n— documents and streams —')
+await demoDocumentAndStream(gamma, alphaPeer.toString())
 
 for (const n of nodes) await n.stop()

@@ -70,7 +70,22 @@ function unavailable(provider: GpuProvider): string | undefined {
   if (provider === 'cuda' && !existsSync(join(ortBinDir(), 'libonnxruntime_providers_cuda.so'))) {
     return "onnxruntime-node's CUDA provider is not installed (its postinstall downloads it; this install skipped it)"
   }
+  if (provider === 'webgpu' && !vulkanLoaderPresent()) {
+    return 'the Vulkan loader (libvulkan.so.1, Debian libvulkan1) is not installed; WebGPU runs on Vulkan'
+  }
   return undefined
+}
+
+/** Dawn prints a warning to stderr when it cannot load Vulkan: look for the loader first. */
+function vulkanLoaderPresent(): boolean {
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ]
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))
 }
 
 export async function probeProviders(input: ProbeInput, candidates: GpuProvider[]): Promise<ProviderProbe> {
