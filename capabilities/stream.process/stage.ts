@@ -1,4 +1,6 @@
 /** What every pipeline operator implements, and how it reports records it cannot use. */
+
+import { mulberry32 } from '../../src/random.ts'
 import type { Rec } from './expression.ts'
 
 export interface RejectSink {
@@ -17,13 +19,4 @@ export interface Stage {
 }
 
 /** Small seeded PRNG (mulberry32): sampling and reservoirs are reproducible for a given seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const seededRandom = mulberry32

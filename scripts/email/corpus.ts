@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { mulberry32 } from '../../src/random.ts'
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const SPLIT_DIR = resolve(REPO_ROOT, '..', 'shared', 'data', 'spamassassin-split')
@@ -68,17 +69,7 @@ export function readMessage(m: CorpusMessage): Buffer {
   return readFileSync(m.path)
 }
 
-/** mulberry32: small, seeded, good enough for shuffles. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { mulberry32 }
 
 export function shuffle<T>(items: T[], rng: () => number): T[] {
   const a = items.slice()

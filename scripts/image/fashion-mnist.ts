@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
+import { mulberry32 } from '../../src/random.ts'
 
 export const FASHION_MNIST_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist'
 
@@ -65,16 +66,7 @@ export function imageAt(set: ImageSet, i: number): Uint8Array {
 }
 
 /** Deterministic PRNG (mulberry32): training, splits and sampling are reproducible from a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const seededRandom = mulberry32
 
 export function shuffled(n: number, rand: () => number): Uint32Array {
   const idx = new Uint32Array(n)
