@@ -329,8 +329,13 @@ export class CrankNode {
     }
     await this.libp2p.start()
     await this.membership.start()
-    this.membership.on('refused', (r) => this.refusedPeers.add(r.peerId))
-    this.membership.on('removed', (r) => this.refusedPeers.add(r.peerId))
+    // A refused or revoked peer's adverts go too: routers must not pick it, snapshots must not relay it.
+    const shutOut = (r: { peerId: string }): void => {
+      this.refusedPeers.add(r.peerId)
+      this.mesh.remove(r.peerId)
+    }
+    this.membership.on('refused', shutOut)
+    this.membership.on('removed', shutOut)
     this.membership.on('verified', (id) => this.refusedPeers.delete(id.peerId))
     // A newly verified member may have missed our adverts while it was unverified.
     this.membership.on('verified', () => this.adverts.changed())

@@ -155,7 +155,7 @@ describe('mesh across 3 OS processes on TCP, driven by the CLI', function () {
     assert.equal(code, 0, err)
     const report = JSON.parse(out)
     assert.equal(report.state, 'succeeded')
-    assert.equal(report.attempts, 2)
+    assert.ok(report.attempts >= 2, `attempts: ${report.attempts}`)
     assert.notEqual(report.route.peer, victim.peerId)
     assert.match(err, /retrying elsewhere/)
   })
