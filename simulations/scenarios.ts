@@ -42,6 +42,7 @@ export async function converge(opts: ScenarioOptions): Promise<ScenarioResult> {
     const before = mesh.nodes.slice()
     const t1 = Date.now()
     const fresh = await mesh.addNode({ provider: true })
+    const joinedMs = Date.now() - t1
     const peer = fresh.peerId.toString()
     const reachedAt = new Map<CrankNode, number>()
     const complete = await until(() => {
@@ -54,6 +55,8 @@ export async function converge(opts: ScenarioOptions): Promise<ScenarioResult> {
       providers: mesh.providers.length - 1,
       buildMs: built,
       formedMs: percentiles([...formedAt.values()]),
+      // From the new provider's start; its own start-up (enrol, dial the seeds) takes joinMs of that.
+      newProviderJoinMs: joinedMs,
       newProviderMs: percentiles([...reachedAt.values()]),
       newProviderReachedAll: complete,
     }
