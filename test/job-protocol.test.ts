@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { JOB_PROTOCOL } from '../src/jobs/messages.ts'
+import type { Stream } from '@libp2p/interface'
+import echo from '../capabilities/example.echo/index.ts'
 import { defineCapability } from '../src/capability.ts'
+import { JOB_PROTOCOL } from '../src/jobs/messages.ts'
 import { crank } from '../src/jobs/pb/job.js'
 import type { CrankNode } from '../src/node.ts'
-import echo from '../capabilities/example.echo/index.ts'
 import { patternBytes, startNodes, stopNodes } from './helpers/nodes.ts'
-import type { Stream } from '@libp2p/interface'
 
 /** Records what the provider's handler saw, so tests can check the far side of a job. */
 const seen = { aborted: [] as string[] }
@@ -28,7 +28,7 @@ const waiter = defineCapability<{ ms: number }, { waited: number }>({
   },
 })
 
-describe('job protocol between two real nodes (TCP + TLS + yamux)', function () {
+describe('job protocol between two real nodes (TCP + TLS + yamux)', () => {
   let provider: CrankNode
   let client: CrankNode
   let route: string
@@ -41,7 +41,12 @@ describe('job protocol between two real nodes (TCP + TLS + yamux)', function () 
 
   it('streams 1 MiB through example.echo and back byte for byte', async () => {
     const data = patternBytes(1024 * 1024)
-    const handle = client.submit({ capability: 'example.echo', params: { echo: { tag: 'x' }, progressEvery: 256 * 1024 }, input: data, route })
+    const handle = client.submit({
+      capability: 'example.echo',
+      params: { echo: { tag: 'x' }, progressEvery: 256 * 1024 },
+      input: data,
+      route,
+    })
     const events: string[] = []
     const consumed = (async () => {
       for await (const e of handle) events.push(e.type)

@@ -29,7 +29,10 @@ function gated(id: string, opts: { concurrency: number; queueLimit: number; queu
       return { tag: ctx.params.tag }
     },
   })
-  return { cap, started, release: () => waiting.splice(0).forEach((r) => r()), waiting }
+  const release = (): void => {
+    for (const resume of waiting.splice(0)) resume()
+  }
+  return { cap, started, release, waiting }
 }
 
 async function node(name: string, capabilities: AnyCapability[]): Promise<CrankNode> {

@@ -180,7 +180,10 @@ export class JobServer {
     }
 
     const decide = (d: Authorization): void => {
-      if (d.allowed) return run(d.caller)
+      if (d.allowed) {
+        run(d.caller)
+        return
+      }
       done()
       input.abort()
       reject(new CrankError(ErrorCodes.forbidden, d.reason))

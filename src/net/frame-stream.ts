@@ -69,11 +69,15 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
     for (;;) {
       const header = readVarint(this.pending)
       if (header === 'incomplete') break
-      if (header === 'invalid') return this.fail(new CrankError(ErrorCodes.malformedFrame, 'frame length prefix is not a valid varint'))
+      if (header === 'invalid') {
+        this.fail(new CrankError(ErrorCodes.malformedFrame, 'frame length prefix is not a valid varint'))
+        return
+      }
       if (header.value > this.opts.maxFrameBytes) {
-        return this.fail(
+        this.fail(
           new CrankError(ErrorCodes.frameTooLarge, `frame of ${header.value} bytes exceeds the ${this.opts.maxFrameBytes}-byte limit`),
         )
+        return
       }
       if (this.pending.byteLength < header.bytes + header.value) break
       const frame = this.pending.sublist(header.bytes, header.bytes + header.value)
