@@ -6,6 +6,7 @@ import { JobError } from '../src/errors.ts'
 import { crank } from '../src/jobs/pb/advert.js'
 import { type CrankNode, createNode } from '../src/node.ts'
 import { enrol } from './helpers/trust.ts'
+import { until } from './helpers/wait.ts'
 
 const HEARTBEAT = 250
 let run = 0
@@ -31,14 +32,6 @@ async function mesh(
   }
   for (const n of nodes.slice(1)) await n.connect(`/memory/mesh-${run}-0/p2p/${nodes[0]!.peerId}`)
   return nodes
-}
-
-async function until(what: string | (() => string), ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 /** A capability that holds each job for `ms` so load and failover can be observed. */

@@ -7,6 +7,7 @@ import { type AnyCapability, defineCapability } from '../src/capability.ts'
 import { type CrankNode, createNode } from '../src/node.ts'
 import crasher from './fixtures/capabilities/crasher/index.ts'
 import { enrol } from './helpers/trust.ts'
+import { until } from './helpers/wait.ts'
 
 /** Holds each job until released, recording the order jobs started in. */
 function gated(id: string, opts: { concurrency: number; queueLimit: number; queueTimeoutMs?: number }) {
@@ -48,14 +49,6 @@ async function node(name: string, capabilities: AnyCapability[]): Promise<CrankN
   return n
 }
 
-const until = async (ok: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
 describe('admission through the node', function () {
   this.timeout(30_000)
   const nodes: CrankNode[] = []
@@ -70,10 +63,10 @@ describe('admission through the node', function () {
     nodes.push(provider, client)
     const route = (await client.connect(provider.multiaddrs[0]!)).toString()
     const first = client.submit({ capability: 'test.gated', params: { tag: 'first' }, route })
-    await until(() => g.started.length === 1)
+    await until('the first job to start', () => g.started.length === 1)
     const low = client.submit({ capability: 'test.gated', params: { tag: 'low' }, route, priority: 'low' })
     const high = client.submit({ capability: 'test.gated', params: { tag: 'high' }, route, priority: 'high' })
-    await until(() => provider.scheduler.totals().queued === 2)
+    await until('two jobs queued', () => provider.scheduler.totals().queued === 2)
     const full = await client.submit({ capability: 'test.gated', params: { tag: 'overflow' }, route }).outcome
     assert.equal(full.state, 'failed')
     assert.deepEqual(full.error && { code: full.error.code, retryable: full.error.retryable }, { code: 'queue_full', retryable: true })
@@ -91,7 +84,7 @@ describe('admission through the node', function () {
     const provider = await node('p2', [g.cap])
     nodes.push(provider)
     const busy = provider.submit({ capability: 'test.slowq', params: { tag: 'busy' }, route: 'local' })
-    await until(() => g.started.length === 1)
+    await until('the first job to start', () => g.started.length === 1)
     const waits = await provider.submit({ capability: 'test.slowq', params: { tag: 'waits' }, route: 'local' }).outcome
     assert.equal(waits.state, 'expired')
     g.release()
@@ -106,9 +99,9 @@ describe('admission through the node', function () {
     const route = (await client.connect(provider.multiaddrs[0]!)).toString()
     const finishes = client.submit({ capability: 'test.drain', params: { tag: 'finishes' }, route })
     const stuck = client.submit({ capability: 'test.drain', params: { tag: 'stuck' }, route })
-    await until(() => g.started.length === 2)
+    await until('both jobs to start', () => g.started.length === 2)
     const stopping = provider.stop({ drainTimeoutMs: 400 })
-    await until(() => provider.scheduler.isDraining)
+    await until('the provider to drain', () => provider.scheduler.isDraining)
     const refused = await client.submit({ capability: 'test.drain', params: { tag: 'late' }, route, attempts: 1 }).outcome
     assert.equal(refused.error?.code, 'shutting_down')
     assert.equal(refused.error?.retryable, true)
@@ -126,7 +119,7 @@ describe('admission through the node', function () {
     nodes.push(a, b, client)
     await client.connect(a.multiaddrs[0]!)
     await client.connect(b.multiaddrs[0]!)
-    await until(() => client.mesh.find({ id: 'fixture.crasher', range: '' }).length === 2)
+    await until('both crasher providers known', () => client.mesh.find({ id: 'fixture.crasher', range: '' }).length === 2)
     const report = await client.submit({ capability: 'fixture.crasher', params: { how: 'exit' }, route: 'any', attempts: 2 }).outcome
     assert.equal(report.state, 'failed')
     assert.equal(report.error?.code, 'worker_crashed')
