@@ -150,7 +150,9 @@ function program(): Command {
       dataDir: dataDirFrom(o.dataDir),
       pinned,
       layers: pinned ? { ...(layers.trust === undefined ? {} : { trust: layers.trust }) } : layers,
-      bootstrap: pinned ? [] : (o.bootstrap ?? []),
+      // Pinned: the configured mesh is not joined, but --bootstrap peers given on the command line
+      // are dialled so that the client learns the mesh's current CRL before it trusts the pinned peer.
+      bootstrap: o.bootstrap ?? [],
       waitMs: o.wait,
       serveBuiltins: route === 'local' || (!pinned && !meshKnown),
     }

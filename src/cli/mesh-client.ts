@@ -41,12 +41,20 @@ export async function withMeshClient<T>(opts: MeshClientOptions, fn: (node: Cran
   })
   await node.start()
   try {
-    const reached = await Promise.allSettled(bootstrap.map((addr) => node.connect(addr)))
+    // Each bootstrap peer's membership Hello is awaited, not just the connection: it carries the
+    // mesh's newest CRL, which must be in hand before this client trusts any other peer.
+    const reached = await Promise.allSettled(
+      bootstrap.map(async (addr) => {
+        const peer = await node.connect(addr)
+        await node.membership.authorize(peer).catch(() => {})
+      }),
+    )
     if (bootstrap.length > 0 && reached.every((r) => r.status === 'rejected')) {
       const why = (reached[0] as PromiseRejectedResult).reason as Error
       throw new CrankError(ErrorCodes.peerUnreachable, `no bootstrap peer answered (${bootstrap.join(', ')}): ${why.message}`)
     }
-    if (bootstrap.length > 0) await settleAdverts(node, opts.waitMs)
+    // A pinned job needs no adverts; its bootstrap peers were dialled for the CRL alone.
+    if (bootstrap.length > 0 && opts.pinned !== true) await settleAdverts(node, opts.waitMs)
     return await fn(node)
   } finally {
     await node.stop({ drainTimeoutMs: 0 })
