@@ -1,6 +1,6 @@
 /**
- * `npm run sim -- --nodes N --scenario converge|load|churn [--transport memory|tcp] [--json]`
- * Runs N real nodes in this process and prints a table (or one JSON object).
+ * `npm run sim -- --nodes N --scenario converge|load|churn [--transport memory|tcp] [--processes] [--json]`
+ * Runs N real nodes, in this process or one OS process each (`--processes`), and prints a table (or one JSON object).
  */
 import { parseArgs } from 'node:util'
 import { churn, converge, load, type ScenarioOptions } from './scenarios.ts'
@@ -10,6 +10,8 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '20' },
     scenario: { type: 'string', default: 'converge' },
     transport: { type: 'string', default: 'memory' },
+    processes: { type: 'boolean', default: false },
+    joins: { type: 'string', default: '3' },
     providers: { type: 'string' },
     jobs: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '64' },
@@ -26,7 +28,9 @@ if (values.help) {
   console.log(`npm run sim -- [options]
   --nodes N              nodes in the mesh (default 20)
   --scenario S           converge | load | churn (default converge)
-  --transport T          memory | tcp (default memory)
+  --transport T          memory | tcp (default memory), all nodes in this process
+  --processes            one OS process per node, on loopback TCP
+  --joins K              converge: providers started one by one after the mesh formed (default 3)
   --providers P          nodes serving sim.work (default max(4, nodes/5))
   --jobs M --concurrency C   load and churn: jobs and jobs in flight (default 2000 / 64)
   --kill F               churn: fraction of providers killed (default 0.2)
@@ -41,7 +45,9 @@ const nodes = Number(values.nodes)
 const opts: ScenarioOptions = {
   nodes,
   providers: Number(values.providers ?? Math.max(4, Math.round(nodes / 5))),
-  transport: values.transport === 'tcp' ? 'tcp' : 'memory',
+  transport: values.transport === 'tcp' || values.processes ? 'tcp' : 'memory',
+  processes: values.processes,
+  joins: Number(values.joins),
   heartbeatMs: Number(values['heartbeat-ms']),
   dht: values.dht,
   workMs: Number(values['work-ms']),
@@ -56,9 +62,10 @@ if (scenario === undefined) {
   process.exit(2)
 }
 const result = await scenario(opts)
-if (values.json) console.log(JSON.stringify({ transport: opts.transport, ...result }))
+const mode = opts.processes ? 'one OS process per node' : 'one process'
+if (values.json) console.log(JSON.stringify({ transport: opts.transport, processes: opts.processes, ...result }))
 else {
-  console.log(`\n${values.scenario} — ${nodes} nodes, ${opts.transport} transport`)
+  console.log(`\n${values.scenario} — ${nodes} nodes, ${opts.transport} transport, ${mode}`)
   for (const [k, v] of Object.entries(result))
     console.log(
       `  ${k.padEnd(22)} ${typeof v === 'object' ? JSON.stringify(v, (_, x) => (typeof x === 'number' ? Math.round(x * 1000) / 1000 : x)) : v}`,

@@ -1,93 +1,88 @@
 /**
- * Builds a simulated mesh in this process: N real Crank nodes (real libp2p, TLS,
- * yamux, gossipsub) on the memory or loopback TCP transport. Node 0 is the seed;
- * every other node bootstraps from the seed and one random earlier node, so the
- * topology is connected without being a star.
+ * Builds a simulated mesh: N real Crank nodes (real libp2p, TLS, yamux,
+ * gossipsub, membership certificates) either all in this process (memory or
+ * loopback TCP transport) or each in its own OS process on loopback TCP. Node 0
+ * is the seed; every other node bootstraps from the seed and one random earlier
+ * node, so the topology is connected without being a star.
  */
-import { defineCapability } from '../src/capability.ts'
-import { type CrankNode, createNode } from '../src/node.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { EphemeralCA } from '../src/trust/ephemeral-ca.ts'
-
-export type SimTransport = 'memory' | 'tcp'
+import { childSimNode } from './child-node.ts'
+import { inProcessSimNode, type SimNode, type SimTransport } from './sim-node.ts'
 
 export interface SimMeshOptions {
   nodes: number
   providers: number
   transport: SimTransport
+  /** One OS process per node (loopback TCP) instead of all nodes in this process. */
+  processes: boolean
   heartbeatMs: number
   dht: boolean
   /** Milliseconds each sim.work job holds its slot. */
   workMs: number
 }
 
-export const simWork = defineCapability<{ ms?: number }, { ok: true }>({
-  id: 'sim.work',
-  version: '1.0.0',
-  description: 'holds a slot for a while, like a small real job',
-  concurrency: 8,
-  queue: { limit: 256 },
-  input: { type: 'object', properties: { ms: { type: 'integer', minimum: 0 } }, additionalProperties: false },
-  output: { type: 'object', properties: { ok: { const: true } }, required: ['ok'] },
-  async handler(ctx) {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, ctx.params.ms ?? 5)
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(t)
-        reject(ctx.signal.reason)
-      })
-    })
-    return { ok: true }
-  },
-})
-
-let meshCounter = 0
-
 export interface SimMesh {
-  nodes: CrankNode[]
-  providers: CrankNode[]
-  addNode(opts: { provider: boolean }): Promise<CrankNode>
+  nodes: SimNode[]
+  providers: SimNode[]
+  addNode(opts: { provider: boolean }): Promise<SimNode>
   stop(): Promise<void>
 }
 
+/** Child processes start in parallel (each spends most of a second loading code); in-process nodes one by one. */
+const PROCESS_START_BATCH = 8
+
+let meshCounter = 0
+
 export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
   const id = `${process.pid}-${++meshCounter}`
+  const transport: SimTransport = opts.processes ? 'tcp' : opts.transport
   // Every simulated node is a real enrolled member: membership exchange is part of what is measured.
   const ca = await EphemeralCA.create()
-  const nodes: CrankNode[] = []
-  const providers: CrankNode[] = []
-  const addrOf = (n: CrankNode): string => {
-    const ma = n.multiaddrs.find((a) => a.toString().includes(opts.transport === 'tcp' ? '/tcp/' : '/memory/'))
-    return `${ma!.toString().replace(/\/p2p\/.*$/, '')}/p2p/${n.peerId}`
-  }
-  const addNode = async ({ provider }: { provider: boolean }): Promise<CrankNode> => {
-    const i = nodes.length
-    const seeds = i === 0 ? [] : [...new Set([addrOf(nodes[0]!), addrOf(nodes[Math.floor(Math.random() * i)]!)])]
-    const node = await createNode({
+  const nodes: SimNode[] = []
+  const providers: SimNode[] = []
+  let created = 0
+  const addNode = async ({ provider }: { provider: boolean }): Promise<SimNode> => {
+    const i = created++
+    const earlier = nodes.length
+    const seeds = earlier === 0 ? [] : [...new Set([nodes[0]!.addr, nodes[Math.floor(Math.random() * earlier)]!.addr])]
+    const privateKey = await generateKeyPair('Ed25519')
+    const issued = await ca.ca.issueMembership({ peerId: peerIdFromPrivateKey(privateKey).toString(), name: `sim-${i}` })
+    const settings = {
       name: `sim-${i}`,
-      listen: [opts.transport === 'tcp' ? '/ip4/127.0.0.1/tcp/0' : `/memory/sim-${id}-${i}`],
-      bootstrap: seeds,
-      capabilities: provider ? [simWork] : [],
-      logLevel: 'silent',
-      ...(await ca.enrol({ name: `sim-${i}` })),
-      maxConnections: 1000,
-      mesh: { heartbeatMs: opts.heartbeatMs, dht: opts.dht, attempts: 3, banBaseMs: 2000 },
-      jobs: { cancelGraceMs: 1000, drainTimeoutMs: 0 },
-    })
-    await node.start()
-    await Promise.allSettled(seeds.map((s) => node.connect(s)))
+      listen: transport === 'tcp' ? '/ip4/127.0.0.1/tcp/0' : `/memory/sim-${id}-${i}`,
+      seeds,
+      provider,
+      heartbeatMs: opts.heartbeatMs,
+      dht: opts.dht,
+      privateKey,
+      membership: { ca: ca.ca.certificatePem, certificate: issued.pem },
+    }
+    const node = opts.processes ? await childSimNode(settings) : await inProcessSimNode(settings, transport)
     nodes.push(node)
     if (provider) providers.push(node)
     return node
   }
   // Providers are spread through the mesh rather than all next to the seed.
   const every = Math.max(1, Math.floor(opts.nodes / Math.max(1, opts.providers)))
-  for (let i = 0; i < opts.nodes; i++) await addNode({ provider: providers.length < opts.providers && i % every === every - 1 })
+  let planned = 0
+  const isProvider = (i: number): boolean => planned < opts.providers && i % every === every - 1 && ++planned > 0
+  if (opts.processes) {
+    await addNode({ provider: isProvider(0) })
+    for (let i = 1; i < opts.nodes; i += PROCESS_START_BATCH) {
+      const batch = Array.from({ length: Math.min(PROCESS_START_BATCH, opts.nodes - i) }, (_, k) => ({ provider: isProvider(i + k) }))
+      await Promise.all(batch.map((b) => addNode(b)))
+    }
+  } else {
+    for (let i = 0; i < opts.nodes; i++) await addNode({ provider: isProvider(i) })
+  }
   return {
     nodes,
     providers,
     addNode,
     stop: async () => {
-      await Promise.allSettled(nodes.map((n) => n.stop({ drainTimeoutMs: 0 })))
+      await Promise.allSettled(nodes.map((n) => n.stop()))
     },
   }
 }

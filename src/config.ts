@@ -32,6 +32,11 @@ export interface JobsConfig {
 export interface MeshConfig {
   /** Advert heartbeat; a provider is dropped after `missedHeartbeats` of them pass in silence. */
   heartbeatMs: number
+  /**
+   * Heartbeat of a node that serves no capability: only its presence and addresses are news, and
+   * every advert costs each member a signature check, so gossip load follows providers, not nodes.
+   */
+  idleHeartbeatMs: number
   missedHeartbeats: number
   maxAdvertBytes: number
   /** Attempts per job, each on a different provider, for retryable failures. */
@@ -108,6 +113,7 @@ export const DEFAULT_CONFIG: CrankConfig = {
   },
   mesh: {
     heartbeatMs: 5000,
+    idleHeartbeatMs: 30_000,
     missedHeartbeats: 3,
     maxAdvertBytes: 64 * 1024,
     attempts: 3,
@@ -157,6 +163,7 @@ const configSchema = {
       additionalProperties: false,
       properties: {
         heartbeatMs: { type: 'integer', minimum: 10 },
+        idleHeartbeatMs: { type: 'integer', minimum: 10 },
         missedHeartbeats: positiveInt,
         maxAdvertBytes: { type: 'integer', minimum: 256 },
         attempts: { type: 'integer', minimum: 1, maximum: 20 },

@@ -207,6 +207,7 @@ export class CrankNode {
       registry: this.mesh,
       build: () => this.advertBody(),
       heartbeatMs: config.mesh.heartbeatMs,
+      idleHeartbeatMs: config.mesh.idleHeartbeatMs,
       maxBytes: config.mesh.maxAdvertBytes,
       log,
       acceptsGossip: (source, publisher) => this.membership.acceptsGossip(source, publisher),
@@ -337,8 +338,10 @@ export class CrankNode {
     this.membership.on('refused', shutOut)
     this.membership.on('removed', shutOut)
     this.membership.on('verified', (id) => this.refusedPeers.delete(id.peerId))
-    // A newly verified member may have missed our adverts while it was unverified.
-    this.membership.on('verified', () => this.adverts.changed())
+    // Our first adverts may have gone out before any neighbour had verified us; once one has, speak.
+    this.membership.on('verified', () => {
+      if (!this.adverts.heard) this.adverts.changed()
+    })
     await this.libp2p.handle(SNAPSHOT_PROTOCOL, this.membership.guard(this.adverts.serveSnapshot), {
       maxInboundStreams: 8,
       maxOutboundStreams: 8,

@@ -43,6 +43,8 @@ export interface AdvertServiceOptions {
   /** Builds this node's current advert from its real figures. */
   build: () => AdvertBody
   heartbeatMs: number
+  /** Heartbeat while this node serves no capability (default: heartbeatMs). */
+  idleHeartbeatMs?: number
   maxBytes: number
   /** Membership rule for gossip: the relaying neighbour must be a member, and the publisher when we know it. Absent: accept all. */
   acceptsGossip?: (source: PeerId, publisher: PeerId) => boolean
@@ -67,6 +69,8 @@ export class AdvertService {
   /** Adverts the validator decoded, for the delivery that follows (each is decoded once). */
   private readonly decoded = new WeakMap<Uint8Array, Advert>()
   private lastPublished = 0
+  /** Whether an advert of ours has reached any neighbour yet. */
+  heard = false
 
   constructor(opts: AdvertServiceOptions) {
     this.opts = opts
@@ -80,7 +84,7 @@ export class AdvertService {
     pubsub.subscribe(ADVERT_TOPIC)
     this.publish()
     this.timer = setInterval(() => {
-      this.publish()
+      if (!this.idle() || Date.now() - this.lastPublished >= this.idleHeartbeatMs - this.opts.heartbeatMs / 2) this.publish()
       for (const peer of this.opts.registry.prune()) this.opts.log.info({ peer }, 'provider dropped: adverts stopped')
     }, this.opts.heartbeatMs)
   }
@@ -109,9 +113,22 @@ export class AdvertService {
     }, wait)
   }
 
-  /** A neighbour that just joined knows nothing of us yet: tell it now instead of at the next heartbeat. */
+  /**
+   * Our first neighbour on the topic: the advert we published at start reached nobody, so publish
+   * now rather than at the next heartbeat. Members do not re-publish for every newcomer (that
+   * would be O(N) floods per join): a newcomer learns the mesh from one snapshot instead.
+   */
   private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
-    if (evt.detail.subscriptions.some((s) => s.topic === ADVERT_TOPIC && s.subscribe)) this.changed()
+    if (!this.heard && evt.detail.subscriptions.some((s) => s.topic === ADVERT_TOPIC && s.subscribe)) this.changed()
+  }
+
+  private get idleHeartbeatMs(): number {
+    return this.opts.idleHeartbeatMs ?? this.opts.heartbeatMs
+  }
+
+  /** Serving nothing: adverts only say that we exist and where. */
+  private idle(): boolean {
+    return (this.opts.build().capabilities?.length ?? 0) === 0
   }
 
   /** Serves a snapshot of every advert we hold (the caller is a verified member: the node guards the handler). */
@@ -157,16 +174,24 @@ export class AdvertService {
   }
 
   private current(): Advert {
-    return pb.Advert.create({ ...this.opts.build(), seq: ++this.seq, timestampMs: Date.now(), heartbeatMs: this.opts.heartbeatMs })
+    const body = this.opts.build()
+    // Receivers prune on the heartbeat the advert states, so an idle node is not dropped between its slower adverts.
+    const heartbeatMs = (body.capabilities?.length ?? 0) === 0 ? this.idleHeartbeatMs : this.opts.heartbeatMs
+    return pb.Advert.create({ ...body, seq: ++this.seq, timestampMs: Date.now(), heartbeatMs })
   }
 
   private publish(): void {
     if (this.opts.listenOnly === true) return
-    this.lastPublished = Date.now()
+    const at = Date.now()
+    this.lastPublished = at
     const advert = this.current()
     this.opts.pubsub.publish(ADVERT_TOPIC, pb.Advert.encode(advert).finish()).then(
-      () => {
+      ({ recipients }) => {
         this.published++
+        // An advert nobody received (a node's first, before any neighbour subscribed) must not
+        // hold back the next one: the newcomer would otherwise stay unknown for a whole interval.
+        if (recipients.length > 0) this.heard = true
+        else if (this.lastPublished === at) this.lastPublished = 0
       },
       (err: unknown) => this.opts.log.debug({ err }, 'advert publish failed'),
     )
@@ -182,10 +207,17 @@ export class AdvertService {
     return wait(source).then((ok) => (ok && accepts(source, msg.from) ? this.check(msg) : this.reject('not_member')))
   }
 
+  /**
+   * Counts and drops. `Reject` also makes gossipsub penalise the neighbour that relayed it, which
+   * is right for bytes no honest node would send. An old sequence number is not such proof: an
+   * honest relay can deliver an advert late over a slow path, or after we took a newer one from a
+   * snapshot. Penalising that starved meshes of their links (peers pruned, heartbeats lost), so
+   * regressions are `Ignore`d: dropped and not forwarded, without a penalty.
+   */
   private reject(reason: RejectReason): TopicValidatorResult {
     this.rejected[reason]++
     this.opts.log.debug({ reason }, 'advert rejected')
-    return TopicValidatorResult.Reject
+    return reason === 'seq_regression' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
   }
 
   private check(msg: Message & { type: 'signed' }): TopicValidatorResult {

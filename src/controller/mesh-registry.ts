@@ -2,6 +2,7 @@
  * What the mesh has told us: each remote provider's latest advert, dropped
  * after it misses `missedHeartbeats` heartbeats.
  */
+import { EventEmitter } from 'node:events'
 import semver from 'semver'
 import type { crank } from '../jobs/pb/advert.js'
 
@@ -20,24 +21,34 @@ export interface ProviderQuery {
   tags?: string[]
 }
 
-export class MeshRegistry {
+export interface MeshRegistryEvents {
+  /** A peer we held no advert for is now known (embedders and the simulator watch the mesh with this). */
+  added: [peer: string]
+  /** A peer left the registry: adverts stopped, or it was shut out. */
+  removed: [peer: string]
+}
+
+export class MeshRegistry extends EventEmitter<MeshRegistryEvents> {
   private readonly providers = new Map<string, RemoteProvider>()
   private readonly missedHeartbeats: number
 
   constructor(opts: { missedHeartbeats: number }) {
+    super()
     this.missedHeartbeats = opts.missedHeartbeats
   }
 
   /** Records the peer's latest advert; true when its advertised addresses are new or changed. */
   upsert(peer: string, advert: Advert, now = Date.now()): boolean {
-    const before = this.providers.get(peer)?.advert.addrs ?? []
+    const previous = this.providers.get(peer)
+    const before = previous?.advert.addrs ?? []
     this.providers.set(peer, { peer, advert, receivedAt: now })
+    if (previous === undefined) this.emit('added', peer)
     const after = advert.addrs ?? []
     return before.length !== after.length || after.some((a, i) => !sameBytes(a, before[i]))
   }
 
   remove(peer: string): void {
-    this.providers.delete(peer)
+    if (this.providers.delete(peer)) this.emit('removed', peer)
   }
 
   get(peer: string): RemoteProvider | undefined {
@@ -55,6 +66,7 @@ export class MeshRegistry {
       if (now - p.receivedAt > this.missedHeartbeats * (p.advert.heartbeatMs || 5000)) {
         this.providers.delete(peer)
         dropped.push(peer)
+        this.emit('removed', peer)
       }
     }
     return dropped

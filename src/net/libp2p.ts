@@ -75,6 +75,11 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
         maxInboundDataLength: opts.maxPubsubMessageBytes,
+        // Gossipsub's sybil guard scores down every peer once more than 10 share an IP. In Crank a
+        // sybil needs a CA-signed membership certificate, and members often share an address
+        // (several nodes on one host, a site behind NAT): past 10 of them the penalty emptied
+        // nodes' gossip meshes and their heartbeats stopped arriving.
+        scoreParams: { IPColocationFactorWeight: 0 },
         // Without a fast id, gossipsub verifies the signature of every duplicate copy before its
         // seen-cache check: at 60 nodes that was most of the CPU. From + seqno is the message id
         // StrictSign already uses, so this drops duplicates before any crypto.
