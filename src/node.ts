@@ -148,7 +148,7 @@ export class CrankNode {
       ...(this.audit === undefined ? {} : { audit: this.audit }),
     })
     this.registry = new CapabilityRegistry(capabilities)
-    this.scheduler = new Scheduler({ onChange: () => this.adverts?.changed() })
+    this.scheduler = new Scheduler({ onChange: () => this.adverts?.loadChanged(this.scheduler.totals()) })
     for (const cap of this.registry.list()) {
       this.runtimes.set(`${cap.id}@${cap.version}`, createRuntime(cap, { log }))
       // One admission lane per routing key: versions of one major share the slots.

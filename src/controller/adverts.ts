@@ -34,6 +34,17 @@ const pb = crank.advert.v1
 
 export type AdvertBody = Omit<ConstructorParameters<typeof pb.Advert>[0] & object, 'seq' | 'timestampMs' | 'heartbeatMs'>
 
+export interface LoadFigures {
+  inFlight?: number | null
+  queued?: number | null
+  capacity?: number | null
+}
+
+function isFull(load: LoadFigures): boolean {
+  const capacity = load.capacity ?? 0
+  return capacity > 0 && (load.inFlight ?? 0) + (load.queued ?? 0) >= capacity
+}
+
 export type RejectReason = 'unsigned' | 'oversize' | 'malformed' | 'seq_regression' | 'not_member'
 
 export interface AdvertServiceOptions {
@@ -71,6 +82,8 @@ export class AdvertService {
   private lastPublished = 0
   /** Whether an advert of ours has reached any neighbour yet. */
   heard = false
+  /** Whether our last advert said we had no room (in-flight + queued at capacity). */
+  private lastFull = false
 
   constructor(opts: AdvertServiceOptions) {
     this.opts = opts
@@ -111,6 +124,16 @@ export class AdvertService {
       this.pending = false
       if (this.timer !== undefined) this.publish()
     }, wait)
+  }
+
+  /**
+   * Our load moved. Every advert costs every member a signature check, so a busy provider does
+   * not publish each job's start and end: routers add their own in-flight counts to the last
+   * advert, and the heartbeat refreshes it. Only a crossing between room and no room (what
+   * routers act on) is published early, within the minimum interval.
+   */
+  loadChanged(load: LoadFigures): void {
+    if (isFull(load) !== this.lastFull) this.changed()
   }
 
   /**
@@ -185,6 +208,7 @@ export class AdvertService {
     const at = Date.now()
     this.lastPublished = at
     const advert = this.current()
+    this.lastFull = isFull(advert.load ?? {})
     this.opts.pubsub.publish(ADVERT_TOPIC, pb.Advert.encode(advert).finish()).then(
       ({ recipients }) => {
         this.published++

@@ -1,0 +1,96 @@
+/**
+ * What keeps gossip cheap and connected as the mesh grows: members sharing one IP keep their
+ * gossip mesh, nodes that serve nothing advertise slowly, and a provider's load is published
+ * early only when it runs out of room (or has room again).
+ */
+import assert from 'node:assert/strict'
+import { defineCapability } from '../src/capability.ts'
+import { ADVERT_TOPIC } from '../src/controller/adverts.ts'
+import { type CrankNode, createNode } from '../src/node.ts'
+import { startNodes, stopNodes } from './helpers/nodes.ts'
+import { enrol } from './helpers/trust.ts'
+import { until } from './helpers/wait.ts'
+
+const hold = defineCapability<Record<string, never>, { ok: true }>({
+  id: 'test.hold',
+  version: '1.0.0',
+  description: 'holds its slot for 300 ms',
+  concurrency: 2,
+  input: { type: 'object', additionalProperties: false },
+  output: { type: 'object', required: ['ok'], properties: { ok: { const: true } } },
+  async handler() {
+    await new Promise((r) => setTimeout(r, 300))
+    return { ok: true }
+  },
+})
+
+describe('gossip at scale', function () {
+  this.timeout(60_000)
+  let nodes: CrankNode[] = []
+
+  afterEach(async () => {
+    await stopNodes(nodes)
+    nodes = []
+  })
+
+  it('a hub with more than 10 members on one IP keeps its gossip mesh (no IP-colocation penalty)', async () => {
+    // Gossipsub's default scores every peer below zero once more than 10 share an IP, and a
+    // negative peer is never grafted: this hub would have no mesh at all.
+    nodes = await startNodes(13, [])
+    const [hub, ...rest] = nodes as [CrankNode, ...CrankNode[]]
+    for (const n of rest) await n.connect(hub.multiaddrs[0]!)
+    const pubsub = hub.libp2p.services.pubsub
+    await until(
+      () => `the hub to see 12 topic peers (${pubsub.getSubscribers(ADVERT_TOPIC).length})`,
+      () => pubsub.getSubscribers(ADVERT_TOPIC).length === 12,
+    )
+    await until(
+      () => `the hub to graft gossip peers (mesh ${pubsub.getMeshPeers(ADVERT_TOPIC).length})`,
+      () => pubsub.getMeshPeers(ADVERT_TOPIC).length >= 4,
+    )
+    for (const p of pubsub.getSubscribers(ADVERT_TOPIC)) assert.ok(pubsub.getScore(p.toString()) >= 0, `score of ${p}`)
+  })
+
+  it('an idle node advertises at the idle heartbeat; load is published early only when room runs out or comes back', async () => {
+    const mesh = { heartbeatMs: 20_000, idleHeartbeatMs: 60_000, dht: false }
+    const provider = await createNode({
+      name: 'provider',
+      listen: ['/memory/gossip-load-provider'],
+      capabilities: [hold],
+      logLevel: 'silent',
+      mesh,
+      ...(await enrol({ name: 'provider' })),
+    })
+    const consumer = await createNode({
+      name: 'consumer',
+      listen: ['/memory/gossip-load-consumer'],
+      logLevel: 'silent',
+      mesh,
+      ...(await enrol({ name: 'consumer' })),
+    })
+    nodes = [provider, consumer]
+    await provider.start()
+    await consumer.start()
+    await consumer.connect(provider.multiaddrs[0]!)
+    const p = provider.peerId.toString()
+    const c = consumer.peerId.toString()
+    // Both are heard long before a 20 s heartbeat: the first advert goes out once a neighbour subscribes.
+    await until('each to hold the other’s advert', () => consumer.mesh.get(p) !== undefined && provider.mesh.get(c) !== undefined)
+    assert.equal(provider.mesh.get(c)?.advert.heartbeatMs, 60_000, 'a node serving nothing states the idle heartbeat')
+    assert.equal(consumer.mesh.get(p)?.advert.heartbeatMs, 20_000)
+
+    // One job, below capacity: no advert for its start or its end.
+    await new Promise((r) => setTimeout(r, 1100)) // past the minimum gap between adverts
+    const quiet = provider.adverts.published
+    await consumer.submit({ capability: 'test.hold', route: p }).result
+    await new Promise((r) => setTimeout(r, 1100))
+    assert.equal(provider.adverts.published, quiet, 'a job that leaves room publishes nothing')
+
+    // Two at once fill it: that is published, and so is the room coming back after they end.
+    const both = [0, 1].map(() => consumer.submit({ capability: 'test.hold', route: p }).result)
+    await until('the consumer to see the provider full', () => consumer.mesh.get(p)?.advert.load?.inFlight === 2)
+    await Promise.all(both)
+    await until('the consumer to see room again', () => consumer.mesh.get(p)?.advert.load?.inFlight === 0, 5000)
+    assert.ok(provider.adverts.published >= quiet + 2)
+  })
+})
