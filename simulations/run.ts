@@ -11,7 +11,9 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: 'converge' },
     transport: { type: 'string', default: 'memory' },
     processes: { type: 'boolean', default: false },
+    'per-process': { type: 'string', default: '1' },
     joins: { type: 'string', default: '3' },
+    'settle-ms': { type: 'string' },
     providers: { type: 'string' },
     jobs: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '64' },
@@ -29,8 +31,11 @@ if (values.help) {
   --nodes N              nodes in the mesh (default 20)
   --scenario S           converge | load | churn (default converge)
   --transport T          memory | tcp (default memory), all nodes in this process
-  --processes            one OS process per node, on loopback TCP
+  --processes            nodes in other OS processes on loopback TCP, one per process unless
+  --per-process K        K nodes per OS process (100 nodes over 2 processes uses both cores of a
+                         2-core machine without paying for 100 JIT-cold V8 instances)
   --joins K              converge: providers started one by one after the mesh formed (default 3)
+  --settle-ms MS         converge: wait between formation and the joins (default two heartbeats)
   --providers P          nodes serving sim.work (default max(4, nodes/5))
   --jobs M --concurrency C   load and churn: jobs and jobs in flight (default 2000 / 64)
   --kill F               churn: fraction of providers killed (default 0.2)
@@ -46,8 +51,9 @@ const opts: ScenarioOptions = {
   nodes,
   providers: Number(values.providers ?? Math.max(4, Math.round(nodes / 5))),
   transport: values.transport === 'tcp' || values.processes ? 'tcp' : 'memory',
-  processes: values.processes,
+  nodesPerProcess: values.processes ? Math.max(1, Number(values['per-process'])) : 0,
   joins: Number(values.joins),
+  settleMs: Number(values['settle-ms'] ?? 2 * Number(values['heartbeat-ms'])),
   heartbeatMs: Number(values['heartbeat-ms']),
   dht: values.dht,
   workMs: Number(values['work-ms']),
@@ -62,8 +68,8 @@ if (scenario === undefined) {
   process.exit(2)
 }
 const result = await scenario(opts)
-const mode = opts.processes ? 'one OS process per node' : 'one process'
-if (values.json) console.log(JSON.stringify({ transport: opts.transport, processes: opts.processes, ...result }))
+const mode = opts.nodesPerProcess === 0 ? 'all in one process' : `${opts.nodesPerProcess} per OS process`
+if (values.json) console.log(JSON.stringify({ transport: opts.transport, nodesPerProcess: opts.nodesPerProcess, ...result }))
 else {
   console.log(`\n${values.scenario} — ${nodes} nodes, ${opts.transport} transport, ${mode}`)
   for (const [k, v] of Object.entries(result))

@@ -4,6 +4,7 @@
  * every job must reach a terminal state).
  */
 
+import { performance } from 'node:perf_hooks'
 import type { JobReport } from '../src/jobs/job-handle.ts'
 import { buildMesh, type SimMesh, type SimMeshOptions } from './sim-mesh.ts'
 import type { SimNode } from './sim-node.ts'
@@ -15,6 +16,8 @@ export interface ScenarioOptions extends SimMeshOptions {
   kill: number
   /** converge: providers started one after another once the mesh has formed. */
   joins: number
+  /** converge: wait after formation before the joins. */
+  settleMs: number
 }
 
 export type ScenarioResult = Record<string, unknown>
@@ -44,7 +47,11 @@ export async function converge(opts: ScenarioOptions): Promise<ScenarioResult> {
     const formedMs = mesh.nodes
       .filter((n) => knowsAll(n, mesh.providers))
       .map((n) => Math.max(0, ...mesh.providers.filter((p) => p !== n).map((p) => n.learnedAt(p.peerId)! - t0)))
+    // Let the connection top-ups that follow formation finish (each node dials up to mesh.minPeers
+    // peers on its heartbeat) so that the joins below measure a formed mesh, not its construction.
+    await new Promise((r) => setTimeout(r, opts.settleMs))
     // The figure that matters once the mesh exists: a new capability provider appears; how long until everyone can route to it?
+    const elu0 = performance.eventLoopUtilization()
     const reached: number[] = []
     const joinMs: number[] = []
     let missed = 0
@@ -59,7 +66,9 @@ export async function converge(opts: ScenarioOptions): Promise<ScenarioResult> {
         if (at === undefined) missed++
         else reached.push(at - fresh.startedAt)
       }
+      await new Promise((r) => setTimeout(r, 1000))
     }
+    const busy = performance.eventLoopUtilization(elu0).utilization
     return {
       scenario: 'converge',
       nodes: opts.nodes,
@@ -72,6 +81,8 @@ export async function converge(opts: ScenarioOptions): Promise<ScenarioResult> {
       // From each new provider's node start (libp2p start, dials, membership, first advert) until each node knew it.
       newProviderMs: percentiles(reached),
       newProviderMissed: missed,
+      // How busy this process's event loop was during the joins: in one-process mode every node shares it.
+      harnessEventLoopBusy: Math.round(busy * 100) / 100,
     }
   } finally {
     await mesh.stop()

@@ -1,22 +1,23 @@
 /**
  * Builds a simulated mesh: N real Crank nodes (real libp2p, TLS, yamux,
  * gossipsub, membership certificates) either all in this process (memory or
- * loopback TCP transport) or each in its own OS process on loopback TCP. Node 0
+ * loopback TCP transport) or in other OS processes on loopback TCP, one or more
+ * nodes per process. Node 0
  * is the seed; every other node bootstraps from the seed and one random earlier
  * node, so the topology is connected without being a star.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { EphemeralCA } from '../src/trust/ephemeral-ca.ts'
-import { childSimNode } from './child-node.ts'
+import { NodeHost } from './node-host.ts'
 import { inProcessSimNode, type SimNode, type SimTransport } from './sim-node.ts'
 
 export interface SimMeshOptions {
   nodes: number
   providers: number
   transport: SimTransport
-  /** One OS process per node (loopback TCP) instead of all nodes in this process. */
-  processes: boolean
+  /** Nodes per OS process on loopback TCP; 0 runs every node in this process. */
+  nodesPerProcess: number
   heartbeatMs: number
   dht: boolean
   /** Milliseconds each sim.work job holds its slot. */
@@ -30,14 +31,24 @@ export interface SimMesh {
   stop(): Promise<void>
 }
 
-/** Child processes start in parallel (each spends most of a second loading code); in-process nodes one by one. */
+/** Nodes in other processes start in parallel (a new process spends most of a second loading code); in-process nodes one by one. */
 const PROCESS_START_BATCH = 8
 
 let meshCounter = 0
 
 export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
   const id = `${process.pid}-${++meshCounter}`
-  const transport: SimTransport = opts.processes ? 'tcp' : opts.transport
+  const processes = opts.nodesPerProcess > 0
+  const transport: SimTransport = processes ? 'tcp' : opts.transport
+  const hosts: NodeHost[] = []
+  const hostFor = (): NodeHost => {
+    let host = hosts.at(-1)
+    if (host === undefined || host.size >= opts.nodesPerProcess) {
+      host = new NodeHost()
+      hosts.push(host)
+    }
+    return host
+  }
   // Every simulated node is a real enrolled member: membership exchange is part of what is measured.
   const ca = await EphemeralCA.create()
   const nodes: SimNode[] = []
@@ -59,7 +70,7 @@ export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
       privateKey,
       membership: { ca: ca.ca.certificatePem, certificate: issued.pem },
     }
-    const node = opts.processes ? await childSimNode(settings) : await inProcessSimNode(settings, transport)
+    const node = processes ? await hostFor().start(settings) : await inProcessSimNode(settings, transport)
     nodes.push(node)
     if (provider) providers.push(node)
     return node
@@ -68,7 +79,7 @@ export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
   const every = Math.max(1, Math.floor(opts.nodes / Math.max(1, opts.providers)))
   let planned = 0
   const isProvider = (i: number): boolean => planned < opts.providers && i % every === every - 1 && ++planned > 0
-  if (opts.processes) {
+  if (processes) {
     await addNode({ provider: isProvider(0) })
     for (let i = 1; i < opts.nodes; i += PROCESS_START_BATCH) {
       const batch = Array.from({ length: Math.min(PROCESS_START_BATCH, opts.nodes - i) }, (_, k) => ({ provider: isProvider(i + k) }))
@@ -82,7 +93,7 @@ export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
     providers,
     addNode,
     stop: async () => {
-      await Promise.allSettled(nodes.map((n) => n.stop()))
+      await Promise.allSettled(processes ? hosts.map((h) => h.stop()) : nodes.map((n) => n.stop()))
     },
   }
 }

@@ -212,11 +212,15 @@ export class CrankNode {
       log,
       acceptsGossip: (source, publisher) => this.membership.acceptsGossip(source, publisher),
       // A neighbour whose membership Hello is still in flight: wait for it rather than drop its adverts.
-      awaitMembership: (source) =>
-        this.membership.authorize(source, 2000).then(
-          () => true,
-          () => false,
-        ),
+      awaitMembership: async (source, publisher) => {
+        const proved = (peer: PeerId): Promise<boolean> =>
+          this.membership.authorize(peer, 2000).then(
+            () => true,
+            () => false,
+          )
+        if (!(await proved(source))) return false
+        return !this.membership.isPending(publisher) || proved(publisher)
+      },
       listenOnly: client,
       onAddresses: (peer) => this.learnAddresses(peer),
     })

@@ -11,6 +11,12 @@ import { startNodes, stopNodes } from './helpers/nodes.ts'
 import { enrol } from './helpers/trust.ts'
 import { until } from './helpers/wait.ts'
 
+/** The gossipsub implementation has these; its exported interface does not declare them. */
+interface GossipIntrospection {
+  getMeshPeers(topic: string): string[]
+  getScore(peer: string): number
+}
+
 const hold = defineCapability<Record<string, never>, { ok: true }>({
   id: 'test.hold',
   version: '1.0.0',
@@ -39,7 +45,7 @@ describe('gossip at scale', function () {
     nodes = await startNodes(13, [])
     const [hub, ...rest] = nodes as [CrankNode, ...CrankNode[]]
     for (const n of rest) await n.connect(hub.multiaddrs[0]!)
-    const pubsub = hub.libp2p.services.pubsub
+    const pubsub = hub.libp2p.services.pubsub as typeof hub.libp2p.services.pubsub & GossipIntrospection
     await until(
       () => `the hub to see 12 topic peers (${pubsub.getSubscribers(ADVERT_TOPIC).length})`,
       () => pubsub.getSubscribers(ADVERT_TOPIC).length === 12,

@@ -59,8 +59,12 @@ export interface AdvertServiceOptions {
   maxBytes: number
   /** Membership rule for gossip: the relaying neighbour must be a member, and the publisher when we know it. Absent: accept all. */
   acceptsGossip?: (source: PeerId, publisher: PeerId) => boolean
-  /** Resolves true once `source` has proved membership (its Hello may still be in flight). */
-  awaitMembership?: (source: PeerId) => Promise<boolean>
+  /**
+   * Resolves true once `source`, and `publisher` if we are connected to it, have proved
+   * membership (a Hello may still be in flight: a newcomer's first advert often arrives through a
+   * relay while the newcomer's own connection to us is still being verified).
+   */
+  awaitMembership?: (source: PeerId, publisher: PeerId) => Promise<boolean>
   log: Logger
   /** A peer's advertised addresses are new or changed (so it can be dialled without a DHT lookup). */
   onAddresses?: (peer: string) => void
@@ -228,7 +232,7 @@ export class AdvertService {
     if (accepts === undefined || accepts(source, msg.from)) return this.check(msg)
     const wait = this.opts.awaitMembership
     if (wait === undefined) return this.reject('not_member')
-    return wait(source).then((ok) => (ok && accepts(source, msg.from) ? this.check(msg) : this.reject('not_member')))
+    return wait(source, msg.from).then((ok) => (ok && accepts(source, msg.from) ? this.check(msg) : this.reject('not_member')))
   }
 
   /**

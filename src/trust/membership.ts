@@ -143,6 +143,12 @@ export class Membership extends EventEmitter<MembershipEvents> {
     return id !== undefined && id.notAfter.getTime() > Date.now()
   }
 
+  /** Connected, and its membership not yet proved (its Hello may still be in flight). */
+  isPending(peerId: PeerId | string): boolean {
+    const st = this.#peers.get(peerId.toString())
+    return !this.openMesh && st !== undefined && st.identity === undefined
+  }
+
   identity(peerId: PeerId | string): MemberIdentity | undefined {
     return this.#peers.get(peerId.toString())?.identity
   }

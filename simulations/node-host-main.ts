@@ -1,0 +1,49 @@
+/**
+ * Entry point of a simulation host process (`npm run sim -- --processes`): it runs one or more
+ * simulated nodes, driven by the parent over the IPC channel (see HostRequest / HostEvent in
+ * node-host.ts).
+ */
+import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
+import type { HostEvent, HostRequest } from './node-host.ts'
+import { dialAddr, startSimNode, submitSimJob } from './sim-node.ts'
+
+const send = (msg: HostEvent): void => {
+  process.send?.(msg)
+}
+
+// An orphan must not linger: the parent's death (or its kill of us) ends this process.
+process.on('disconnect', () => process.exit(0))
+
+const nodes = new Map<number, Awaited<ReturnType<typeof startSimNode>>>()
+
+process.on('message', (msg: HostRequest) => {
+  switch (msg.type) {
+    case 'start': {
+      const { privateKey, ...rest } = msg.settings
+      startSimNode({ ...rest, privateKey: privateKeyFromProtobuf(privateKey) }).then(
+        (s) => {
+          nodes.set(msg.node, s)
+          // Timestamps come from this host's clock, which parent and children share.
+          s.node.mesh.on('added', (peer) => send({ type: 'added', node: msg.node, peer, at: Date.now() }))
+          s.node.mesh.on('removed', (peer) => send({ type: 'removed', node: msg.node, peer }))
+          for (const [peer, at] of s.learned) send({ type: 'added', node: msg.node, peer, at })
+          send({ type: 'ready', node: msg.node, peerId: s.node.peerId.toString(), addr: dialAddr(s.node, 'tcp'), startedAt: s.startedAt })
+        },
+        (err: unknown) => send({ type: 'failed', node: msg.node, message: (err as Error).message }),
+      )
+      break
+    }
+    case 'submit': {
+      const s = nodes.get(msg.node)
+      if (s !== undefined) void submitSimJob(s.node, msg.job).then((report) => send({ type: 'report', id: msg.id, report }))
+      break
+    }
+    case 'kill':
+      // One node among several: stop its transport without draining, as the in-process harness does.
+      void nodes.get(msg.node)?.node.libp2p.stop()
+      break
+    case 'exit':
+      void Promise.allSettled([...nodes.values()].map((s) => s.node.stop({ drainTimeoutMs: 0 }))).finally(() => process.exit(0))
+      break
+  }
+})
