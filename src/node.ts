@@ -213,8 +213,10 @@ export class CrankNode {
       acceptsGossip: (source, publisher) => this.membership.acceptsGossip(source, publisher),
       // A neighbour whose membership Hello is still in flight: wait for it rather than drop its adverts.
       awaitMembership: async (source, publisher) => {
+        // Up to the membership grace period: a Hello can be slow on a busy host, and an advert
+        // dropped here is not sent again until the publisher's next heartbeat.
         const proved = (peer: PeerId): Promise<boolean> =>
-          this.membership.authorize(peer, 2000).then(
+          this.membership.authorize(peer).then(
             () => true,
             () => false,
           )
@@ -222,6 +224,7 @@ export class CrankNode {
         return !this.membership.isPending(publisher) || proved(publisher)
       },
       listenOnly: client,
+      busyWith: (peer) => this.router.outstanding(peer) > 0,
       onAddresses: (peer) => this.learnAddresses(peer),
     })
   }
@@ -342,9 +345,11 @@ export class CrankNode {
     this.membership.on('refused', shutOut)
     this.membership.on('removed', shutOut)
     this.membership.on('verified', (id) => this.refusedPeers.delete(id.peerId))
-    // Our first adverts may have gone out before any neighbour had verified us; once one has, speak.
-    this.membership.on('verified', () => {
-      if (!this.adverts.heard) this.adverts.changed()
+    // A neighbour drops our adverts while it cannot yet verify us. If one went out between this
+    // connection opening and its verification (a newcomer's first advert, mostly), say it again.
+    this.membership.on('verified', (id) => {
+      const opened = Math.min(...this.libp2p.getConnections(peerIdFromString(id.peerId)).map((c) => c.timeline.open))
+      if (!this.adverts.heard || this.adverts.lastHeardAt >= opened) this.adverts.changed()
     })
     await this.libp2p.handle(SNAPSHOT_PROTOCOL, this.membership.guard(this.adverts.serveSnapshot), {
       maxInboundStreams: 8,

@@ -79,13 +79,16 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
 
   it('prefers local, and spreads 400 concurrent jobs over 4 providers with none above 40%', async () => {
     const cap = slow('test.slow', 20)
+    // 400 jobs in one process stretch the event loop by hundreds of ms; a 250 ms heartbeat
+    // (dropped after 750 ms) would test that lag, not the balance.
+    const heartbeatMs = 1000
     nodes = await mesh([
-      {},
-      { capabilities: [cap] },
-      { capabilities: [cap] },
-      { capabilities: [cap] },
-      { capabilities: [cap] },
-      ...Array.from({ length: 5 }, () => ({})),
+      { heartbeatMs },
+      { capabilities: [cap], heartbeatMs },
+      { capabilities: [cap], heartbeatMs },
+      { capabilities: [cap], heartbeatMs },
+      { capabilities: [cap], heartbeatMs },
+      ...Array.from({ length: 5 }, () => ({ heartbeatMs })),
     ])
     const providers = nodes.slice(1, 5).map((n) => n.peerId.toString())
     const clients = [nodes[0]!, ...nodes.slice(5)]

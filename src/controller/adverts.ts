@@ -54,6 +54,11 @@ export interface AdvertServiceOptions {
   /** Builds this node's current advert from its real figures. */
   build: () => AdvertBody
   heartbeatMs: number
+  /**
+   * A provider we have jobs running on is alive whatever its adverts say: under load, heartbeats
+   * slip (a saturated event loop on either side), and dropping a busy provider would strand routing.
+   */
+  busyWith?: (peer: string) => boolean
   /** Heartbeat while this node serves no capability (default: heartbeatMs). */
   idleHeartbeatMs?: number
   maxBytes: number
@@ -84,6 +89,8 @@ export class AdvertService {
   /** Adverts the validator decoded, for the delivery that follows (each is decoded once). */
   private readonly decoded = new WeakMap<Uint8Array, Advert>()
   private lastPublished = 0
+  /** When our last advert that reached anyone went out (0: never). */
+  lastHeardAt = 0
   /** Whether an advert of ours has reached any neighbour yet. */
   heard = false
   /** Whether our last advert said we had no room (in-flight + queued at capacity). */
@@ -102,7 +109,8 @@ export class AdvertService {
     this.publish()
     this.timer = setInterval(() => {
       if (!this.idle() || Date.now() - this.lastPublished >= this.idleHeartbeatMs - this.opts.heartbeatMs / 2) this.publish()
-      for (const peer of this.opts.registry.prune()) this.opts.log.info({ peer }, 'provider dropped: adverts stopped')
+      for (const peer of this.opts.registry.prune(Date.now(), this.opts.busyWith))
+        this.opts.log.info({ peer }, 'provider dropped: adverts stopped')
     }, this.opts.heartbeatMs)
   }
 
@@ -218,8 +226,10 @@ export class AdvertService {
         this.published++
         // An advert nobody received (a node's first, before any neighbour subscribed) must not
         // hold back the next one: the newcomer would otherwise stay unknown for a whole interval.
-        if (recipients.length > 0) this.heard = true
-        else if (this.lastPublished === at) this.lastPublished = 0
+        if (recipients.length > 0) {
+          this.heard = true
+          this.lastHeardAt = at
+        } else if (this.lastPublished === at) this.lastPublished = 0
       },
       (err: unknown) => this.opts.log.debug({ err }, 'advert publish failed'),
     )

@@ -59,11 +59,11 @@ export class MeshRegistry extends EventEmitter<MeshRegistryEvents> {
     return [...this.providers.values()]
   }
 
-  /** Drops providers whose adverts stopped; returns the peers dropped. */
-  prune(now = Date.now()): string[] {
+  /** Drops providers whose adverts stopped, except those `keep` vouches for; returns the peers dropped. */
+  prune(now = Date.now(), keep?: (peer: string) => boolean): string[] {
     const dropped: string[] = []
     for (const [peer, p] of this.providers) {
-      if (now - p.receivedAt > this.missedHeartbeats * (p.advert.heartbeatMs || 5000)) {
+      if (now - p.receivedAt > this.missedHeartbeats * (p.advert.heartbeatMs || 5000) && keep?.(peer) !== true) {
         this.providers.delete(peer)
         dropped.push(peer)
         this.emit('removed', peer)

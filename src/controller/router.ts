@@ -39,7 +39,7 @@ export class Router {
   private readonly bans: BanList
   private readonly local: LocalView
   /** Jobs we have in flight to each peer: our own view of load that adverts can't show yet. */
-  private readonly outstanding = new Map<string, number>()
+  private readonly outstandingByPeer = new Map<string, number>()
   private readonly random: () => number
 
   /** Why a peer may not be chosen at all (e.g. not a verified member), or undefined when it may. */
@@ -60,13 +60,18 @@ export class Router {
   }
 
   begin(peer: string): void {
-    this.outstanding.set(peer, (this.outstanding.get(peer) ?? 0) + 1)
+    this.outstandingByPeer.set(peer, (this.outstandingByPeer.get(peer) ?? 0) + 1)
+  }
+
+  /** Jobs of ours now running on `peer`. */
+  outstanding(peer: string): number {
+    return this.outstandingByPeer.get(peer) ?? 0
   }
 
   end(peer: string): void {
-    const n = (this.outstanding.get(peer) ?? 1) - 1
-    if (n <= 0) this.outstanding.delete(peer)
-    else this.outstanding.set(peer, n)
+    const n = (this.outstandingByPeer.get(peer) ?? 1) - 1
+    if (n <= 0) this.outstandingByPeer.delete(peer)
+    else this.outstandingByPeer.set(peer, n)
   }
 
   /** Every remote provider and whether it could take this job, with the reason. */
@@ -120,7 +125,7 @@ export class Router {
   private score(peer: string, p: RemoteProvider | undefined): number {
     const load = p?.advert.load
     const capacity = Math.max(1, load?.capacity ?? 1)
-    return ((load?.inFlight ?? 0) + (load?.queued ?? 0) + (this.outstanding.get(peer) ?? 0)) / capacity
+    return ((load?.inFlight ?? 0) + (load?.queued ?? 0) + (this.outstandingByPeer.get(peer) ?? 0)) / capacity
   }
 }
 
