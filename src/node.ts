@@ -213,10 +213,11 @@ export class CrankNode {
       acceptsGossip: (source, publisher) => this.membership.acceptsGossip(source, publisher),
       // A neighbour whose membership Hello is still in flight: wait for it rather than drop its adverts.
       awaitMembership: async (source, publisher) => {
-        // Up to the membership grace period: a Hello can be slow on a busy host, and an advert
-        // dropped here is not sent again until the publisher's next heartbeat.
+        // Not the whole grace period: while one copy waits here, gossipsub validates every
+        // duplicate that arrives (each a signature check). A publisher dropped here is asked for
+        // its advert directly once it is verified (see the 'verified' handler).
         const proved = (peer: PeerId): Promise<boolean> =>
-          this.membership.authorize(peer).then(
+          this.membership.authorize(peer, 2000).then(
             () => true,
             () => false,
           )
@@ -233,19 +234,23 @@ export class CrankNode {
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
     if (this.snapshot !== 'none' || !evt.detail.protocols.includes(SNAPSHOT_PROTOCOL)) return
     this.snapshot = 'pending'
-    const peer = evt.detail.peerId
-    void (async () => {
-      try {
-        await this.membership.authorize(peer)
-        const stream = await this.libp2p.dialProtocol(peer, SNAPSHOT_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
-        const learned = await this.adverts.fetchSnapshot(stream)
-        this.snapshot = 'taken'
-        this.log.debug({ peer: peer.toString(), learned }, 'advert snapshot taken')
-      } catch (err) {
-        this.snapshot = 'none' // try the next member that identifies
-        this.log.debug({ peer: peer.toString(), err: (err as Error).message }, 'advert snapshot failed')
-      }
-    })()
+    void this.takeSnapshot(evt.detail.peerId, 'joining').then((ok) => {
+      this.snapshot = ok ? 'taken' : 'none' // on failure, try the next member that identifies
+    })
+  }
+
+  /** Asks one verified member for every advert it holds (its own included); resolves whether that worked. */
+  private async takeSnapshot(peer: PeerId, why: string): Promise<boolean> {
+    try {
+      await this.membership.authorize(peer)
+      const stream = await this.libp2p.dialProtocol(peer, SNAPSHOT_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      const learned = await this.adverts.fetchSnapshot(stream)
+      this.log.debug({ peer: peer.toString(), learned, why }, 'advert snapshot taken')
+      return true
+    } catch (err) {
+      this.log.debug({ peer: peer.toString(), err: (err as Error).message, why }, 'advert snapshot failed')
+      return false
+    }
   }
 
   /** Keeps at least `mesh.minPeers` connections by dialling random peers known from adverts. */
@@ -345,11 +350,11 @@ export class CrankNode {
     this.membership.on('refused', shutOut)
     this.membership.on('removed', shutOut)
     this.membership.on('verified', (id) => this.refusedPeers.delete(id.peerId))
-    // A neighbour drops our adverts while it cannot yet verify us. If one went out between this
-    // connection opening and its verification (a newcomer's first advert, mostly), say it again.
+    // Our first adverts may have gone out before any neighbour had verified us; once one has, speak.
+    // (Receivers also hold an advert while its sender's Hello is in flight: see awaitMembership.)
     this.membership.on('verified', (id) => {
-      const opened = Math.min(...this.libp2p.getConnections(peerIdFromString(id.peerId)).map((c) => c.timeline.open))
-      if (!this.adverts.heard || this.adverts.lastHeardAt >= opened) this.adverts.changed()
+      if (!this.adverts.heard) this.adverts.changed()
+      if (this.adverts.takeDropped(id.peerId)) void this.takeSnapshot(peerIdFromString(id.peerId), 'a dropped advert')
     })
     await this.libp2p.handle(SNAPSHOT_PROTOCOL, this.membership.guard(this.adverts.serveSnapshot), {
       maxInboundStreams: 8,

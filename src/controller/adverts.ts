@@ -20,6 +20,7 @@ export const ADVERT_TOPIC = 'crank/adverts/1'
  */
 export const SNAPSHOT_PROTOCOL = '/crank/adverts/snapshot/1.0.0'
 const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024
+const MAX_DROPPED = 1024
 
 /**
  * Floor on the gap between two adverts from one node, as a fraction of its heartbeat. Every advert
@@ -89,10 +90,10 @@ export class AdvertService {
   /** Adverts the validator decoded, for the delivery that follows (each is decoded once). */
   private readonly decoded = new WeakMap<Uint8Array, Advert>()
   private lastPublished = 0
-  /** When our last advert that reached anyone went out (0: never). */
-  lastHeardAt = 0
   /** Whether an advert of ours has reached any neighbour yet. */
   heard = false
+  /** Publishers whose adverts we dropped while their membership was unproven (bounded). */
+  private readonly dropped = new Set<string>()
   /** Whether our last advert said we had no room (in-flight + queued at capacity). */
   private lastFull = false
 
@@ -226,10 +227,8 @@ export class AdvertService {
         this.published++
         // An advert nobody received (a node's first, before any neighbour subscribed) must not
         // hold back the next one: the newcomer would otherwise stay unknown for a whole interval.
-        if (recipients.length > 0) {
-          this.heard = true
-          this.lastHeardAt = at
-        } else if (this.lastPublished === at) this.lastPublished = 0
+        if (recipients.length > 0) this.heard = true
+        else if (this.lastPublished === at) this.lastPublished = 0
       },
       (err: unknown) => this.opts.log.debug({ err }, 'advert publish failed'),
     )
@@ -242,7 +241,21 @@ export class AdvertService {
     if (accepts === undefined || accepts(source, msg.from)) return this.check(msg)
     const wait = this.opts.awaitMembership
     if (wait === undefined) return this.reject('not_member')
-    return wait(source, msg.from).then((ok) => (ok && accepts(source, msg.from) ? this.check(msg) : this.reject('not_member')))
+    return wait(source, msg.from).then((ok) => {
+      if (ok && accepts(source, msg.from)) return this.check(msg)
+      if (this.dropped.size >= MAX_DROPPED) this.dropped.clear()
+      this.dropped.add(msg.from.toString())
+      return this.reject('not_member')
+    })
+  }
+
+  /**
+   * Whether we dropped an advert of `peer`'s because its membership was not yet proven (and forget
+   * it). Gossip will not send that advert again before the peer's next heartbeat, so a node that
+   * later verifies `peer` asks it for a snapshot instead.
+   */
+  takeDropped(peer: string): boolean {
+    return this.dropped.delete(peer)
   }
 
   /**
