@@ -20,13 +20,14 @@ process.on('message', (msg: HostRequest) => {
   switch (msg.type) {
     case 'start': {
       const { privateKey, ...rest } = msg.settings
-      startSimNode({ ...rest, privateKey: privateKeyFromProtobuf(privateKey) }).then(
+      // Timestamps come from this host's clock, which parent and children share.
+      const watch = {
+        added: (peer: string, at: number) => send({ type: 'added', node: msg.node, peer, at }),
+        removed: (peer: string) => send({ type: 'removed', node: msg.node, peer }),
+      }
+      startSimNode({ ...rest, privateKey: privateKeyFromProtobuf(privateKey) }, watch).then(
         (s) => {
           nodes.set(msg.node, s)
-          // Timestamps come from this host's clock, which parent and children share.
-          s.node.mesh.on('added', (peer) => send({ type: 'added', node: msg.node, peer, at: Date.now() }))
-          s.node.mesh.on('removed', (peer) => send({ type: 'removed', node: msg.node, peer }))
-          for (const [peer, at] of s.learned) send({ type: 'added', node: msg.node, peer, at })
           send({ type: 'ready', node: msg.node, peerId: s.node.peerId.toString(), addr: dialAddr(s.node, 'tcp'), startedAt: s.startedAt })
         },
         (err: unknown) => send({ type: 'failed', node: msg.node, message: (err as Error).message }),

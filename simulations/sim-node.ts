@@ -57,16 +57,21 @@ export function simNodeConfig(s: SimNodeSettings): NodeInit {
   }
 }
 
-/** Starts a node, dials its seeds, and records when it learns each peer. */
-export async function startSimNode(s: SimNodeSettings): Promise<{ node: CrankNode; learned: Map<string, number>; startedAt: number }> {
+/** Where a node reports what it learns: registry changes, timed by this host's clock. */
+export interface MeshWatcher {
+  added(peer: string, at: number): void
+  removed(peer: string): void
+}
+
+/** Starts a node and dials its seeds; `watch` hears every registry change from before the start on. */
+export async function startSimNode(s: SimNodeSettings, watch: MeshWatcher): Promise<{ node: CrankNode; startedAt: number }> {
   const node = await createNode(simNodeConfig(s))
-  const learned = new Map<string, number>()
-  node.mesh.on('added', (peer) => learned.set(peer, Date.now()))
-  node.mesh.on('removed', (peer) => learned.delete(peer))
+  node.mesh.on('added', (peer) => watch.added(peer, Date.now()))
+  node.mesh.on('removed', (peer) => watch.removed(peer))
   const startedAt = Date.now()
   await node.start()
   await Promise.allSettled(s.seeds.map((seed) => node.connect(seed)))
-  return { node, learned, startedAt }
+  return { node, startedAt }
 }
 
 export function submitSimJob(node: CrankNode, job: SimJob): Promise<JobReport> {
@@ -80,7 +85,11 @@ export function dialAddr(node: CrankNode, transport: SimTransport): string {
 }
 
 export async function inProcessSimNode(s: SimNodeSettings, transport: SimTransport): Promise<SimNode> {
-  const { node, learned, startedAt } = await startSimNode(s)
+  const learned = new Map<string, number>()
+  const { node, startedAt } = await startSimNode(s, {
+    added: (peer, at) => learned.set(peer, at),
+    removed: (peer) => learned.delete(peer),
+  })
   return {
     startedAt,
     peerId: node.peerId.toString(),

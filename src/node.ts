@@ -349,10 +349,10 @@ export class CrankNode {
     }
     this.membership.on('refused', shutOut)
     this.membership.on('removed', shutOut)
-    this.membership.on('verified', (id) => this.refusedPeers.delete(id.peerId))
-    // Our first adverts may have gone out before any neighbour had verified us; once one has, speak.
-    // (Receivers also hold an advert while its sender's Hello is in flight: see awaitMembership.)
     this.membership.on('verified', (id) => {
+      this.refusedPeers.delete(id.peerId)
+      // Our first adverts may have gone out before any neighbour had verified us; once one has, speak.
+      // (Receivers also hold an advert while its sender's Hello is in flight: see awaitMembership.)
       if (!this.adverts.heard) this.adverts.changed()
       if (this.adverts.takeDropped(id.peerId)) void this.takeSnapshot(peerIdFromString(id.peerId), 'a dropped advert')
     })

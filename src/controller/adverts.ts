@@ -96,6 +96,8 @@ export class AdvertService {
   private readonly dropped = new Set<string>()
   /** Whether our last advert said we had no room (in-flight + queued at capacity). */
   private lastFull = false
+  /** Whether our last advert listed no capability (it then states the idle heartbeat). */
+  private servesNothing = false
 
   constructor(opts: AdvertServiceOptions) {
     this.opts = opts
@@ -109,7 +111,7 @@ export class AdvertService {
     pubsub.subscribe(ADVERT_TOPIC)
     this.publish()
     this.timer = setInterval(() => {
-      if (!this.idle() || Date.now() - this.lastPublished >= this.idleHeartbeatMs - this.opts.heartbeatMs / 2) this.publish()
+      if (!this.servesNothing || Date.now() - this.lastPublished >= this.idleHeartbeatMs - this.opts.heartbeatMs / 2) this.publish()
       for (const peer of this.opts.registry.prune(Date.now(), this.opts.busyWith))
         this.opts.log.info({ peer }, 'provider dropped: adverts stopped')
     }, this.opts.heartbeatMs)
@@ -162,11 +164,6 @@ export class AdvertService {
     return this.opts.idleHeartbeatMs ?? this.opts.heartbeatMs
   }
 
-  /** Serving nothing: adverts only say that we exist and where. */
-  private idle(): boolean {
-    return (this.opts.build().capabilities?.length ?? 0) === 0
-  }
-
   /** Serves a snapshot of every advert we hold (the caller is a verified member: the node guards the handler). */
   readonly serveSnapshot = (stream: Stream): void => {
     const now = Date.now()
@@ -212,7 +209,9 @@ export class AdvertService {
   private current(): Advert {
     const body = this.opts.build()
     // Receivers prune on the heartbeat the advert states, so an idle node is not dropped between its slower adverts.
-    const heartbeatMs = (body.capabilities?.length ?? 0) === 0 ? this.idleHeartbeatMs : this.opts.heartbeatMs
+    // Serving nothing, an advert only says that we exist and where.
+    this.servesNothing = (body.capabilities?.length ?? 0) === 0
+    const heartbeatMs = this.servesNothing ? this.idleHeartbeatMs : this.opts.heartbeatMs
     return pb.Advert.create({ ...body, seq: ++this.seq, timestampMs: Date.now(), heartbeatMs })
   }
 

@@ -125,7 +125,7 @@ export class Router {
   private score(peer: string, p: RemoteProvider | undefined): number {
     const load = p?.advert.load
     const capacity = Math.max(1, load?.capacity ?? 1)
-    return ((load?.inFlight ?? 0) + (load?.queued ?? 0) + (this.outstandingByPeer.get(peer) ?? 0)) / capacity
+    return ((load?.inFlight ?? 0) + (load?.queued ?? 0) + this.outstanding(peer)) / capacity
   }
 }
 
