@@ -12,3 +12,10 @@ import streamProcess from './stream.process/index.ts'
 
 export const builtinCapabilities: AnyCapability[] = [echo, emailParse, emailClassify, documentConvert, streamProcess, imageClassify]
 export { createSignCsrCapability } from './certificate.sign_csr/index.ts'
+export {
+  createImageClassify,
+  type ImageClassify,
+  type ImageClassifyOptions,
+  type ImageClassifyParams,
+  type ImageClassifyResult,
+} from './image.classify/create.ts'

@@ -18,7 +18,6 @@ export type { JobEvent, JobHandle, JobReport, JobResult, OutputMode, RouteInfo, 
 export type { JobInput } from './jobs/job-input.ts'
 export { JOB_PROTOCOL } from './jobs/messages.ts'
 export { type CrankNode, createNode, type NodeInit, type SubmitOptions } from './node.ts'
-export { mulberry32 } from './random.ts'
 export { type RunCapabilityOptions, type RunCapabilityResult, runCapability } from './testing.ts'
 export { type Enrolment, EphemeralCA } from './trust/ephemeral-ca.ts'
 export * from './trust/index.ts'

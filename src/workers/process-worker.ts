@@ -5,13 +5,13 @@
  */
 import { fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import type { AnyCapability } from '../capability.ts'
 import type { WorkerExit, WorkerHandle } from './handle.ts'
 import type { ControlMessage, WorkerMessage } from './protocol.ts'
 import { type SandboxOptions, sandboxFor } from './sandbox.ts'
+import { siblingModule } from './sibling-module.ts'
 
-const entry = fileURLToPath(new URL('./process-entry.ts', import.meta.url))
+const entry = siblingModule(import.meta.url, './process-entry')
 const STDERR_TAIL = 4096
 const PAGE_SIZE = 4096
 

@@ -11,21 +11,22 @@ import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AnyCapability } from '../capability.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
+import { siblingModule } from './sibling-module.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const src = resolve(here, '..')
 
 /** The modules the worker host loads before the capability's own. Kept in step with worker-host.ts's imports. */
 const HOST_FILES = [
-  join(here, 'process-entry.ts'),
-  join(here, 'worker-host.ts'),
-  join(here, 'errors.ts'),
-  join(here, 'protocol.ts'),
-  join(src, 'errors.ts'),
-  join(src, 'schema.ts'),
-  join(src, 'capability.ts'),
-  join(src, 'controller', 'executor.ts'),
-]
+  './process-entry',
+  './worker-host',
+  './errors',
+  './protocol',
+  '../errors',
+  '../schema',
+  '../capability',
+  '../controller/executor',
+].map((name) => siblingModule(import.meta.url, name))
 /** npm packages the host and the capability API import at run time. */
 const HOST_PACKAGES = ['pino', 'ajv', 'ajv-formats', 'semver']
 

@@ -3,8 +3,9 @@ import { Worker } from 'node:worker_threads'
 import type { AnyCapability } from '../capability.ts'
 import type { WorkerExit, WorkerHandle } from './handle.ts'
 import { type ControlMessage, transferable, type WorkerMessage } from './protocol.ts'
+import { siblingModule } from './sibling-module.ts'
 
-const entry = new URL('./thread-entry.ts', import.meta.url)
+const entry = siblingModule(import.meta.url, './thread-entry')
 
 export function startThread(cap: AnyCapability): WorkerHandle {
   const memoryMb = cap.resources?.memoryMb
