@@ -1,6 +1,6 @@
 /**
  * The simulation harness (`npm run sim`) on small meshes, so that it keeps working: the figures
- * themselves come from larger runs (see docs/notes/issue-3.md).
+ * themselves come from larger runs (see docs/performance.md).
  */
 import assert from 'node:assert/strict'
 import { churn, converge, type ScenarioOptions } from '../simulations/scenarios.ts'

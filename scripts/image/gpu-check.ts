@@ -1,6 +1,6 @@
 /**
  * GPU check for image.classify, for a machine with a real GPU (prepared here, on a machine without
- * one; see docs/notes/issue-6.md for which runs have happened). It:
+ * one; the capability README says which runs have happened). It:
  *   1. checks that the Vulkan loader (libvulkan.so.1) can be found and lists Vulkan ICDs;
  *   2. runs the default model on onnxruntime-node's WebGPU provider with CPU fallback disabled
  *      (the same probe the capability runs at start);
