@@ -5,7 +5,7 @@
  * The app's tree is this repo's production tree (the same versions a user resolves today), plus
  * TypeScript and Node's types to typecheck the README example the way a user would.
  *
- * Usage: node scripts/package/app-lockfile.ts <tarball> <app dir>
+ * Usage: node scripts/package/app-lockfile.ts <app dir>/<tarball> <app dir>
  */
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'

@@ -21,7 +21,7 @@ if tar tzf "$tarball" | grep -Eq '^package/(test|bench|simulations|scripts|src|c
 fi
 
 app="$work/app"; mkdir -p "$app"; cp "$tarball" "$app/"
-node "$repo/scripts/package/app-lockfile.ts" "$(basename "$tarball")" "$app" >/dev/null
+node "$repo/scripts/package/app-lockfile.ts" "$app/$(basename "$tarball")" "$app" >/dev/null
 cd "$app"
 step "npm ci --offline"
 npm ci --offline --no-audit --no-fund --loglevel=error >/dev/null
@@ -49,4 +49,8 @@ npx crank-node --help >/dev/null
 result=$(npx crank-node submit example.echo --data-dir ./node --params '{"echo":"from the package"}' --json 2>/dev/null)
 grep -q '"state":"succeeded"' <<<"$result" || { echo "package-test: submit failed: $result" >&2; exit 1; }
 grep -q 'from the package' <<<"$result"
+# document.convert runs in a worker thread: its entry point must resolve to dist's .js files.
+printf '# Packaged\n\nHello *from the tarball*.\n' > in.md
+html=$(npx crank-node submit document.convert --data-dir ./node --params '{"to":"html"}' --input in.md --output - 2>/dev/null)
+grep -q '<h1>Packaged</h1>' <<<"$html" || { echo "package-test: document.convert failed: $html" >&2; exit 1; }
 step "ok"
