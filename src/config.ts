@@ -37,7 +37,9 @@ export interface MeshConfig {
    * every advert costs each member a signature check, so gossip load follows providers, not nodes.
    */
   idleHeartbeatMs: number
+  /** Heartbeats a provider may miss before it is dropped from the registry. */
   missedHeartbeats: number
+  /** Largest advert accepted from gossip or a snapshot (bytes). */
   maxAdvertBytes: number
   /** Attempts per job, each on a different provider, for retryable failures. */
   attempts: number
@@ -45,9 +47,11 @@ export interface MeshConfig {
   retryBackoffMs: number
   /** A failed provider is skipped for banBaseMs, doubling per failure up to banMaxMs. */
   banBaseMs: number
+  /** Longest a failed provider is skipped. */
   banMaxMs: number
   /** Provide capabilities in the Kademlia DHT and ask it when gossip knows no provider. */
   dht: boolean
+  /** Longest a DHT provider lookup may take before routing gives up on it. */
   dhtTimeoutMs: number
   /**
    * Connections a node keeps up by dialling providers it learned from adverts. Bootstrap lists
@@ -74,13 +78,17 @@ export interface CrankConfig {
   name: string
   /** Holds identity.key and config.json. Without it the identity is ephemeral. */
   dataDir?: string
+  /** Multiaddrs to listen on (`/ip4/0.0.0.0/tcp/4501`, `/memory/name`). */
   listen: string[]
+  /** Peers dialled at start and whenever the node has too few connections (`…/p2p/<peer id>`). */
   bootstrap: string[]
   /** Derived from the listen and bootstrap addresses when not given. */
   transports?: TransportName[]
   /** Validate handler results against their output schema (on unless NODE_ENV=production). */
   validateOutput: boolean
+  /** pino log level of the node's JSON logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  /** Connections libp2p keeps before it prunes the least useful. */
   maxConnections: number
   jobs: JobsConfig
   mesh: MeshConfig
@@ -131,7 +139,7 @@ export const DEFAULT_CONFIG: CrankConfig = {
 }
 
 const positiveInt = { type: 'integer', minimum: 1 }
-const configSchema = {
+export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -188,7 +196,7 @@ const configSchema = {
     },
   },
 }
-const validate = compileSchema<CrankConfig>(configSchema)
+const validate = compileSchema<CrankConfig>(CONFIG_SCHEMA)
 
 /** Merges partial configs left to right over the defaults and validates the result. */
 export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
