@@ -5,7 +5,7 @@
 # It runs every built-in capability across the namespaces, stops the CA node and brings it
 # back, prints timings, and tears everything down. Needs root and `ip netns`.
 #
-#   sudo bash bootstrap/netns-mesh.sh            # NODES=4 for more namespaces
+#   sudo bash bootstrap/netns-mesh.sh      # NODES=4 for more namespaces; DELAY_MS=25 one way via the proxy
 #
 # Addresses come from 198.18.0.0/15 (RFC 2544, set aside for benchmarking); they exist only
 # inside the namespaces this script creates. The last lines are `key=value` figures.
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 NODES=${NODES:-3}
-WAIT_S=${WAIT_S:-120}
+WAIT_S=${WAIT_S:-300}
 tag="cr$$"
 work=$(mktemp -d /tmp/crank-netns.XXXXXX)
 hub="$tag-hub"
@@ -127,6 +127,14 @@ run_job image.classify 1 image.classify '{"top_k":1}' "$image"
 run_job stream.process 2 stream.process '{"pipeline":[{"op":"filter","where":"ms > 6"}]}' "$samples/records.ndjson"
 log "certificate.sign_csr ran $((NODES)) times: every join above is a CSR signed by n1"
 
+# --- job latency with 50 ms of added round-trip time: a delaying proxy in the hub namespace ---
+ip -n "$hub" addr add 198.18.0.254/24 dev br0
+ip netns exec "$hub" "$node_bin" "$repo/bootstrap/netns/delay-proxy.ts" 198.18.0.254 4600 "$(ip_of 2)" 4501 "${DELAY_MS:-25}" >>"$work/proxy.log" 2>&1 &
+pids+=($!)
+wait_for "the delay proxy listens" grep -q "delay-proxy:" "$work/proxy.log"
+latency=$(ip netns exec "$(ns_of "$last")" "$node_bin" "$repo/bootstrap/netns/job-latency.ts" "$work/client" "${addr[2]}" "/ip4/198.18.0.254/tcp/4600/p2p/${addr[2]##*/}" 20)
+log "echo job p50 on n2, direct vs through the proxy: $(tr '\n' ' ' <<<"$latency")"
+
 # --- the CA node stops and comes back ---
 kill -TERM "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
 run_job "echo while the CA node is down" 2 example.echo '{"echo":"still here"}'
@@ -140,3 +148,4 @@ echo "nodes=$NODES"
 echo "form_ms=$form_ms"
 echo "jobs_succeeded=$jobs_ok"
 echo "ca_recover_ms=$recover_ms"
+echo "$latency"
