@@ -5,6 +5,7 @@
  * Fields are bare identifiers (`price > 10`), nested via `.`/`[]`
  * (`user.tags[0]`), or `$["odd name"]` where `$` is the record. A missing
  * field is null; arithmetic on non-numbers is null rather than NaN or a throw.
+ * Prototype keys are refused when the expression compiles.
  */
 import jsep from 'jsep'
 import { streamError } from './errors.ts'
@@ -13,7 +14,13 @@ export type Rec = Record<string, unknown>
 export type Compiled = (rec: Rec) => unknown
 
 const MAX_DEPTH = 64
-const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor'])
+/** Names that reach or replace an object's prototype: refused in expressions and field params alike. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor'])
+
+/** Throws invalid_pipeline when a field name (or path segment) is a prototype key. */
+export function checkFieldName(name: string, where: string): void {
+  if (FORBIDDEN_KEYS.has(name)) throw streamError('invalid_pipeline', `${where}: "${name}" is not allowed as a field name`)
+}
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
@@ -167,6 +174,7 @@ function build(node: Node, depth: number, source: string): Compiled {
       if (name === 'null') return () => null
       if (name === 'true') return () => true
       if (name === 'false') return () => false
+      checkFieldName(name, `expression "${source}"`)
       return (rec) => getField(rec, name)
     }
     case 'MemberExpression': {
@@ -174,8 +182,11 @@ function build(node: Node, depth: number, source: string): Compiled {
       const object = sub(m.object)
       if (!m.computed) {
         const key = (m.property as jsep.Identifier).name
+        checkFieldName(key, `expression "${source}"`)
         return (rec) => getField(object(rec), key)
       }
+      // A literal key is checked now; a computed one (`$[name]`) still reads null for these names.
+      if (m.property.type === 'Literal') checkFieldName(String((m.property as jsep.Literal).value), `expression "${source}"`)
       const property = sub(m.property)
       return (rec) => getField(object(rec), property(rec))
     }

@@ -1,0 +1,265 @@
+/**
+ * stream.process on input as it arrives from elsewhere: CSV cells that look
+ * like numbers but are not, records over the size limit anywhere in a chunk,
+ * invalid UTF-8, prototype keys, the wrong format, CRLF, BOMs, quoted
+ * newlines, blank lines and very wide records. Expected values come from the
+ * source records, never from the parser under test.
+ */
+import assert from 'node:assert/strict'
+import { castCell } from '../capabilities/stream.process/csv-cast.ts'
+import { compileExpression } from '../capabilities/stream.process/expression.ts'
+import cap, { type StreamProcessResult } from '../capabilities/stream.process/index.ts'
+import { runCapability } from '../src/testing.ts'
+import { type SpamRecord, spamRecords, toNdjson } from './stream-process-records.ts'
+
+const decoder = new TextDecoder()
+const encoder = new TextEncoder()
+
+type Input = string | Uint8Array | AsyncIterable<Uint8Array>
+
+async function run(params: Record<string, unknown>, input: Input) {
+  const r = await runCapability(cap, { params, input })
+  if (r.outcome.state !== 'succeeded') throw new Error(`failed: ${JSON.stringify(r.outcome).slice(0, 500)}`)
+  const text = decoder.decode(r.output)
+  const records =
+    text === ''
+      ? []
+      : text
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+  return { result: r.outcome.result as StreamProcessResult, records }
+}
+
+async function failure(params: Record<string, unknown>, input: Input): Promise<{ code: string; message: string }> {
+  const r = await runCapability(cap, { params, input })
+  if (r.outcome.state !== 'failed') assert.fail(`expected failure, got ${JSON.stringify(r.outcome).slice(0, 300)}`)
+  return r.outcome.error
+}
+
+/** The bytes in chunks of `size`: every record boundary, and every multi-byte character, lands somewhere mid-chunk. */
+function chunked(data: string | Uint8Array, size: number): AsyncIterable<Uint8Array> {
+  const bytes = typeof data === 'string' ? encoder.encode(data) : data
+  return (async function* () {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.slice(i, i + size)
+  })()
+}
+
+const concat = (...parts: (string | number[])[]): Uint8Array =>
+  Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...encoder.encode(p)] : p)))
+
+/** RFC 4180 quoting, written here rather than by the library the capability reads with. */
+const quote = (v: unknown): string => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))
+
+describe('stream.process on real-world input', function () {
+  this.timeout(60_000)
+  const corpus = spamRecords()
+
+  describe('CSV casting', () => {
+    const csv = 'id,zip,flag,n\n00159,0x1F,true,42\n'
+
+    it('is off by default: every cell stays the string it was', async () => {
+      const { records } = await run({ format: 'csv', pipeline: [] }, csv)
+      assert.deepEqual(records, [{ id: '00159', zip: '0x1F', flag: 'true', n: '42' }])
+    })
+
+    it('when on, types only what survives the round trip: booleans, plain decimals a double holds', async () => {
+      const { records } = await run({ format: 'csv', csv: { cast: true }, pipeline: [] }, csv)
+      assert.deepEqual(records, [{ id: '00159', zip: '0x1F', flag: true, n: 42 }])
+      const kept = ['00159', '0x1F', '0b101', '0o17', '1_000', ' 5', '5 ', '+5', '.5', '5.', 'Infinity', 'NaN', '-0', 'TRUE', 'False', '']
+      for (const v of kept) assert.equal(castCell(v), v, `${JSON.stringify(v)} stays a string`)
+      // Past 2^53 or 15 significant digits a double would round it: an id, not a number.
+      for (const v of ['12345678901234567890', '9007199254740993', '0.12345678901234567', '1e400']) assert.equal(castCell(v), v)
+      const typed: [string, unknown][] = [
+        ['true', true],
+        ['false', false],
+        ['0', 0],
+        ['-7', -7],
+        ['3.25', 3.25],
+        ['0.5', 0.5],
+        ['1e3', 1000],
+        ['-2.5E-3', -0.0025],
+        ['9007199254740991', 9007199254740991],
+      ]
+      for (const [v, want] of typed) assert.equal(castCell(v), want, v)
+    })
+
+    it('never casts a quoted cell or the header', async () => {
+      const { records } = await run({ format: 'csv', csv: { cast: true }, pipeline: [] }, '1,true\n"7","false"\n8,false\n')
+      assert.deepEqual(records, [
+        { '1': '7', true: 'false' },
+        { '1': 8, true: false },
+      ])
+    })
+  })
+
+  describe('maxRecordBytes holds for every record', () => {
+    // Lines of 100, 2,000 and 100 bytes, then a 1,200-byte line of 600 two-byte characters (600 UTF-16 units).
+    const lines = [
+      { i: 0, s: 'a'.repeat(80) },
+      { i: 1, s: 'b'.repeat(2000) },
+      { i: 2, s: 'c'.repeat(80) },
+      { i: 3, s: 'é'.repeat(600) },
+      { i: 4, s: 'é'.repeat(400) },
+    ]
+    const ndjson = toNdjson(lines)
+    const within = (l: { s: string }) => encoder.encode(JSON.stringify(l)).byteLength <= 1024
+
+    for (const size of [1 << 20, 700, 3]) {
+      it(`NDJSON, in chunks of ${size} bytes`, async () => {
+        const { result, records } = await run({ maxRecordBytes: 1024, pipeline: [] }, chunked(ndjson, size))
+        assert.deepEqual(
+          records.map((r) => r.i),
+          lines.filter(within).map((l) => l.i),
+        )
+        assert.equal(result.malformed, lines.filter((l) => !within(l)).length)
+        assert.deepEqual(result.rejects, ['malformed: line 2: longer than 1024 bytes', 'malformed: line 4: longer than 1024 bytes'])
+      })
+
+      it(`CSV with quoted newlines, in chunks of ${size} bytes: the rows after a long one still come through`, async () => {
+        const text = ['i,s', ...lines.map((l) => `${l.i},"${l.s}\r\nline two"`), '5,last'].join('\r\n')
+        const { result, records } = await run({ format: 'csv', maxRecordBytes: 1024, pipeline: [] }, chunked(text, size))
+        const rowBytes = (l: { i: number; s: string }) => encoder.encode(`${l.i},"${l.s}\r\nline two"`).byteLength
+        const kept = lines.filter((l) => rowBytes(l) <= 1024)
+        assert.deepEqual(records, [...kept.map((l) => ({ i: String(l.i), s: `${l.s}\r\nline two` })), { i: '5', s: 'last' }])
+        assert.equal(result.malformed, lines.length - kept.length)
+        assert.equal(result.recordsIn, lines.length + 1)
+        assert.ok(result.rejects.every((r) => /longer than 1024 bytes/.test(r)))
+      })
+    }
+  })
+
+  describe('invalid UTF-8 is malformed, never U+FFFD', () => {
+    const good = (n: number) => `{"n":${n},"s":"ünïcödé ✓ 😀"}\n`
+    // 0xFF never occurs in UTF-8; 0xC3 opens a two-byte sequence that a quote then breaks.
+    const bytes = concat(good(1), '{"n":2,"s":"', [0xff], '"}\n', good(3), '{"n":4,"s":"', [0xc3], '"}\n', good(5))
+
+    for (const size of [1 << 20, 1, 5]) {
+      it(`NDJSON in chunks of ${size} bytes (multi-byte characters split across chunks are fine)`, async () => {
+        const { result, records } = await run({ pipeline: [] }, chunked(bytes, size))
+        assert.deepEqual(
+          records.map((r) => [r.n, r.s]),
+          [1, 3, 5].map((n) => [n, 'ünïcödé ✓ 😀']),
+        )
+        assert.equal(result.malformed, 2)
+        assert.deepEqual(result.rejects, ['malformed: line 2: not valid UTF-8', 'malformed: line 4: not valid UTF-8'])
+      })
+
+      it(`CSV in chunks of ${size} bytes`, async () => {
+        const csv = concat('n,s\n1,ünï ✓\n2,', [0xff, 0xfe], '\n3,"😀, quoted"\n4,x', [0xc3], '\n5,ok\n')
+        const { result, records } = await run({ format: 'csv', pipeline: [] }, chunked(csv, size))
+        assert.deepEqual(records, [
+          { n: '1', s: 'ünï ✓' },
+          { n: '3', s: '😀, quoted' },
+          { n: '5', s: 'ok' },
+        ])
+        assert.equal(result.malformed, 2)
+        assert.ok(JSON.stringify(records).indexOf('\uFFFD') === -1)
+      })
+    }
+  })
+
+  describe('prototype keys are refused before any input is read', () => {
+    it('in expressions, as names, members and literal keys', () => {
+      for (const bad of ['__proto__', 'constructor', 'prototype', '$.constructor', 'b.__proto__', '$["__proto__"]', 'a.b.prototype == 1']) {
+        assert.throws(
+          () => compileExpression(bad),
+          (e: { code?: string; message?: string }) =>
+            e.code === 'invalid_pipeline' && /is not allowed as a field name/.test(e.message ?? ''),
+          bad,
+        )
+      }
+      // As a value they are ordinary strings.
+      assert.equal(compileExpression('s == "constructor"')({ s: 'constructor' }), true)
+      // A computed key cannot be checked in advance: it reads null.
+      assert.equal(compileExpression('$[k]')({ k: '__proto__' }), null)
+    })
+
+    it('in every operator field param, through the capability', async () => {
+      const pipelines = [
+        [{ op: 'filter', where: '__proto__ == null' }],
+        // JSON.parse, so `__proto__` is an own key, as it is off the wire (a literal would set the prototype).
+        JSON.parse('[{ "op": "map", "set": { "__proto__": "1" } }]'),
+        [{ op: 'map', set: { x: '1' }, remove: ['constructor'] }],
+        [{ op: 'project', fields: ['a'], rename: { a: '__proto__' } }],
+        [{ op: 'dedupe', key: ['prototype'] }],
+        [{ op: 'window', kind: 'tumbling', count: 5, groupBy: ['__proto__'], aggregates: [{ fn: 'count' }] }],
+        [{ op: 'window', kind: 'tumbling', count: 5, aggregates: [{ fn: 'sum', field: 'x', as: 'constructor' }] }],
+      ]
+      for (const pipeline of pipelines) {
+        const e = await failure({ pipeline }, '{"a":1}\n')
+        assert.equal(e.code, 'invalid_pipeline', JSON.stringify(pipeline))
+      }
+    })
+  })
+
+  describe('a job that reads no valid record fails', () => {
+    const rows = corpus.slice(0, 50)
+    const csv = ['id,group,bytes', ...rows.map((r) => [r.id, r.group, r.bytes].join(','))].join('\n')
+
+    it('CSV sent without format: "csv" fails with no_valid_records, and says so', async () => {
+      const e = await failure({ pipeline: [] }, csv)
+      assert.equal(e.code, 'no_valid_records')
+      assert.match(e.message, /format: "csv"/)
+      // The same bytes with the format given are read in full.
+      const { result } = await run({ format: 'csv', csv: { cast: true }, pipeline: [] }, csv)
+      assert.equal(result.recordsOut, rows.length)
+    })
+
+    it('NDJSON sent as CSV fails too; a partly malformed input and an empty one still succeed', async () => {
+      assert.equal((await failure({ format: 'csv', pipeline: [] }, toNdjson(rows))).code, 'no_valid_records')
+      const partly = await run({ pipeline: [] }, `${toNdjson(rows)}a,b\n`)
+      assert.equal(partly.result.malformed, 1)
+      assert.equal((await run({ pipeline: [] }, '')).result.recordsIn, 0)
+    })
+  })
+
+  describe('line endings, BOMs, quoted newlines, blank lines, wide records', () => {
+    const rows = corpus.slice(0, 1500)
+    const expected = rows.map((r) => ({ id: r.id, bytes: String(r.bytes), subject: r.subject, from: r.from }))
+
+    for (const size of [1 << 20, 4093, 7]) {
+      it(`CSV with a BOM, CRLF, quoted CRLF and blank lines, in chunks of ${size}`, async () => {
+        const body = rows.map((r, i) =>
+          [r.id, r.bytes, i % 7 === 0 ? `${r.subject}\r\nsecond line` : r.subject, r.from].map(quote).join(','),
+        )
+        const text = `\uFEFFid,bytes,subject,from\r\n${body.map((b, i) => (i % 100 === 0 ? `${b}\r\n\r\n` : `${b}\r\n`)).join('')}`
+        const { result, records } = await run({ format: 'csv', pipeline: [] }, chunked(text, size))
+        assert.equal(result.malformed, 0)
+        assert.deepEqual(
+          records,
+          expected.map((e, i) => (i % 7 === 0 ? { ...e, subject: `${e.subject}\r\nsecond line` } : e)),
+        )
+      })
+
+      it(`NDJSON with a BOM, CRLF and blank lines, in chunks of ${size}`, async () => {
+        const text = `\uFEFF${rows.map((r, i) => `${JSON.stringify(r)}\r\n${i % 100 === 0 ? '\r\n  \r\n' : ''}`).join('')}`
+        const { result, records } = await run({ pipeline: [] }, chunked(text, size))
+        assert.equal(result.malformed, 0)
+        assert.equal(result.recordsIn, rows.length)
+        assert.deepEqual(records, rows as unknown as Record<string, unknown>[])
+      })
+    }
+
+    it('a BOM anywhere but the start is malformed', async () => {
+      const { result } = await run({ pipeline: [] }, `{"a":1}\n\uFEFF{"a":2}\n`)
+      assert.equal(result.malformed, 1)
+    })
+
+    it('records 5,000 fields wide, CSV and NDJSON', async () => {
+      const width = 5000
+      const names = Array.from({ length: width }, (_, i) => `f${i}`)
+      const values = (r: SpamRecord, k: number) => names.map((_, j) => `${r.id}/${(j * 31 + k) % 997}`)
+      const wide = rows.slice(0, 20)
+      const csv = [names.join(','), ...wide.map((r, k) => values(r, k).join(','))].join('\n')
+      const want = wide.map((r, k) => Object.fromEntries(names.map((n, j) => [n, values(r, k)[j]])))
+      const fromCsv = await run({ format: 'csv', pipeline: [] }, chunked(csv, 64 * 1024))
+      assert.deepEqual(fromCsv.records, want)
+      const fromNdjson = await run({ pipeline: [{ op: 'project', fields: ['f0', 'f4999'] }] }, chunked(toNdjson(want), 64 * 1024))
+      assert.deepEqual(
+        fromNdjson.records,
+        want.map((w) => ({ f0: w.f0, f4999: w.f4999 })),
+      )
+    })
+  })
+})
