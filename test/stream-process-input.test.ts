@@ -17,8 +17,9 @@ const encoder = new TextEncoder()
 
 type Input = string | Uint8Array | AsyncIterable<Uint8Array>
 
+/** Runs the job with NDJSON output (CSV input included), so records come back typed as the job saw them. */
 async function run(params: Record<string, unknown>, input: Input) {
-  const r = await runCapability(cap, { params, input })
+  const r = await runCapability(cap, { params: { outputFormat: 'ndjson', ...params }, input })
   if (r.outcome.state !== 'succeeded') throw new Error(`failed: ${JSON.stringify(r.outcome).slice(0, 500)}`)
   const text = decoder.decode(r.output)
   const records =
@@ -252,7 +253,10 @@ describe('stream.process on real-world input', function () {
       const values = (r: SpamRecord, k: number) => names.map((_, j) => `${r.id}/${(j * 31 + k) % 997}`)
       const wide = rows.slice(0, 20)
       const csv = [names.join(','), ...wide.map((r, k) => values(r, k).join(','))].join('\n')
-      const want = wide.map((r, k) => Object.fromEntries(names.map((n, j) => [n, values(r, k)[j]])))
+      const want = wide.map((r, k) => {
+        const v = values(r, k)
+        return Object.fromEntries(names.map((n, j) => [n, v[j]]))
+      })
       const fromCsv = await run({ format: 'csv', pipeline: [] }, chunked(csv, 64 * 1024))
       assert.deepEqual(fromCsv.records, want)
       const fromNdjson = await run({ pipeline: [{ op: 'project', fields: ['f0', 'f4999'] }] }, chunked(toNdjson(want), 64 * 1024))
