@@ -6,6 +6,7 @@
  * source records, never from the parser under test.
  */
 import assert from 'node:assert/strict'
+import { Buffer } from 'node:buffer'
 import { castCell } from '../capabilities/stream.process/csv-cast.ts'
 import { compileExpression } from '../capabilities/stream.process/expression.ts'
 import cap, { type StreamProcessResult } from '../capabilities/stream.process/index.ts'
@@ -160,6 +161,39 @@ describe('stream.process on real-world input', function () {
     }
   })
 
+  describe('integers past 2^53 in NDJSON stay exact', () => {
+    // Twitter-style snowflake ids and a 20-digit account number: JSON.parse alone would round all three.
+    const ids = ['1234567890123456789', '-9007199254740993', '18446744073709551615']
+    const lines = ids.map((id, i) => `{"i":${i},"id":${id},"nested":{"ids":[${id}]},"ms":1700000000000,"f":0.1}\n`).join('')
+
+    for (const size of [1 << 20, 9]) {
+      it(`pass through digit for digit, in chunks of ${size}`, async () => {
+        const r = await runCapability(cap, {
+          params: { pipeline: [{ op: 'map', set: { s: 'string(id)', n: 'number(id)', c: 'concat("#", id)' } }] },
+          input: chunked(lines, size),
+        })
+        assert.equal(r.outcome.state, 'succeeded')
+        const out = decoder.decode(r.output).trimEnd().split('\n')
+        assert.equal(out.length, ids.length)
+        for (const [i, id] of ids.entries()) {
+          assert.ok(out[i]?.startsWith(`{"i":${i},"id":${id},"nested":{"ids":[${id}]},"ms":1700000000000,"f":0.1,`), out[i])
+          const rec = JSON.parse(out[i] as string) as Record<string, unknown>
+          assert.equal(rec.s, id)
+          assert.equal(rec.c, `#${id}`)
+          assert.equal(rec.n, Number(id), 'as a number it is the nearest double')
+        }
+      })
+    }
+
+    it('and in CSV output', async () => {
+      const r = await runCapability(cap, {
+        params: { outputFormat: 'csv', pipeline: [{ op: 'project', fields: ['i', 'id'] }] },
+        input: lines,
+      })
+      assert.equal(decoder.decode(r.output), `i,id\n${ids.map((id, i) => `${i},${id}\n`).join('')}`)
+    })
+  })
+
   describe('prototype keys are refused before any input is read', () => {
     it('in expressions, as names, members and literal keys', () => {
       for (const bad of ['__proto__', 'constructor', 'prototype', '$.constructor', 'b.__proto__', '$["__proto__"]', 'a.b.prototype == 1']) {
@@ -205,6 +239,13 @@ describe('stream.process on real-world input', function () {
       // The same bytes with the format given are read in full.
       const { result } = await run({ format: 'csv', csv: { cast: true }, pipeline: [] }, csv)
       assert.equal(result.recordsOut, rows.length)
+    })
+
+    it('UTF-16 input (as Excel saves "Unicode text") fails with a hint to convert it', async () => {
+      const utf16 = Uint8Array.from(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(toNdjson(rows), 'utf16le')]))
+      const e = await failure({ pipeline: [] }, utf16)
+      assert.equal(e.code, 'no_valid_records')
+      assert.match(e.message, /must be UTF-8/)
     })
 
     it('NDJSON sent as CSV fails too; a partly malformed input and an empty one still succeed', async () => {

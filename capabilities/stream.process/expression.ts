@@ -9,6 +9,7 @@
  */
 import jsep from 'jsep'
 import { streamError } from './errors.ts'
+import { isRawJson } from './exact-json.ts'
 
 export type Rec = Record<string, unknown>
 export type Compiled = (rec: Rec) => unknown
@@ -24,6 +25,8 @@ export function checkFieldName(name: string, where: string): void {
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
+/** How a value reads in a string: objects (and exact big integers, see exact-json.ts) as their JSON. */
+const text = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))
 const numericArgs = (args: unknown[]): number[] | null => {
   const out: number[] = []
   for (const a of args) {
@@ -79,15 +82,17 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
     const from = num(start) ?? 0
     return a === null ? null : a.substr(from, num(length) ?? undefined)
   },
-  concat: (...a) => a.map((v) => (v === null || v === undefined ? '' : String(v))).join(''),
+  concat: (...a) => a.map((v) => (v === null || v === undefined ? '' : text(v))).join(''),
   oneOf: (v, ...options) => options.includes(v),
   number: (v) => {
     if (typeof v === 'number') return Number.isFinite(v) ? v : null
     if (typeof v === 'string' && v.trim() !== '') return num(Number(v))
     if (typeof v === 'boolean') return v ? 1 : 0
+    // An integer beyond 2^53 kept exact: as a number it can only be the nearest double.
+    if (isRawJson(v)) return num(Number(v.rawJSON))
     return null
   },
-  string: (v) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v)),
+  string: (v) => (v === null || v === undefined ? null : text(v)),
   bool: (v) => Boolean(v),
   exists: (v) => v !== null && v !== undefined,
   coalesce: (...a) => a.find((v) => v !== null && v !== undefined) ?? null,
@@ -130,7 +135,7 @@ function compare(op: string, a: unknown, b: unknown): boolean {
 
 function arith(op: string, a: unknown, b: unknown): unknown {
   if (op === '+' && (typeof a === 'string' || typeof b === 'string')) {
-    return a === null || b === null || a === undefined || b === undefined ? null : `${String(a)}${String(b)}`
+    return a === null || b === null || a === undefined || b === undefined ? null : `${text(a)}${text(b)}`
   }
   if (typeof a !== 'number' || typeof b !== 'number') return null
   let r: number

@@ -134,8 +134,9 @@ async function processStream(ctx: JobContext<StreamProcessParams>): Promise<Stre
 
 /** Every record failed to parse: almost always the wrong `format` (or CSV delimiter), so the job fails and says so. */
 function noValidRecords(format: 'ndjson' | 'csv', recordsIn: number, rejects: readonly string[]): Error {
-  const hint =
-    format === 'ndjson'
+  const hint = rejects.some((r) => r.endsWith('not valid UTF-8'))
+    ? 'the input must be UTF-8 (UTF-16 or Latin-1 text must be converted first)'
+    : format === 'ndjson'
       ? 'the input was read as NDJSON (the default); if it is CSV, set format: "csv"'
       : 'the input was read as CSV; if it is NDJSON, set format: "ndjson", and check csv.delimiter'
   return streamError('no_valid_records', `none of the ${recordsIn} records could be read: ${hint} (first: ${rejects[0] ?? '?'})`, {
