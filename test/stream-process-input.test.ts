@@ -95,6 +95,66 @@ describe('stream.process on real-world input', function () {
     })
   })
 
+  describe('CSV values without casting, in windows', () => {
+    it('event times (zoneless date-times as UTC, epoch-ms text) and numeric text aggregate the same on any provider time zone', async () => {
+      const WEEK = 7 * 24 * 3600 * 1000
+      const dated = corpus.filter((r) => r.time !== null).slice(0, 2000) as (SpamRecord & { time: number })[]
+      // `2002-08-22 18:26:25`: how spreadsheets and databases export timestamps, without a zone.
+      const zoneless = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ')
+      const csv = ['id,bytes,when,ms', ...dated.map((r) => [r.id, r.bytes, zoneless(r.time - (r.time % 1000)), r.time].join(','))].join(
+        '\n',
+      )
+      const expected = new Map<number, { count: number; sum: number }>()
+      for (const r of dated) {
+        const w = Math.floor((r.time - (r.time % 1000)) / WEEK) * WEEK
+        const e = expected.get(w) ?? { count: 0, sum: 0 }
+        e.count++
+        e.sum += r.bytes
+        expected.set(w, e)
+      }
+      const tz = process.env.TZ
+      // A provider far from UTC: Date.parse would read a zoneless time as local time there.
+      process.env.TZ = 'America/New_York'
+      try {
+        for (const timeField of ['when', 'ms']) {
+          const { result, records } = await run(
+            {
+              format: 'csv',
+              pipeline: [
+                {
+                  op: 'window',
+                  kind: 'tumbling',
+                  timeMs: WEEK,
+                  timeField,
+                  allowedLatenessMs: 3000 * 365 * 24 * 3600 * 1000,
+                  aggregates: [{ fn: 'count' }, { fn: 'sum', field: 'bytes' }],
+                },
+              ],
+            },
+            csv,
+          )
+          assert.equal(result.malformed, 0, timeField)
+          const got = new Map(records.map((w) => [w.windowStart as number, { count: w.count as number, sum: w.sum_bytes as number }]))
+          if (timeField === 'ms') {
+            // Epoch ms keep their milliseconds; rebuild the expectation from them.
+            expected.clear()
+            for (const r of dated) {
+              const w = Math.floor(r.time / WEEK) * WEEK
+              const e = expected.get(w) ?? { count: 0, sum: 0 }
+              e.count++
+              e.sum += r.bytes
+              expected.set(w, e)
+            }
+          }
+          assert.deepEqual(got, expected, timeField)
+        }
+      } finally {
+        if (tz === undefined) delete process.env.TZ
+        else process.env.TZ = tz
+      }
+    })
+  })
+
   describe('maxRecordBytes holds for every record', () => {
     // Lines of 100, 2,000 and 100 bytes, then a 1,200-byte line of 600 two-byte characters (600 UTF-16 units).
     const lines = [

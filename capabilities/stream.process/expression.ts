@@ -10,6 +10,7 @@
 import jsep from 'jsep'
 import { streamError } from './errors.ts'
 import { isRawJson } from './exact-json.ts'
+import { eventTime } from './field-values.ts'
 
 export type Rec = Record<string, unknown>
 export type Compiled = (rec: Rec) => unknown
@@ -97,8 +98,8 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   exists: (v) => v !== null && v !== undefined,
   coalesce: (...a) => a.find((v) => v !== null && v !== undefined) ?? null,
   if: (c, a, b) => (c ? a : b),
-  /** Epoch milliseconds from an ISO 8601 string or a number of ms. */
-  time: (v) => (typeof v === 'number' ? num(v) : typeof v === 'string' ? num(Date.parse(v)) : null),
+  /** Epoch milliseconds from a number of ms, decimal text of ms, or a date string (no zone: UTC). */
+  time: (v) => eventTime(v),
 }
 
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS)
