@@ -86,6 +86,27 @@ describe('stream.process through a remote node (memory transport, TLS + yamux)',
     assert.ok(mem.peakMiB - mem.beforeMiB < 120, `RSS grew ${mem.peakMiB - mem.beforeMiB} MiB`)
   })
 
+  it('a CSV sent without format: "csv" fails remotely with no_valid_records and a hint, and succeeds with it', async () => {
+    const rows = spamRecords().slice(0, 300)
+    const csv = ['id,group,bytes', ...rows.map((r) => [r.id, r.group, r.bytes].join(','))].join('\r\n')
+    const input = () => new TextEncoder().encode(csv)
+    const wrong = client.submit({ capability: 'stream.process', params: { pipeline: [] }, input: input(), route })
+    const report = await wrong.outcome
+    assert.equal(report.state, 'failed')
+    assert.equal(report.error?.code, 'no_valid_records')
+    assert.match(report.error?.message ?? '', /format: "csv"/)
+    const right = client.submit({
+      capability: 'stream.process',
+      params: { format: 'csv', csv: { cast: true }, pipeline: [{ op: 'filter', where: 'bytes > 5000' }] },
+      input: input(),
+      route,
+    })
+    const value = (await right.result).value as StreamProcessResult
+    assert.equal(value.recordsIn, rows.length)
+    assert.equal(value.malformed, 0)
+    assert.equal(value.recordsOut, rows.filter((r) => r.bytes > 5000).length)
+  })
+
   // Remotely more buffers sit between producer and consumer, each bounded: the client's event queue
   // (1 MiB) and frame reader (2 MiB), yamux windows (1 MiB each way), stream write buffers (256 KiB)
   // and the provider's input queue (1 MiB). So the bound is a fixed size, not a share of the input.

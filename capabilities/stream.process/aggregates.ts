@@ -4,6 +4,7 @@
  * reservoir sample (Vitter's algorithm R), so a huge window stays bounded and
  * its percentiles become estimates — the result says how many were sampled.
  */
+import { numericValue } from './field-values.ts'
 
 export const AGGREGATE_FNS = ['count', 'sum', 'avg', 'min', 'max', 'p50', 'p95'] as const
 export type AggregateFn = (typeof AGGREGATE_FNS)[number]
@@ -102,12 +103,13 @@ export class WindowState {
   add(rec: Record<string, unknown>): void {
     this.count++
     for (const [field, acc] of this.byField) {
-      const v = rec[field]
-      if (typeof v === 'number' && Number.isFinite(v)) acc.add(v)
+      // Decimal text counts too: CSV values are strings unless csv.cast is on.
+      const v = numericValue(rec[field])
+      if (v !== null) acc.add(v)
     }
   }
 
-  /** count without a field counts records; with a field, records where it is a number. */
+  /** count without a field counts records; with a field, records where it is a number (or decimal text). */
   result(): Record<string, number | null> {
     const out: Record<string, number | null> = {}
     for (const s of this.specs) {

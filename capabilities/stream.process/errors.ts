@@ -11,6 +11,10 @@ export const streamErrors = {
     retryable: false,
     description: 'A record could not be parsed or lacks a usable field, and onMalformed is "fail" (or maxMalformed was passed).',
   },
+  no_valid_records: {
+    retryable: false,
+    description: 'Records were read but none could be parsed: usually the wrong "format" (CSV sent as NDJSON) or CSV delimiter.',
+  },
   late_record: { retryable: false, description: 'A record arrived after its event-time window closed, and onLate is "fail".' },
 } as const satisfies Record<string, CapabilityErrorSpec>
 

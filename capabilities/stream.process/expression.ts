@@ -5,18 +5,29 @@
  * Fields are bare identifiers (`price > 10`), nested via `.`/`[]`
  * (`user.tags[0]`), or `$["odd name"]` where `$` is the record. A missing
  * field is null; arithmetic on non-numbers is null rather than NaN or a throw.
+ * Prototype keys are refused when the expression compiles.
  */
 import jsep from 'jsep'
 import { streamError } from './errors.ts'
+import { isRawJson } from './exact-json.ts'
+import { eventTime } from './field-values.ts'
 
 export type Rec = Record<string, unknown>
 export type Compiled = (rec: Rec) => unknown
 
 const MAX_DEPTH = 64
-const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor'])
+/** Names that reach or replace an object's prototype: refused in expressions and field params alike. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'prototype', 'constructor'])
+
+/** Throws invalid_pipeline when a field name (or path segment) is a prototype key. */
+export function checkFieldName(name: string, where: string): void {
+  if (FORBIDDEN_KEYS.has(name)) throw streamError('invalid_pipeline', `${where}: "${name}" is not allowed as a field name`)
+}
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
+/** How a value reads in a string: objects (and exact big integers, see exact-json.ts) as their JSON. */
+const text = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))
 const numericArgs = (args: unknown[]): number[] | null => {
   const out: number[] = []
   for (const a of args) {
@@ -72,21 +83,23 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
     const from = num(start) ?? 0
     return a === null ? null : a.substr(from, num(length) ?? undefined)
   },
-  concat: (...a) => a.map((v) => (v === null || v === undefined ? '' : String(v))).join(''),
+  concat: (...a) => a.map((v) => (v === null || v === undefined ? '' : text(v))).join(''),
   oneOf: (v, ...options) => options.includes(v),
   number: (v) => {
     if (typeof v === 'number') return Number.isFinite(v) ? v : null
     if (typeof v === 'string' && v.trim() !== '') return num(Number(v))
     if (typeof v === 'boolean') return v ? 1 : 0
+    // An integer beyond 2^53 kept exact: as a number it can only be the nearest double.
+    if (isRawJson(v)) return num(Number(v.rawJSON))
     return null
   },
-  string: (v) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v)),
+  string: (v) => (v === null || v === undefined ? null : text(v)),
   bool: (v) => Boolean(v),
   exists: (v) => v !== null && v !== undefined,
   coalesce: (...a) => a.find((v) => v !== null && v !== undefined) ?? null,
   if: (c, a, b) => (c ? a : b),
-  /** Epoch milliseconds from an ISO 8601 string or a number of ms. */
-  time: (v) => (typeof v === 'number' ? num(v) : typeof v === 'string' ? num(Date.parse(v)) : null),
+  /** Epoch milliseconds from a number of ms, decimal text of ms, or a date string (no zone: UTC). */
+  time: (v) => eventTime(v),
 }
 
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS)
@@ -123,7 +136,7 @@ function compare(op: string, a: unknown, b: unknown): boolean {
 
 function arith(op: string, a: unknown, b: unknown): unknown {
   if (op === '+' && (typeof a === 'string' || typeof b === 'string')) {
-    return a === null || b === null || a === undefined || b === undefined ? null : `${String(a)}${String(b)}`
+    return a === null || b === null || a === undefined || b === undefined ? null : `${text(a)}${text(b)}`
   }
   if (typeof a !== 'number' || typeof b !== 'number') return null
   let r: number
@@ -167,6 +180,7 @@ function build(node: Node, depth: number, source: string): Compiled {
       if (name === 'null') return () => null
       if (name === 'true') return () => true
       if (name === 'false') return () => false
+      checkFieldName(name, `expression "${source}"`)
       return (rec) => getField(rec, name)
     }
     case 'MemberExpression': {
@@ -174,8 +188,11 @@ function build(node: Node, depth: number, source: string): Compiled {
       const object = sub(m.object)
       if (!m.computed) {
         const key = (m.property as jsep.Identifier).name
+        checkFieldName(key, `expression "${source}"`)
         return (rec) => getField(object(rec), key)
       }
+      // A literal key is checked now; a computed one (`$[name]`) still reads null for these names.
+      if (m.property.type === 'Literal') checkFieldName(String((m.property as jsep.Literal).value), `expression "${source}"`)
       const property = sub(m.property)
       return (rec) => getField(object(rec), property(rec))
     }

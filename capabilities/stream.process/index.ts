@@ -41,6 +41,12 @@ export interface StreamProcessResult {
 }
 
 const MAX_REJECT_SAMPLES = 10
+/** `maxRecordBytes` default: 1 MiB. */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024
+/** `batchBytes` default: 64 KiB. */
+export const DEFAULT_BATCH_BYTES = 64 * 1024
+/** `progressEvery` default. */
+export const DEFAULT_PROGRESS_EVERY = 10_000
 
 export default defineCapability<StreamProcessParams, StreamProcessResult>({
   id: 'stream.process',
@@ -61,7 +67,8 @@ async function processStream(ctx: JobContext<StreamProcessParams>): Promise<Stre
   const started = Date.now()
   const p = ctx.params
   const format = p.format ?? 'ndjson'
-  const counts = { recordsIn: 0, malformed: 0, late: 0, bytesIn: 0 }
+  /** `unreadable`: records the reader could not parse (a subset of `malformed`, which also counts unusable fields). */
+  const counts = { recordsIn: 0, malformed: 0, unreadable: 0, late: 0, bytesIn: 0 }
   const rejects: string[] = []
   const note = (reason: string): void => {
     if (rejects.length < MAX_REJECT_SAMPLES) rejects.push(reason)
@@ -85,23 +92,21 @@ async function processStream(ctx: JobContext<StreamProcessParams>): Promise<Stre
     },
   }
   const stages = buildStages(p.pipeline, sink)
-  const writer = new RecordWriter(p.outputFormat ?? format, p.batchBytes ?? 64 * 1024, (c) => ctx.write(c), p.csv?.columns)
-  const progressEvery = p.progressEvery ?? 10_000
+  const writer = new RecordWriter(p.outputFormat ?? format, p.batchBytes ?? DEFAULT_BATCH_BYTES, (c) => ctx.write(c), p.csv?.columns)
+  const progressEvery = p.progressEvery ?? DEFAULT_PROGRESS_EVERY
   let nextProgress = progressEvery
 
   const batches = readRecords(ctx.input, {
     format,
-    maxRecordBytes: p.maxRecordBytes ?? 1024 * 1024,
-    csv: {
-      ...(p.csv?.delimiter === undefined ? {} : { delimiter: p.csv.delimiter }),
-      ...(p.csv?.cast === undefined ? {} : { cast: p.csv.cast }),
-    },
+    maxRecordBytes: p.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    csv: { delimiter: p.csv?.delimiter ?? ',', cast: p.csv?.cast ?? false },
   })
   for await (const batch of batches) {
     ctx.signal.throwIfAborted()
     counts.bytesIn += batch.bytes
-    for (const reason of batch.malformed) malformed(reason)
     counts.recordsIn += batch.records.length + batch.malformed.length
+    counts.unreadable += batch.malformed.length
+    for (const reason of batch.malformed) malformed(reason)
     await writer.add(runStages(stages, batch.records, false))
     // One output write per input chunk at most: records never wait for more input to leave.
     await writer.flush()
@@ -110,6 +115,7 @@ async function processStream(ctx: JobContext<StreamProcessParams>): Promise<Stre
       ctx.progress({ done: counts.recordsIn, message: `${writer.recordsOut} out, ${counts.malformed} malformed, ${counts.late} late` })
     }
   }
+  if (counts.recordsIn > 0 && counts.unreadable === counts.recordsIn) throw noValidRecords(format, counts.recordsIn, rejects)
   await writer.add(runStages(stages, [], true))
   await writer.flush()
   ctx.progress({ done: counts.recordsIn, total: counts.recordsIn, message: `done: ${writer.recordsOut} out` })
@@ -124,4 +130,17 @@ async function processStream(ctx: JobContext<StreamProcessParams>): Promise<Stre
     operators: stages.map((s) => ({ op: s.name, stats: s.stats() })),
     rejects,
   }
+}
+
+/** Every record failed to parse: almost always the wrong `format` (or CSV delimiter), so the job fails and says so. */
+function noValidRecords(format: 'ndjson' | 'csv', recordsIn: number, rejects: readonly string[]): Error {
+  const hint = rejects.some((r) => r.endsWith('not valid UTF-8'))
+    ? 'the input must be UTF-8 (UTF-16 or Latin-1 text must be converted first)'
+    : format === 'ndjson'
+      ? 'the input was read as NDJSON (the default); if it is CSV, set format: "csv"'
+      : 'the input was read as CSV; if it is NDJSON, set format: "ndjson", and check csv.delimiter'
+  return streamError('no_valid_records', `none of the ${recordsIn} records could be read: ${hint} (first: ${rejects[0] ?? '?'})`, {
+    recordsIn,
+    format,
+  })
 }

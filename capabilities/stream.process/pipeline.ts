@@ -1,7 +1,7 @@
 /** Builds the operator chain from its specs and pushes batches through it. */
 import { type AggregateSpec, outputName } from './aggregates.ts'
 import { streamError } from './errors.ts'
-import type { Rec } from './expression.ts'
+import { checkFieldName, type Rec } from './expression.ts'
 import { dedupeStage, filterStage, mapStage, projectStage, sampleStage } from './record-ops.ts'
 import type { RejectSink, Stage } from './stage.ts'
 import { type WindowSpec, windowStage } from './window.ts'
@@ -25,6 +25,7 @@ export function buildStages(specs: readonly OperatorSpec[], sink: RejectSink): S
 }
 
 function buildStage(spec: OperatorSpec, where: string, sink: RejectSink): Stage {
+  for (const name of fieldNames(spec)) checkFieldName(name, where)
   switch (spec.op) {
     case 'filter':
       return filterStage(spec.where)
@@ -41,6 +42,26 @@ function buildStage(spec: OperatorSpec, where: string, sink: RejectSink): Stage 
     case 'window':
       checkWindow(spec, where)
       return windowStage(spec, sink)
+  }
+}
+
+/** Every field an operator reads or writes by name (expressions are checked when they compile). */
+function fieldNames(spec: OperatorSpec): string[] {
+  switch (spec.op) {
+    case 'map':
+      return [...Object.keys(spec.set), ...(spec.remove ?? [])]
+    case 'project':
+      return [...spec.fields, ...Object.keys(spec.rename ?? {}), ...Object.values(spec.rename ?? {})]
+    case 'dedupe':
+      return spec.key
+    case 'window':
+      return [
+        ...(spec.groupBy ?? []),
+        ...(spec.timeField === undefined ? [] : [spec.timeField]),
+        ...spec.aggregates.flatMap((a) => [a.field, a.as].filter((n): n is string => n !== undefined)),
+      ]
+    default:
+      return []
   }
 }
 

@@ -64,8 +64,16 @@ export const paramsSchema: JSONSchema = {
     csv: {
       type: 'object',
       properties: {
-        delimiter: { type: 'string', minLength: 1, maxLength: 1 },
-        cast: { type: 'boolean', description: 'Numbers and booleans in CSV cells become typed (default true).' },
+        delimiter: {
+          type: 'string',
+          pattern: '^[\\x01-\\x09\\x0b\\x0c\\x0e-\\x21\\x23-\\x7f]$',
+          description: 'Input field separator: one ASCII character other than a quote or line break (default ",").',
+        },
+        cast: {
+          type: 'boolean',
+          description:
+            'Bare cells that are exactly true/false or a decimal number a double holds exactly become booleans and numbers (default false: every cell is a string).',
+        },
         columns: { ...fields, description: 'Output CSV columns (default: the first output record’s fields).' },
       },
       additionalProperties: false,
@@ -84,7 +92,12 @@ export const paramsSchema: JSONSchema = {
       minimum: 0,
       description: 'Fail with malformed_record once more than this many were seen, even under continue.',
     },
-    maxRecordBytes: { type: 'integer', minimum: 16, maximum: 64 * 1024 * 1024 },
+    maxRecordBytes: {
+      type: 'integer',
+      minimum: 16,
+      maximum: 64 * 1024 * 1024,
+      description: 'A record (line, or CSV row) over this many bytes is malformed and skipped unbuffered (default 1 MiB).',
+    },
     batchBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024, description: 'Output chunk size (default 64 KiB).' },
     progressEvery: { type: 'integer', minimum: 1, description: 'Records between progress events (default 10,000).' },
   },

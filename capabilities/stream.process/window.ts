@@ -10,6 +10,7 @@
  */
 import { type AggregateSpec, WindowState } from './aggregates.ts'
 import type { Rec } from './expression.ts'
+import { eventTime } from './field-values.ts'
 import { type RejectSink, type Stage, seededRandom } from './stage.ts'
 
 export interface WindowSpec {
@@ -37,16 +38,6 @@ function groupOf(rec: Rec, groupBy: readonly string[]): { key: string; fields: R
   const fields: Rec = {}
   for (const g of groupBy) fields[g] = rec[g] ?? null
   return { key: JSON.stringify(groupBy.map((g) => fields[g])), fields }
-}
-
-/** Epoch ms from a number (ms) or a date string; null when neither. */
-export function eventTime(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null
-  if (typeof v === 'string') {
-    const t = Date.parse(v)
-    return Number.isNaN(t) ? null : t
-  }
-  return null
 }
 
 export function windowStage(spec: WindowSpec, sink: RejectSink): Stage {
