@@ -144,6 +144,44 @@ describe('email.parse@1 on SpamAssassin corpus messages', () => {
   })
 })
 
+describe('email.parse@1 charset warnings come only from real declarations', () => {
+  const charsetWarnings = (email: ParsedEmail): string[] =>
+    email.warnings.filter((w) => w.code === 'unknown_charset').map((w) => /charset "([^"]*)"/.exec(w.message)?.[1] ?? '')
+  const mail = (head: string, body: string): Buffer =>
+    Buffer.from(`From: alice@example.org\r\nTo: bob@example.org\r\nSubject: Lunch\r\n${head}\r\n${body}`, 'latin1')
+
+  it('does not read a quoted-printable `charset=3Dutf-8` in an HTML body as a declaration', async () => {
+    const body = '<html><head><meta http-equiv=3D"Content-Type" content=3D"text/html; charset=3Dutf-8"></head><body>Hi</body></html>\r\n'
+    const email = await parseOk(mail('MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n', body))
+    assert.match(email.html ?? '', /charset=utf-8/)
+    assert.deepEqual(charsetWarnings(email), [])
+  })
+
+  it('does not read an X-Spam report or body text that mentions charset= as a declaration', async () => {
+    const head = 'X-Spam-Report: * 1.0 MIME_BAD charset=x-spam-rule-text in a report\r\nX-Spam-Status: No, tests=CHARSET_FARAWAY charset="nope"\r\n'
+    const email = await parseOk(mail(head, 'Set charset=klingon in your editor, then reply.\r\n'))
+    assert.deepEqual(charsetWarnings(email), [])
+  })
+
+  it('warns about an unknown charset a Content-Type header declares, top level or in a part', async () => {
+    const top = await parseOk(mail('Content-Type: text/plain; charset="x-unheard-of"\r\n', 'Hello\r\n'))
+    assert.deepEqual(charsetWarnings(top), ['x-unheard-of'])
+    const multipart = [
+      'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="b1"\r\n',
+      '--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nHello\r\n',
+      '--b1\r\nContent-Type: text/html;\r\n charset=x-part-charset\r\n\r\n<p>Hello</p>\r\n--b1--\r\n',
+    ]
+    const part = await parseOk(mail(multipart[0] as string, multipart.slice(1).join('')))
+    assert.deepEqual(charsetWarnings(part), ['x-part-charset'])
+    assert.ok(!part.warnings.some((w) => w.code === 'truncated_multipart'))
+  })
+
+  it('warns about an unknown charset in an RFC 2047 encoded word, and not about known ones', async () => {
+    const email = await parseOk(mail('X-Note: =?x-bogus-set?Q?caf=E9?=\r\nComments: =?ISO-8859-1?Q?caf=E9?=\r\n', 'Hi\r\n'))
+    assert.deepEqual(charsetWarnings(email), ['x-bogus-set'])
+  })
+})
+
 describe('email.parse@1 on an mbox', () => {
   const keys = ['easy-ham-1/00775', 'spam-2/00002', 'hard-ham-1/00039', 'easy-ham-2/00869', 'spam-1/00035']
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import { convert, type HtmlToTextOptions } from 'html-to-text'
 import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser'
+import { mimeDeclarations } from './mime-structure.ts'
 
 export interface Address {
   name: string
@@ -65,8 +66,6 @@ export interface ParseResult {
 
 // RFC 5322 field name: printable ASCII except colon, then a colon.
 const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/
-const CHARSET_PARAM = /charset\s*=\s*"?([^";\s]+)"?/gi
-const BOUNDARY_PARAM = /boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/gi
 
 /** Options used everywhere the corpus is parsed, so training and serving see the same text. */
 export const HTML_TO_TEXT_OPTIONS: HtmlToTextOptions = {
@@ -142,21 +141,15 @@ function inspectRaw(bytes: Buffer): EmailWarning[] {
   const sample = bytes.subarray(0, Math.min(bytes.length, 64 * 1024))
   if (sample.includes(0)) warnings.push({ code: 'binary_content', message: 'the message holds NUL bytes, which RFC 5322 forbids' })
 
-  const raw = bytes.toString('latin1')
-  for (const m of raw.matchAll(BOUNDARY_PARAM)) {
-    const boundary = m[1] ?? m[2]
-    if (boundary !== undefined && !raw.includes(`--${boundary}--`)) {
-      warnings.push({
-        code: 'truncated_multipart',
-        message: `multipart boundary "${boundary}" is never closed: the message may be truncated`,
-      })
-    }
+  // Only what the MIME structure declares counts: a regex over the whole message also matched bodies and reports.
+  const declared = mimeDeclarations(bytes.toString('latin1'))
+  for (const boundary of declared.unclosedBoundaries) {
+    warnings.push({
+      code: 'truncated_multipart',
+      message: `multipart boundary "${boundary}" is never closed: the message may be truncated`,
+    })
   }
-  const seen = new Set<string>()
-  for (const m of raw.matchAll(CHARSET_PARAM)) {
-    const charset = (m[1] ?? '').toLowerCase()
-    if (seen.has(charset)) continue
-    seen.add(charset)
+  for (const charset of declared.charsets) {
     if (!isKnownCharset(charset))
       warnings.push({ code: 'unknown_charset', message: `charset "${charset}" is unknown; decoded as best effort` })
   }
