@@ -9,7 +9,7 @@
  *     (outside-photos.ts) are not (false positives), for the energy score the manifest uses and
  *     for max-softmax at the same validation TPR.
  *
- *   npm run eval:image-classify [-- --model fashion-mnist-cnn --in-flight 64 --limit 10000 --skip letterbox,ood]
+ *   npm run eval:image-classify [-- --model fashion-mnist-cnn --in-flight 64 --limit 10000 --letterbox-limit 2000 --skip letterbox,ood]
  */
 
 import { join } from 'node:path'
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     'in-flight': { type: 'string', default: '64' },
     limit: { type: 'string' },
     skip: { type: 'string', default: '' },
+    'letterbox-limit': { type: 'string' },
   },
 })
 const skip = new Set(args.skip.split(','))
@@ -126,17 +127,18 @@ async function letterboxEval(): Promise<void> {
     manifests: [before],
     log: pino({ level: 'warn' }),
   })
+  const n = Math.min(count, Number(args['letterbox-limit'] ?? count))
   console.log(
-    `\nletterboxed garments: each test image scaled to ${LETTERBOX.garment} px, centred in a ${LETTERBOX.width}×${LETTERBOX.height} RGB JPEG (quality ${LETTERBOX.quality})`,
+    `\nletterboxed garments (the first ${n} test images): each scaled to ${LETTERBOX.garment} px, centred in a ${LETTERBOX.width}×${LETTERBOX.height} RGB JPEG (quality ${LETTERBOX.quality})`,
   )
   console.log(
     `${'background'.padEnd(28)}${'1.0 preprocessing'.padStart(20)}${'trim + invert auto'.padStart(20)}${'flagged OOD'.padStart(14)}`,
   )
   for (const bg of ['dark', 'light'] as const) {
     const inputs: Buffer[] = []
-    for (let i = 0; i < count; i++) inputs.push(await letterboxed(imageAt(test, i), bg))
-    const old = await classifyAll(lic, inputs, count, { model: 'preprocessing-1.0', top_k: 1 })
-    const now = await classifyAll(lic, inputs, count, { model: args.model, top_k: 1 })
+    for (let i = 0; i < n; i++) inputs.push(await letterboxed(imageAt(test, i), bg))
+    const old = await classifyAll(lic, inputs, n, { model: 'preprocessing-1.0', top_k: 1 })
+    const now = await classifyAll(lic, inputs, n, { model: args.model, top_k: 1 })
     const right = (rs: ImageClassifyResult[]): number => rs.filter((r, i) => r.predictions[0]?.index === test.labels[i]).length
     const ood = now.filter((r) => r.in_distribution === false).length
     const label = bg === 'dark' ? 'light garment on black' : 'dark garment on white'

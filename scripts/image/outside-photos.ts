@@ -12,14 +12,18 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 
-export const SKIMAGE_DATA_DIR = process.env.SKIMAGE_DATA_DIR ?? '/usr/lib/python3/dist-packages/skimage/data'
-export const SKLEARN_IMAGES_DIR = process.env.SKLEARN_IMAGES_DIR ?? '/usr/lib/python3/dist-packages/sklearn/datasets/images'
+const SKIMAGE_INSTALLED = '/usr/lib/python3/dist-packages/skimage/data'
+const SKLEARN_INSTALLED = '/usr/lib/python3/dist-packages/sklearn/datasets/images'
+/** Where the packages install their images; the environment variables point elsewhere, e.g. at an unpacked .deb. */
+export const SKIMAGE_DATA_DIR = process.env.SKIMAGE_DATA_DIR ?? SKIMAGE_INSTALLED
+export const SKLEARN_IMAGES_DIR = process.env.SKLEARN_IMAGES_DIR ?? SKLEARN_INSTALLED
 
 /** The photographs, by Debian package and file. */
-export const PHOTO_SOURCES: ReadonlyArray<{ package: string; dir: string; files: string[] }> = [
+export const PHOTO_SOURCES: ReadonlyArray<{ package: string; dir: string; installed: string; files: string[] }> = [
   {
     package: 'python3-skimage',
     dir: SKIMAGE_DATA_DIR,
+    installed: SKIMAGE_INSTALLED,
     files: [
       'astronaut.png',
       'brick.png',
@@ -43,7 +47,7 @@ export const PHOTO_SOURCES: ReadonlyArray<{ package: string; dir: string; files:
       'text.png',
     ],
   },
-  { package: 'python3-sklearn', dir: SKLEARN_IMAGES_DIR, files: ['china.jpg', 'flower.jpg'] },
+  { package: 'python3-sklearn', dir: SKLEARN_IMAGES_DIR, installed: SKLEARN_INSTALLED, files: ['china.jpg', 'flower.jpg'] },
 ]
 
 export interface OutsideImage {
