@@ -170,7 +170,13 @@ export async function createImageClassify(opts: ImageClassifyOptions = {}): Prom
         ood_score: {
           type: 'object',
           required: ['method', 'value', 'threshold'],
-          properties: { method: { enum: ['energy', 'max_softmax'] }, value: { type: 'number' }, threshold: { type: 'number' } },
+          properties: {
+            method: { enum: ['energy', 'max_softmax'] },
+            value: { type: 'number' },
+            threshold: { type: 'number' },
+            background_fraction: { type: 'number' },
+            min_background_fraction: { type: 'number' },
+          },
         },
         batch_size: { type: 'integer' },
         timings: { type: 'object', additionalProperties: { type: 'number' } },
@@ -201,7 +207,9 @@ export async function createImageClassify(opts: ImageClassifyOptions = {}): Prom
       const probs = model.manifest.output.softmax ? softmax(main) : main
       const ood = model.manifest.ood
       const verdict =
-        ood === undefined ? undefined : oodVerdict(ood, model.extraOutput === undefined ? main : r.output.subarray(model.classes), probs)
+        ood === undefined
+          ? undefined
+          : oodVerdict(ood, model.extraOutput === undefined ? main : r.output.subarray(model.classes), probs, decoded.backgroundFraction)
       return {
         model: { id: model.manifest.id, version: model.manifest.version },
         provider: model.provider,

@@ -112,6 +112,12 @@ const schema = {
         output: { type: 'string', minLength: 1 },
         temperature: { type: 'number', exclusiveMinimum: 0 },
         threshold: { type: 'number' },
+        background: {
+          type: 'object',
+          required: ['level', 'min_fraction'],
+          additionalProperties: false,
+          properties: { level: { type: 'integer', minimum: 0, maximum: 255 }, min_fraction: { type: 'number', minimum: 0, maximum: 1 } },
+        },
         calibration: { type: 'object' },
       },
     },

@@ -21,14 +21,21 @@ export interface OodConfig {
   temperature?: number
   /** An input scores in distribution when its score is at least this. */
   threshold: number
-  /** How the threshold was chosen (split, target true-positive rate, counts): documentation only. */
+  /**
+   * A second test, on the model's input rather than its output: the share of the input that is
+   * background (every channel at most `level`, 0–255, after inversion). Garment datasets are an
+   * object on an empty background; photos are texture from edge to edge, which the score alone
+   * does not see. In distribution needs both.
+   */
+  background?: { level: number; min_fraction: number }
+  /** How the thresholds were chosen (split, target true-positive rate, counts): documentation only. */
   calibration?: Record<string, unknown>
 }
 
 export interface OodVerdict {
   in_distribution: boolean
-  /** The score and the threshold it was compared with, so callers can apply a stricter cut. */
-  ood_score: { method: OodScore; value: number; threshold: number }
+  /** The scores and the thresholds they were compared with, so callers can apply a stricter cut. */
+  ood_score: { method: OodScore; value: number; threshold: number; background_fraction?: number; min_background_fraction?: number }
 }
 
 /** The score for one sample: `logits` for energy (raw scores), `probs` for max-softmax. */
@@ -46,9 +53,38 @@ export function oodScore(cfg: Pick<OodConfig, 'score' | 'temperature'>, logits: 
   return t * (max + Math.log(sum))
 }
 
-export function oodVerdict(cfg: OodConfig, logits: Float32Array, probs: Float32Array): OodVerdict {
+/** `backgroundFraction`: from `backgroundFraction()` on the model's input, when the config has `background`. */
+export function oodVerdict(cfg: OodConfig, logits: Float32Array, probs: Float32Array, backgroundFraction?: number): OodVerdict {
   const value = oodScore(cfg, logits, probs)
-  return { in_distribution: value >= cfg.threshold, ood_score: { method: cfg.score, value, threshold: cfg.threshold } }
+  const bg = cfg.background
+  if (bg === undefined || backgroundFraction === undefined) {
+    return { in_distribution: value >= cfg.threshold, ood_score: { method: cfg.score, value, threshold: cfg.threshold } }
+  }
+  return {
+    in_distribution: value >= cfg.threshold && backgroundFraction >= bg.min_fraction,
+    ood_score: {
+      method: cfg.score,
+      value,
+      threshold: cfg.threshold,
+      background_fraction: backgroundFraction,
+      min_background_fraction: bg.min_fraction,
+    },
+  }
+}
+
+/** The share of pixels of `data` (interleaved, `stride` channels) with every channel ≤ `level` once inverted (if the model's input is). */
+export function backgroundFraction(data: Uint8Array, stride: number, level: number, invert: boolean): number {
+  const n = Math.floor(data.length / stride)
+  let bg = 0
+  for (let p = 0; p < n; p++) {
+    let background = true
+    for (let c = 0; c < stride && background; c++) {
+      const v = data[p * stride + c] as number
+      background = (invert ? 255 - v : v) <= level
+    }
+    if (background) bg++
+  }
+  return bg / Math.max(1, n)
 }
 
 /**

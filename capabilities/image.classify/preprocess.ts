@@ -8,6 +8,7 @@ import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp'
 import { JobError } from '../../src/errors.ts'
 import { type Box, borderColour, contentBox, isLight } from './background.ts'
 import type { ResolvedManifest } from './manifest.ts'
+import { backgroundFraction } from './ood.ts'
 
 export interface DecodedInfo {
   format: string
@@ -17,6 +18,8 @@ export interface DecodedInfo {
   inverted: boolean
   /** The content box kept before resizing (manifest `trim`), in the upright image's pixels; null when not trimming. */
   crop: Box | null
+  /** Share of the model's input that is background, for the OOD test (manifest `ood.background`). */
+  backgroundFraction?: number
 }
 
 /** Background analysis runs on a copy at most this large on a side: enough to find borders, cheap to scan. */
@@ -141,7 +144,15 @@ export async function decodeImage(
     throw new JobError('invalid_image', `decoder produced ${info.width}×${info.height}, expected ${width}×${height}`)
   }
   toTensor(data, info.channels, m, out, invert)
-  return { format: header.format, width: header.width, height: header.height, inverted: invert, crop: shownCrop }
+  const bg = m.ood?.background
+  return {
+    format: header.format,
+    width: header.width,
+    height: header.height,
+    inverted: invert,
+    crop: shownCrop,
+    ...(bg === undefined ? {} : { backgroundFraction: backgroundFraction(data, info.channels, bg.level, invert) }),
+  }
 }
 
 /** A box found on the reduced copy, in the pixels of the upright original (EXIF orientations 5–8 swap the sides). */

@@ -54,6 +54,7 @@ const K = FASHION_MNIST_LABELS.length
 const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0))
 const batchSizes = new Map<number, number>()
 const flaggedOod: number[] = []
+const testScores: Array<{ energy: number; msp: number }> = []
 let next = 0
 let failed = 0
 const t0 = performance.now()
@@ -76,6 +77,7 @@ async function worker(): Promise<void> {
     row[pred] = (row[pred] ?? 0) + 1
     batchSizes.set(v.batch_size, (batchSizes.get(v.batch_size) ?? 0) + 1)
     if (v.in_distribution === false) flaggedOod.push(i)
+    if (v.ood_score !== undefined) testScores.push({ energy: v.ood_score.value, msp: v.predictions[0]?.probability ?? 0 })
   }
 }
 await Promise.all(Array.from({ length: inFlight }, worker))
@@ -157,6 +159,7 @@ async function oodEval(): Promise<void> {
     return
   }
   const mspThreshold = Number(ood.calibration?.maxSoftmaxThreshold ?? Number.NaN)
+  const energyOnly = Number(ood.calibration?.energyOnlyThreshold ?? Number.NaN)
   const oic = await createImageClassify({ providers: ['cpu'], log: pino({ level: 'warn' }) })
   const outside = await loadOutsideImages()
   const results = await classifyAll(
@@ -166,12 +169,15 @@ async function oodEval(): Promise<void> {
     { model: args.model, top_k: 1 },
   )
   await oic.close()
+  const bg = ood.background
   console.log(
-    `\nout-of-distribution flag: ${ood.score} ≥ ${ood.threshold} is in distribution (calibrated at TPR ${String(ood.calibration?.tpr)} on validation data);`,
+    `\nout-of-distribution flag: in distribution when ${ood.score} ≥ ${ood.threshold}${bg === undefined ? '' : ` and background (≤ ${bg.level}) ≥ ${bg.min_fraction} of the input`} (calibrated at TPR ${String(ood.calibration?.tpr)} on validation data)`,
   )
-  console.log(`max-softmax ≥ ${mspThreshold} at the same TPR, for comparison`)
+  console.log(`for comparison, at the same TPR: ${ood.score} alone ≥ ${energyOnly}, max-softmax ≥ ${mspThreshold}`)
   console.log('outside photos (Debian python3-skimage, python3-sklearn) called in distribution — false positives:')
-  console.log(`${'group'.padEnd(14)}${'images'.padStart(8)}${ood.score.padStart(14)}${'max-softmax'.padStart(14)}   top label (count)`)
+  console.log(
+    `${'group'.padEnd(14)}${'images'.padStart(8)}${'manifest'.padStart(14)}${`${ood.score} alone`.padStart(16)}${'max-softmax'.padStart(14)}   top label (count)`,
+  )
   const groups = ['photo', 'photo crop', 'lfw patch'] as const
   const rows = [
     ...groups.map((g) => [g, outside.flatMap((o, i) => (o.group === g ? [i] : []))] as const),
@@ -180,6 +186,7 @@ async function oodEval(): Promise<void> {
   for (const [g, idx] of rows) {
     const fpE = idx.filter((i) => results[i]?.in_distribution === true).length
     const fpM = idx.filter((i) => (results[i]?.predictions[0]?.probability ?? 0) >= mspThreshold).length
+    const fpS = idx.filter((i) => (results[i]?.ood_score?.value ?? Number.NEGATIVE_INFINITY) >= energyOnly).length
     const labels = new Map<string, number>()
     for (const i of idx) {
       const l = results[i]?.predictions[0]?.label ?? '?'
@@ -187,7 +194,7 @@ async function oodEval(): Promise<void> {
     }
     const top = [...labels.entries()].sort((a, b) => b[1] - a[1])[0]
     console.log(
-      `${g.padEnd(14)}${String(idx.length).padStart(8)}${`${fpE} (${pct(fpE, idx.length)})`.padStart(14)}${`${fpM} (${pct(fpM, idx.length)})`.padStart(14)}   ${top?.[0]} (${top?.[1]})`,
+      `${g.padEnd(14)}${String(idx.length).padStart(8)}${`${fpE} (${pct(fpE, idx.length)})`.padStart(14)}${`${fpS} (${pct(fpS, idx.length)})`.padStart(16)}${`${fpM} (${pct(fpM, idx.length)})`.padStart(14)}   ${top?.[0]} (${top?.[1]})`,
     )
   }
   const passed = outside.flatMap((o, i) => (o.group === 'photo' && results[i]?.in_distribution === true ? [o.name] : []))
