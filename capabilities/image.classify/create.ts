@@ -10,9 +10,11 @@ import { fileURLToPath } from 'node:url'
 import pino, { type Logger } from 'pino'
 import { type Capability, defineCapability, type JobContext } from '../../src/capability.ts'
 import { type CrankError, JobError } from '../../src/errors.ts'
+import type { Box } from './background.ts'
 import { type BatchingOptions, DEFAULT_BATCHING } from './batcher.ts'
 import { expectedInputShape, type ResolvedManifest, sampleSize } from './manifest.ts'
 import { ModelStore, scanManifests } from './model-store.ts'
+import { type OodVerdict, oodVerdict } from './ood.ts'
 import { decodeImage } from './preprocess.ts'
 import { type GpuProvider, type Provider, type ProviderProbe, probeProviders } from './providers.ts'
 
@@ -63,6 +65,14 @@ export interface ImageClassifyResult {
   gpu: boolean
   predictions: Prediction[]
   image: { format: string; width: number; height: number }
+  /** What preprocessing did to this image: inverted (manifest `invert`), and the content box kept (manifest `trim`). */
+  preprocessing: { inverted: boolean; crop: Box | null }
+  /**
+   * False when the image looks unlike the model's training data (manifest `ood`, calibrated on
+   * held-out data): the predictions are then not to be trusted. Absent for models without `ood`.
+   */
+  in_distribution?: boolean
+  ood_score?: OodVerdict['ood_score']
   batch_size: number
   timings: { read_ms: number; preprocess_ms: number; queue_ms: number; inference_ms: number; total_ms: number }
 }
@@ -133,7 +143,7 @@ export async function createImageClassify(opts: ImageClassifyOptions = {}): Prom
     },
     output: {
       type: 'object',
-      required: ['model', 'provider', 'gpu', 'predictions', 'image', 'batch_size', 'timings'],
+      required: ['model', 'provider', 'gpu', 'predictions', 'image', 'preprocessing', 'batch_size', 'timings'],
       properties: {
         model: { type: 'object', required: ['id', 'version'], properties: { id: { type: 'string' }, version: { type: 'string' } } },
         provider: { enum: ['cpu', 'cuda', 'webgpu'] },
@@ -150,6 +160,23 @@ export async function createImageClassify(opts: ImageClassifyOptions = {}): Prom
           type: 'object',
           required: ['format', 'width', 'height'],
           properties: { format: { type: 'string' }, width: { type: 'integer' }, height: { type: 'integer' } },
+        },
+        preprocessing: {
+          type: 'object',
+          required: ['inverted', 'crop'],
+          properties: { inverted: { type: 'boolean' }, crop: { type: ['object', 'null'] } },
+        },
+        in_distribution: { type: 'boolean' },
+        ood_score: {
+          type: 'object',
+          required: ['method', 'value', 'threshold'],
+          properties: {
+            method: { enum: ['energy', 'max_softmax'] },
+            value: { type: 'number' },
+            threshold: { type: 'number' },
+            background_fraction: { type: 'number' },
+            min_background_fraction: { type: 'number' },
+          },
         },
         batch_size: { type: 'integer' },
         timings: { type: 'object', additionalProperties: { type: 'number' } },
@@ -172,17 +199,25 @@ export async function createImageClassify(opts: ImageClassifyOptions = {}): Prom
       const t1 = performance.now()
       const model = await modelPromise
       const sample = new Float32Array(sampleSize(model.manifest))
-      const header = await decodeImage(bytes, model.manifest, { maxInputPixels }, sample)
+      const decoded = await decodeImage(bytes, model.manifest, { maxInputPixels }, sample)
       ctx.signal.throwIfAborted()
       const t2 = performance.now()
       const r = await model.batcher.submit(sample)
-      const probs = model.manifest.output.softmax ? softmax(r.output) : r.output
+      const main = model.extraOutput === undefined ? r.output : r.output.subarray(0, model.classes)
+      const probs = model.manifest.output.softmax ? softmax(main) : main
+      const ood = model.manifest.ood
+      const verdict =
+        ood === undefined
+          ? undefined
+          : oodVerdict(ood, model.extraOutput === undefined ? main : r.output.subarray(model.classes), probs, decoded.backgroundFraction)
       return {
         model: { id: model.manifest.id, version: model.manifest.version },
         provider: model.provider,
         gpu: model.provider !== 'cpu',
         predictions: topK(probs, model.manifest.labels, ctx.params.top_k ?? 5),
-        image: header,
+        image: { format: decoded.format, width: decoded.width, height: decoded.height },
+        preprocessing: { inverted: decoded.inverted, crop: decoded.crop },
+        ...(verdict === undefined ? {} : verdict),
         batch_size: r.batchSize,
         timings: {
           read_ms: round(t1 - t0),

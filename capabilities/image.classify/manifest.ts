@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { Ajv } from 'ajv'
 import { CrankError } from '../../src/errors.ts'
+import type { OodConfig } from './ood.ts'
 
 export type Layout = 'NCHW' | 'NHWC'
 export type ResizeMode = 'fill' | 'contain' | 'cover'
@@ -30,9 +31,20 @@ export interface ModelManifest {
     /** Per channel (or one value for all), applied after `scale`: (v − mean) / std. */
     mean: number[]
     std: number[]
-    /** Use 255 − v (for models trained on light-on-dark images). */
-    invert?: boolean
+    /**
+     * `true`: use 255 − v (for models trained on light-on-dark images, fed dark-on-light photos).
+     * `auto`: invert only when the image's border (its background) is light. Default false.
+     */
+    invert?: boolean | 'auto'
+    /**
+     * Crop away the uniform border (the background colour, taken from the border pixels) before
+     * resizing, so an object letterboxed into a larger frame fills the model's input as it did in
+     * training. Default false.
+     */
+    trim?: boolean
   }
+  /** How out-of-distribution inputs are flagged (see ood.ts); absent: results carry no `in_distribution`. */
+  ood?: OodConfig
   /** Free-form, e.g. how the model was trained. */
   training?: Record<string, unknown>
 }
@@ -87,7 +99,26 @@ const schema = {
         scale: { type: 'number', exclusiveMinimum: 0 },
         mean: { type: 'array', items: { type: 'number' }, minItems: 1, maxItems: 3 },
         std: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1, maxItems: 3 },
-        invert: { type: 'boolean' },
+        invert: { enum: [true, false, 'auto'] },
+        trim: { type: 'boolean' },
+      },
+    },
+    ood: {
+      type: 'object',
+      required: ['score', 'threshold'],
+      additionalProperties: false,
+      properties: {
+        score: { enum: ['energy', 'max_softmax'] },
+        output: { type: 'string', minLength: 1 },
+        temperature: { type: 'number', exclusiveMinimum: 0 },
+        threshold: { type: 'number' },
+        background: {
+          type: 'object',
+          required: ['level', 'min_fraction'],
+          additionalProperties: false,
+          properties: { level: { type: 'integer', minimum: 0, maximum: 255 }, min_fraction: { type: 'number', minimum: 0, maximum: 1 } },
+        },
+        calibration: { type: 'object' },
       },
     },
     training: { type: 'object' },
@@ -117,6 +148,13 @@ export function parseManifest(json: unknown, manifestPath: string): ResolvedMani
         `preprocess.${key} has ${n} values; give 1 or one per channel (${channels})`,
       )
     }
+  }
+  if (m.ood?.score === 'energy' && m.ood.output === undefined && !m.output.softmax) {
+    throw manifestError(
+      'invalid_model_manifest',
+      manifestPath,
+      'ood.score "energy" needs logits: set ood.output to the graph output that has them (output is already softmaxed)',
+    )
   }
   const base = dirname(manifestPath)
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p))

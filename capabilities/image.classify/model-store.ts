@@ -18,6 +18,11 @@ export interface LoadedModel {
   provider: Provider
   /** Output floats per sample (= number of labels). */
   classes: number
+  /**
+   * The graph output the OOD score reads logits from, when it is not the main output (manifest
+   * `ood.output`): each batcher row is then the main output followed by these logits.
+   */
+  extraOutput?: string
   /** The batch cap actually used (a model with a fixed batch dimension caps it). */
   maxBatch: number
 }
@@ -95,26 +100,53 @@ export async function loadModel(manifest: ResolvedManifest, opts: LoadOptions): 
       )
     }
     const maxBatch = fixedBatch ?? opts.batching.maxBatch
+    const extra = manifest.ood?.output !== undefined && manifest.ood.output !== manifest.output.name ? manifest.ood.output : undefined
+    if (extra !== undefined && !session.outputNames.includes(extra)) {
+      throw manifestError(
+        'model_mismatch',
+        path,
+        `ood.output "${extra}" is not in the model; its outputs are ${session.outputNames.join(', ')}`,
+      )
+    }
     const per = sampleSize(manifest)
     const dims = (n: number): number[] => expectedInputShape(manifest, n) as number[]
+    const fetched = (out: ort.InferenceSession.ReturnType, name: string, n: number): Float32Array => {
+      const t = out[name]
+      if (t === undefined || t.data.length !== n * classes) {
+        throw new CrankError(
+          'model_mismatch',
+          `model ${manifest.id} returned ${t?.data.length ?? 0} values in "${name}" for ${n} images × ${classes} classes`,
+        )
+      }
+      return t.data as Float32Array
+    }
     const batcher = new DynamicBatcher(
       async (data, n) => {
         const out = await session.run({ [manifest.input.name]: new ort.Tensor('float32', data, dims(n)) })
-        const t = out[manifest.output.name]
-        if (t === undefined || t.data.length !== n * classes) {
-          throw new CrankError(
-            'model_mismatch',
-            `model ${manifest.id} returned ${t?.data.length ?? 0} values for ${n} images × ${classes} classes`,
-          )
+        const main = fetched(out, manifest.output.name, n)
+        if (extra === undefined) return main
+        const logits = fetched(out, extra, n)
+        const rows = new Float32Array(2 * n * classes)
+        for (let i = 0; i < n; i++) {
+          rows.set(main.subarray(i * classes, (i + 1) * classes), 2 * i * classes)
+          rows.set(logits.subarray(i * classes, (i + 1) * classes), (2 * i + 1) * classes)
         }
-        return t.data as Float32Array
+        return rows
       },
       per,
-      classes,
+      extra === undefined ? classes : 2 * classes,
       { ...opts.batching, maxBatch },
     )
     opts.log?.debug({ model: manifest.id, provider: opts.provider, maxBatch }, 'image.classify: model loaded')
-    return { manifest, session, batcher, provider: opts.provider, classes, maxBatch }
+    return {
+      manifest,
+      session,
+      batcher,
+      provider: opts.provider,
+      classes,
+      maxBatch,
+      ...(extra === undefined ? {} : { extraOutput: extra }),
+    }
   } catch (err) {
     await session.release()
     throw err

@@ -4,15 +4,26 @@
  * small file that claims huge dimensions (a decompression bomb) costs a header parse, nothing more.
  */
 import { imageSize } from 'image-size'
-import sharp, { type Metadata, type OutputInfo } from 'sharp'
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp'
 import { JobError } from '../../src/errors.ts'
+import { type Box, borderColour, contentBox, isLight } from './background.ts'
 import type { ResolvedManifest } from './manifest.ts'
+import { backgroundFraction } from './ood.ts'
 
 export interface DecodedInfo {
   format: string
   width: number
   height: number
+  /** Whether the pixels were inverted (manifest `invert: true`, or `auto` on a light background). */
+  inverted: boolean
+  /** The content box kept before resizing (manifest `trim`), in the upright image's pixels; null when not trimming. */
+  crop: Box | null
+  /** Share of the model's input that is background, for the OOD test (manifest `ood.background`). */
+  backgroundFraction?: number
 }
+
+/** Background analysis runs on a copy at most this large on a side: enough to find borders, cheap to scan. */
+export const LOOK_SIZE = 256
 
 export interface PreprocessOptions {
   /** Largest width × height × frames accepted (checked on the header). */
@@ -87,15 +98,44 @@ export async function decodeImage(
   if (pixels > opts.maxInputPixels) throw tooLarge()
   const [r, g, b] = pp.background
   const background = { r, g, b, alpha: 1 }
+  const look = pp.trim === true || pp.invert === 'auto'
   let raw: { data: Buffer; info: OutputInfo }
+  let crop: Box | null = null
+  let shownCrop: Box | null = null
+  let invert = pp.invert === true
   try {
     // sharp's own pixel limit is the second guard, for a header that image-size read differently
     let img = sharp(bytes, { limitInputPixels: opts.maxInputPixels, failOn: 'error', pages: 1 })
     if (header.orientation !== undefined && header.orientation !== 1) img = img.rotate()
-    img = img.flatten({ background }).resize(width, height, { fit: pp.resize, background, position: 'centre' })
-    img = channels === 1 ? img.greyscale() : img.toColourspace('srgb')
-    raw = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true })
+    img = img.flatten({ background })
+    const colour = (s: Sharp): Sharp => (channels === 1 ? s.greyscale() : s.toColourspace('srgb')).removeAlpha()
+    if (!look) {
+      raw = await colour(img.resize(width, height, { fit: pp.resize, background, position: 'centre' }))
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+    } else {
+      // One decode, bounded in size, to read the background from the border; the crop and the
+      // final resize then run on those few pixels.
+      const seen = await colour(img.resize(LOOK_SIZE, LOOK_SIZE, { fit: 'inside', withoutEnlargement: true }))
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+      const px = { data: seen.data, width: seen.info.width, height: seen.info.height, channels: seen.info.channels }
+      const bg = borderColour(px)
+      if (pp.invert === 'auto') invert = isLight(bg)
+      if (pp.trim === true) crop = contentBox(px, bg)
+      if (crop !== null) shownCrop = scaleBox(crop, px, header)
+      const [br = 0, bgG = br, bb = br] = bg
+      let second = sharp(seen.data, { raw: { width: px.width, height: px.height, channels: px.channels as 1 | 3 } })
+      if (crop !== null) second = second.extract(crop)
+      // pad with the image's own background, so that the padding looks like the background the model saw
+      raw = await colour(
+        second.resize(width, height, { fit: pp.resize, background: { r: br, g: bgG, b: bb, alpha: 1 }, position: 'centre' }),
+      )
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+    }
   } catch (err) {
+    if (err instanceof JobError) throw err
     if (/pixel limit/i.test((err as Error).message)) throw tooLarge()
     throw new JobError('invalid_image', `cannot decode image: ${(err as Error).message}`)
   }
@@ -103,12 +143,33 @@ export async function decodeImage(
   if (info.width !== width || info.height !== height) {
     throw new JobError('invalid_image', `decoder produced ${info.width}×${info.height}, expected ${width}×${height}`)
   }
-  toTensor(data, info.channels, m, out)
-  return { format: header.format, width: header.width, height: header.height }
+  toTensor(data, info.channels, m, out, invert)
+  const bg = m.ood?.background
+  return {
+    format: header.format,
+    width: header.width,
+    height: header.height,
+    inverted: invert,
+    crop: shownCrop,
+    ...(bg === undefined ? {} : { backgroundFraction: backgroundFraction(data, info.channels, bg.level, invert) }),
+  }
+}
+
+/** A box found on the reduced copy, in the pixels of the upright original (EXIF orientations 5–8 swap the sides). */
+function scaleBox(box: Box, seen: { width: number; height: number }, header: Header): Box {
+  const swapped = header.orientation !== undefined && header.orientation >= 5
+  const sx = (swapped ? header.height : header.width) / seen.width
+  const sy = (swapped ? header.width : header.height) / seen.height
+  return {
+    left: Math.round(box.left * sx),
+    top: Math.round(box.top * sy),
+    width: Math.round(box.width * sx),
+    height: Math.round(box.height * sy),
+  }
 }
 
 /** Interleaved 8-bit pixels → normalised floats in the manifest's layout. */
-export function toTensor(data: Uint8Array, stride: number, m: ResolvedManifest, out: Float32Array): void {
+export function toTensor(data: Uint8Array, stride: number, m: ResolvedManifest, out: Float32Array, invert: boolean): void {
   const { width, height, channels, layout } = m.input
   const pp = m.preprocess
   const plane = width * height
@@ -119,7 +180,7 @@ export function toTensor(data: Uint8Array, stride: number, m: ResolvedManifest, 
     const inv = 1 / ((pp.std.length === 1 ? pp.std[0] : pp.std[c]) as number)
     for (let p = 0; p < plane; p++) {
       let v = data[p * stride + src] as number
-      if (pp.invert === true) v = 255 - v
+      if (invert) v = 255 - v
       out[layout === 'NCHW' ? c * plane + p : p * channels + c] = (v * pp.scale - mu) * inv
     }
   }

@@ -11,7 +11,8 @@ export function exportCnnToOnnx(p: CnnParams, meta: { producer: string; docStrin
     producer: meta.producer,
     ...(meta.docString === undefined ? {} : { docString: meta.docString }),
     inputs: [floatValue('image', ['batch', c1.cin, a.inputSize, a.inputSize])],
-    outputs: [floatValue('probabilities', ['batch', a.classes])],
+    // logits too: the energy OOD score needs the scale that softmax removes
+    outputs: [floatValue('probabilities', ['batch', a.classes]), floatValue('logits', ['batch', a.classes])],
     initializers: [
       floatTensor('conv1.weight', [c1.cout, c1.cin, c1.k, c1.k], p.w1),
       floatTensor('conv1.bias', [c1.cout], p.b1),

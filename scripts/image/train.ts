@@ -206,8 +206,10 @@ const manifest = {
   preprocess: {
     resize: 'contain',
     background: [0, 0, 0],
-    // Fashion-MNIST is light garments on a black background: ordinary photos need inverting
-    invert: false,
+    // Fashion-MNIST is garments cropped to their box, padded to square, light on black:
+    // photos are cropped to their content and inverted when their background is light
+    trim: true,
+    invert: 'auto',
     scale: 1 / 255,
     mean: [PIXEL_MEAN],
     std: [PIXEL_STD],
@@ -229,3 +231,4 @@ const manifest = {
 }
 writeFileSync(join(args.out, 'fashion-mnist-cnn.json'), `${JSON.stringify(manifest, null, 2)}\n`)
 console.log(`wrote ${join(args.out, 'fashion-mnist-cnn.onnx')} (${onnx.length} bytes)`)
+console.log('now run npm run calibrate:image-classify-ood to set the out-of-distribution threshold in the manifest')
