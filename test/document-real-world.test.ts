@@ -19,7 +19,10 @@ interface Result {
   warnings: string[]
 }
 
-async function convert(input: Uint8Array | string, params: Record<string, unknown>): Promise<{ text: string; bytes: Uint8Array; result: Result }> {
+async function convert(
+  input: Uint8Array | string,
+  params: Record<string, unknown>,
+): Promise<{ text: string; bytes: Uint8Array; result: Result }> {
   const r = await runCapability(cap, { params, input })
   if (r.outcome.state !== 'succeeded') throw new Error(`${JSON.stringify(params)} failed: ${JSON.stringify(r.outcome)}`)
   return { bytes: r.output, text: decoder.decode(r.output), result: r.outcome.result as Result }
@@ -52,7 +55,10 @@ describe('document.convert on real-world inputs', function () {
       const body = '<p>“Crème brûlée” – 5 €</p>'
       const cp1252 = Buffer.from(new Uint8Array([...`<meta charset="windows-1252">${body}`].map((c) => cp1252Byte(c))))
       assert.match((await convert(cp1252, { from: 'html', to: 'text' })).text, /“Crème brûlée” – 5 €/)
-      const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`<html><head><meta charset="iso-8859-1"></head>${body}`, 'utf16le')])
+      const utf16 = Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(`<html><head><meta charset="iso-8859-1"></head>${body}`, 'utf16le'),
+      ])
       const read = await convert(utf16, { to: 'markdown' })
       assert.equal(read.result.from, 'html')
       assert.match(read.text, /“Crème brûlée” – 5 €/)
@@ -164,7 +170,8 @@ describe('document.convert on real-world inputs', function () {
     })
 
     it('release notes with underlined titles and bullets are text; a README with headings and links is Markdown', async () => {
-      const notes = 'Git 2.38.2 Release Notes\n========================\n\nFixes since v2.38.1\n-------------------\n\n * Update `CodingGuidelines`.\n\n * Fix messages.\n'
+      const notes =
+        'Git 2.38.2 Release Notes\n========================\n\nFixes since v2.38.1\n-------------------\n\n * Update `CodingGuidelines`.\n\n * Fix messages.\n'
       assert.equal((await convert(notes, { to: 'html' })).result.from, 'text')
       assert.equal((await convert(fixture('htmlparser2-readme.md'), { to: 'html' })).result.from, 'markdown')
       assert.equal((await convert('# Title\n\nSome words.\n', { to: 'html' })).result.from, 'markdown')

@@ -96,7 +96,7 @@ function sniffText(text: string): Format {
 }
 
 /**
- * Markdown needs a strong construct, and then either a heading on the first line, two strong kinds, or a strong
+ * Markdown needs a strong construct, and then either a fence, a table, a heading on the first line, two strong kinds, or a strong
  * construct with other structure besides (three points: a strong hit counts two, a weak one one, at most two hits a
  * kind). So a README with headings and links is Markdown, and a licence with numbered sections is text.
  */
@@ -110,7 +110,9 @@ function isMarkdown(lines: string[]): boolean {
   const weak = hits(MARKDOWN_WEAK)
   const strongKinds = strong.filter((n) => n > 0).length
   if (strongKinds === 0) return false
-  if (strongKinds >= 2 || /^#{1,6}\s+\S/.test(lines[0] ?? '')) return true
+  // A fence, a table delimiter row or a heading on the first line is Markdown on its own.
+  const [, fence = 0, tableDelimiter = 0] = strong
+  if (strongKinds >= 2 || fence > 0 || tableDelimiter > 0 || /^#{1,6}\s+\S/.test(lines[0] ?? '')) return true
   const points = strong.reduce((a, n) => a + 2 * Math.min(n, 2), 0) + weak.reduce((a, n) => a + Math.min(n, 2), 0)
   return points >= 5
 }

@@ -59,7 +59,11 @@ export const SOURCES: { format: CorpusFormat; path: string }[] = [
 ]
 
 /** Debian HTML pages LibreOffice renders to DOCX and PDF for the corpus. */
-const LIBREOFFICE_RENDERED = [`${DOC}/base-passwd/users-and-groups.html`, `${DOC}/libxslt1-dev/html/FAQ.html`, `${DOC}/libxslt1-dev/html/internals.html`]
+const LIBREOFFICE_RENDERED = [
+  `${DOC}/base-passwd/users-and-groups.html`,
+  `${DOC}/libxslt1-dev/html/FAQ.html`,
+  `${DOC}/libxslt1-dev/html/internals.html`,
+]
 
 export function assembleCorpus(dir: string): CorpusDoc[] {
   mkdirSync(dir, { recursive: true })
@@ -84,7 +88,11 @@ export function assembleCorpus(dir: string): CorpusDoc[] {
     const out = join(dir, `lo-${format}`)
     mkdirSync(out, { recursive: true })
     try {
-      execFileSync('soffice', ['--headless', `-env:UserInstallation=file://${dir}/../lo-profile`, '--convert-to', filter, '--outdir', out, ...rendered], { stdio: 'ignore', timeout: 180_000 })
+      execFileSync(
+        'soffice',
+        ['--headless', `-env:UserInstallation=file://${dir}/../lo-profile`, '--convert-to', filter, '--outdir', out, ...rendered],
+        { stdio: 'ignore', timeout: 180_000 },
+      )
     } catch {
       // LibreOffice missing or failed: the corpus goes without these.
     }

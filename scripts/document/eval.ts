@@ -27,7 +27,12 @@ const PANDOC_IN: Partial<Record<CorpusFormat, string>> = { markdown: 'gfm', html
 // pandoc writes PDF only through LaTeX, which this harness does not install.
 const PANDOC_OUT: Partial<Record<CorpusFormat, string>> = { markdown: 'gfm', html: 'html', text: 'plain', docx: 'docx' }
 const LO_IN: CorpusFormat[] = ['html', 'text', 'docx', 'markdown']
-const LO_OUT: Partial<Record<CorpusFormat, string>> = { html: 'html', text: 'txt:Text (encoded):UTF8', docx: 'docx:MS Word 2007 XML', pdf: 'pdf' }
+const LO_OUT: Partial<Record<CorpusFormat, string>> = {
+  html: 'html',
+  text: 'txt:Text (encoded):UTF8',
+  docx: 'docx:MS Word 2007 XML',
+  pdf: 'pdf',
+}
 
 const run = (cmd: string, args: string[], input?: Buffer): Buffer =>
   execFileSync(cmd, args, { input, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'ignore'] })
@@ -68,11 +73,22 @@ interface Score {
   docs: number
 }
 
-function score(ref: Map<string, number>, out: Map<string, number>, s: Score): void {
-  for (const [t, n] of ref) s.shared += Math.min(n, out.get(t) ?? 0)
-  for (const n of ref.values()) s.ref += n
-  for (const n of out.values()) s.out += n
+/** One line per document and tool, to find where recall is lost (written next to the outputs). */
+const perDocument: string[] = ['direction\ttool\tdocument\trecall\tprecision\treference_tokens']
+
+function score(ref: Map<string, number>, out: Map<string, number>, s: Score, label = ''): void {
+  let shared = 0
+  let refN = 0
+  let outN = 0
+  for (const [t, n] of ref) shared += Math.min(n, out.get(t) ?? 0)
+  for (const n of ref.values()) refN += n
+  for (const n of out.values()) outN += n
+  s.shared += shared
+  s.ref += refN
+  s.out += outN
   s.docs++
+  if (label !== '')
+    perDocument.push(`${label}\t${(shared / Math.max(1, refN)).toFixed(3)}\t${(shared / Math.max(1, outN)).toFixed(3)}\t${refN}`)
 }
 
 /** LibreOffice converts a whole folder in one start, which is what makes it affordable here. */
@@ -115,7 +131,12 @@ async function main(): Promise<void> {
       // LibreOffice, batched per direction (Markdown goes in as plain text: it has no Markdown filter).
       const loFilter = LO_OUT[to]
       const loDir = join(dir, 'libreoffice')
-      if (LO_IN.includes(from) && loFilter !== undefined) libreoffice(docs.map((d) => d.file), loFilter, loDir)
+      if (LO_IN.includes(from) && loFilter !== undefined)
+        libreoffice(
+          docs.map((d) => d.file),
+          loFilter,
+          loDir,
+        )
       for (const d of docs) {
         const ref = refs.get(d.file) ?? new Map()
         const stem = basename(d.file, extname(d.file))
@@ -125,7 +146,7 @@ async function main(): Promise<void> {
           const r = await runCapability(cap, { params: { from, to }, input: readFileSync(d.file) })
           if (r.outcome.state !== 'succeeded') throw new Error(r.outcome.state)
           writeFileSync(outFile('crank'), r.output)
-          score(ref, tokens(readText(to, outFile('crank'))), add(from, to, 'crank'))
+          score(ref, tokens(readText(to, outFile('crank'))), add(from, to, 'crank'), `${from}→${to}\tcrank\t${stem}`)
         } catch {
           add(from, to, 'crank').failed++
         }
@@ -134,7 +155,7 @@ async function main(): Promise<void> {
         if (pin !== undefined && pout !== undefined) {
           try {
             run('pandoc', ['-f', pin, '-t', pout, '-s', '--wrap=none', '-o', outFile('pandoc'), d.file])
-            score(ref, tokens(readText(to, outFile('pandoc'))), add(from, to, 'pandoc'))
+            score(ref, tokens(readText(to, outFile('pandoc'))), add(from, to, 'pandoc'), `${from}→${to}\tpandoc\t${stem}`)
           } catch {
             add(from, to, 'pandoc').failed++
           }
@@ -142,7 +163,7 @@ async function main(): Promise<void> {
         if (LO_IN.includes(from) && loFilter !== undefined) {
           const lo = join(loDir, `${stem}.${to === 'text' ? 'txt' : EXT[to]}`)
           try {
-            score(ref, tokens(readText(to, lo)), add(from, to, 'libreoffice'))
+            score(ref, tokens(readText(to, lo)), add(from, to, 'libreoffice'), `${from}→${to}\tlibreoffice\t${stem}`)
           } catch {
             add(from, to, 'libreoffice').failed++
           }
@@ -154,6 +175,7 @@ async function main(): Promise<void> {
       }
     }
   }
+  writeFileSync(join(WORK, 'out', 'per-document.tsv'), `${perDocument.join('\n')}\n`)
   printTable(scores, corpus.length)
 }
 
@@ -179,7 +201,9 @@ function printTable(scores: Map<string, Score>, documents: number): void {
   const directions = [...new Set([...scores.keys()].map((k) => k.split('|')[0] as string))]
   for (const dir of directions) {
     const crank = scores.get(`${dir}|crank`)
-    console.log(`| ${dir} | ${(crank?.docs ?? 0) + (crank?.failed ?? 0)} | ${tools.map((t) => cell(scores.get(`${dir}|${t}`))).join(' | ')} |`)
+    console.log(
+      `| ${dir} | ${(crank?.docs ?? 0) + (crank?.failed ?? 0)} | ${tools.map((t) => cell(scores.get(`${dir}|${t}`))).join(' | ')} |`,
+    )
   }
   const files = readdirSync(join(WORK, 'out')).length
   console.log(`\noutputs under ${join(WORK, 'out')} (${files} folders)`)
