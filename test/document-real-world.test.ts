@@ -109,6 +109,26 @@ describe('document.convert on real-world inputs', function () {
     })
   })
 
+  describe('layout tables and tall rows', () => {
+    it('a layout table (holding a table, headings or lists) is written as blocks, a data table inside it as a table', async () => {
+      const html =
+        '<table><tr><td><h1>Site</h1><ul><li>Home</li><li>FAQ</li></ul></td><td><table><tr><td>k</td><td>v</td></tr></table></td></tr></table>'
+      const { text } = await convert(html, { from: 'html', to: 'markdown' })
+      assert.match(text, /^# Site$/m)
+      assert.match(text, /^- +Home$/m)
+      assert.match(text, /^\| k \| v \|$/m)
+    })
+
+    it('a table row taller than a page reaches the PDF whole (pdfkit would cut it at the page end)', async () => {
+      const words = Array.from({ length: 2500 }, (_, i) => `w${i}`)
+      const md = `| a | b |\n|---|---|\n| short | ${words.join(' ')} |\n| last | row |\n`
+      const text = pdftotext((await convert(md, { from: 'markdown', to: 'pdf' })).bytes)
+      const found = new Set(text.match(/w\d+/g))
+      assert.equal(words.filter((w) => !found.has(w)).length, 0)
+      assert.match(text, /last\s+row/)
+    })
+  })
+
   describe('PDF output text', () => {
     it('tabs in code blocks and table cells become spaces to the next tab stop', async () => {
       const md = '```\nname\tsize\nab\tc\n```\n\n| k | v |\n|---|---|\n| x\ty | z |\n'

@@ -29,15 +29,20 @@ const CELL = '\ue001'
 function addTableRules(service: TurndownService): void {
   service.addRule('tableCellFlat', {
     filter: ['th', 'td'],
-    replacement: (content) => `${CELL}${content.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')}`,
+    replacement: (content, node) =>
+      inLayoutTable(node as unknown as DomNode)
+        ? `\n\n${content}\n\n`
+        : `${CELL}${content.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')}`,
   })
   service.addRule('tableRowMarked', {
     filter: 'tr',
-    replacement: (content, node) => `${ROW}${isHeadingRow(node as unknown as DomNode) ? 'H' : 'D'}${content}`,
+    replacement: (content, node) =>
+      inLayoutTable(node as unknown as DomNode) ? content : `${ROW}${isHeadingRow(node as unknown as DomNode) ? 'H' : 'D'}${content}`,
   })
   service.addRule('tableAnyHeader', {
     filter: 'table',
-    replacement: (content) => {
+    replacement: (content, node) => {
+      if (isLayoutTable(node as unknown as DomNode)) return `\n\n${content}\n\n`
       const rows = content
         .split(ROW)
         .slice(1)
@@ -51,8 +56,27 @@ function addTableRules(service: TurndownService): void {
   })
 }
 
-/** The little of turndown's DOM (domino) the header test reads; the project compiles without the DOM library. */
+/**
+ * Old HTML lays pages out with tables: a table holding another table, headings, lists or preformatted text is
+ * layout, not data. Its cells are written one after another as blocks; flattened into one GFM row they became a
+ * single cell taller than a page, which the PDF writer cut off.
+ */
+const LAYOUT_CONTENT = 'table, h1, h2, h3, h4, h5, h6, ul, ol, dl, pre, blockquote'
+
+function isLayoutTable(table: DomNode): boolean {
+  // domino's querySelectorAll includes the element itself when it matches.
+  return Array.from(table.querySelectorAll(LAYOUT_CONTENT)).some((n) => n !== table)
+}
+
+function inLayoutTable(node: DomNode): boolean {
+  let n = node.parentNode
+  while (n !== null && n.nodeName !== 'TABLE') n = n.parentNode
+  return n !== null && isLayoutTable(n)
+}
+
+/** The little of turndown's DOM (domino) the table rules read; the project compiles without the DOM library. */
 interface DomNode {
+  querySelectorAll(selector: string): ArrayLike<DomNode>
   nodeName: string
   parentNode: DomNode | null
   previousSibling: DomNode | null

@@ -49,6 +49,11 @@ function textByRole(blocks: Block[], into = new Map<FontRole, string>()): Map<Fo
   return into
 }
 
+/** Horizontal padding pdfkit's table puts in a cell, both sides together (its default is 0.25 em a side and more). */
+const TABLE_CELL_PADDING = 12
+/** A row needing more than this share of a page's height is not set as a table row (pdfkit cannot split one). */
+const TALL_ROW_SHARE = 0.8
+
 const HEADING_SIZES = [22, 18, 15, 13, 12, 11]
 const BODY_SIZE = 11
 
@@ -144,10 +149,31 @@ export async function blocksToPdf(blocks: Block[], title: string): Promise<PdfWr
           const cell = (c: Inline[]): string => replace(inlineText(c))
           const data = [...(b.header.length > 0 ? [b.header.map(cell)] : []), ...b.rows.map((r) => r.map(cell))]
           const width = Math.max(...data.map((r) => r.length))
-          doc.x = left + indent
+          const rows = data.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? ''))
           useFont(faces.regular)
           doc.fontSize(9)
-          doc.table({ data: data.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? '')), maxWidth: contentWidth - indent })
+          // pdfkit cuts a row taller than a page off at the page's end; such rows are written as paragraphs instead.
+          const cellWidth = (contentWidth - indent) / width - TABLE_CELL_PADDING
+          const pageRoom = (doc.page.height - doc.page.margins.top - doc.page.margins.bottom) * TALL_ROW_SHARE
+          const tall = (row: string[]): boolean => row.some((c) => doc.heightOfString(c, { width: cellWidth }) > pageRoom)
+          let run: string[][] = []
+          const flush = (): void => {
+            if (run.length === 0) return
+            doc.x = left + indent
+            useFont(faces.regular)
+            doc.fontSize(9)
+            doc.table({ data: run, maxWidth: contentWidth - indent })
+            run = []
+          }
+          for (const row of rows) {
+            if (!tall(row)) {
+              run.push(row)
+              continue
+            }
+            flush()
+            for (const c of row) if (c.trim() !== '') writeRuns([{ text: c }], { indent, size: BODY_SIZE })
+          }
+          flush()
           doc.moveDown(0.6)
           break
         }
