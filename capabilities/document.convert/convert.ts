@@ -6,6 +6,7 @@
  * tree. Tables (CSV, JSON records) render through an HTML table.
  */
 import TurndownService from 'turndown'
+import { decodeText } from './decode-text.ts'
 import { readDocx } from './docx-read.ts'
 import { blocksToDocx } from './docx-write.ts'
 import { documentError } from './errors.ts'
@@ -56,14 +57,18 @@ export async function convert(bytes: Uint8Array, o: ConvertOptions): Promise<Con
   let pagesIn: number | undefined
   let table: { columns: string[]; rows: Row[] } | undefined
   const doc: Doc = {}
-  const text = (): string => decodeUtf8(bytes)
+  const text = (html = false): string => {
+    const decoded = decodeText(bytes, { html })
+    warnings.push(...decoded.warnings)
+    return decoded.text
+  }
 
   switch (o.from) {
     case 'markdown':
       doc.markdown = text()
       break
     case 'html':
-      doc.html = text()
+      doc.html = text(true)
       break
     case 'text':
       doc.text = text()
@@ -77,7 +82,11 @@ export async function convert(bytes: Uint8Array, o: ConvertOptions): Promise<Con
     case 'pdf': {
       const pdf = await readPdf(bytes, { maxPages: o.maxPages, checkTime: o.checkTime })
       pagesIn = pdf.pageCount
-      if (o.to === 'json') return { bytes: encoder.encode(`${JSON.stringify(pdf, null, 2)}\n`), pages: pagesIn, warnings }
+      warnings.push(...pdf.warnings)
+      if (o.to === 'json') {
+        const { warnings: _, ...structure } = pdf
+        return { bytes: encoder.encode(`${JSON.stringify(structure, null, 2)}\n`), pages: pagesIn, warnings }
+      }
       doc.text = pdfToText(pdf)
       doc.markdown = pdfToMarkdown(pdf, escapeMarkdown)
       break
@@ -86,7 +95,8 @@ export async function convert(bytes: Uint8Array, o: ConvertOptions): Promise<Con
       table = parseCsv(text(), o.csv, o.maxRows)
       break
     case 'json':
-      table = parseJsonRows(text(), o.maxRows)
+      // RFC 8259: JSON exchanged between systems is UTF-8, so there is no legacy fallback to guess.
+      table = parseJsonRows(decodeUtf8(bytes), o.maxRows)
       break
   }
   o.checkTime()

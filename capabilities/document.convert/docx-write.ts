@@ -106,7 +106,8 @@ function renderBlocks(blocks: Block[], depth: number, state: RenderState): (Para
         const width = Math.max(b.header.length, ...b.rows.map((r) => r.length))
         const row = (cells: Inline[][], bold: boolean): TableRow =>
           new TableRow({
-            tableHeader: bold,
+            // Only set when true: docx writes <w:tblHeader w:val="off"/> for false, which mammoth reads as a header row.
+            ...(bold ? { tableHeader: true } : {}),
             children: Array.from(
               { length: width },
               (_, i) => new TableCell({ children: [new Paragraph({ children: runs(cells[i] ?? [], bold) })] }),

@@ -122,7 +122,9 @@ function parseTable(tokens: Token[], cur: { i: number }): Block {
       row?.push(takeInline(tokens, cur, t.type === 'th_open' ? 'th_close' : 'td_close'))
     }
   }
-  return { type: 'table', header, rows }
+  // An all-empty header is how GFM spells a table without one (see html.ts): no header row in DOCX or PDF.
+  const headerless = header.every((c) => inlineText(c).trim() === '')
+  return { type: 'table', header: headerless ? [] : header, rows }
 }
 
 function inlineRuns(children: Token[]): Inline[] {

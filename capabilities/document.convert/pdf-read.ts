@@ -27,6 +27,7 @@ export interface PdfStructure {
   info: Record<string, string>
   outline: { title: string; items: PdfStructure['outline'] }[]
   pages: PdfPage[]
+  warnings: string[]
 }
 
 export interface PdfLimits {
@@ -36,7 +37,7 @@ export interface PdfLimits {
 }
 
 export async function readPdf(bytes: Uint8Array, limits: PdfLimits): Promise<PdfStructure> {
-  let doc: Awaited<ReturnType<typeof getDocumentProxy>>
+  let doc: PdfDocumentProxy
   try {
     // pdf.js detaches the buffer it is given; pass a copy.
     doc = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0, isEvalSupported: false, stopAtErrors: false })
@@ -50,6 +51,7 @@ export async function readPdf(bytes: Uint8Array, limits: PdfLimits): Promise<Pdf
       throw documentError('too_many_pages', `PDF has ${doc.numPages} pages; the limit is ${limits.maxPages}`, { pages: doc.numPages })
     }
     const pages: PdfPage[] = []
+    const warnings: string[] = []
     for (let n = 1; n <= doc.numPages; n++) {
       limits.checkTime()
       const page = await doc.getPage(n)
@@ -58,19 +60,37 @@ export async function readPdf(bytes: Uint8Array, limits: PdfLimits): Promise<Pdf
       pages.push({ number: n, width, height, lines: toLines(content.items) })
       page.cleanup()
     }
-    const meta = await doc.getMetadata().catch(() => undefined)
-    const info: Record<string, string> = {}
-    for (const [k, v] of Object.entries((meta?.info ?? {}) as Record<string, unknown>)) {
-      if (typeof v === 'string' && v !== '') info[k] = v
-    }
-    const outline = simplifyOutline((await doc.getOutline().catch(() => null)) ?? [])
-    return { pageCount: doc.numPages, info, outline, pages }
+    // Document info and the outline are extras: a PDF whose references to them are broken is still read.
+    const info = await readInfo(doc).catch(() => {
+      warnings.push('pdf: the document information (metadata) could not be read')
+      return {}
+    })
+    const outline = await readOutline(doc).catch(() => {
+      warnings.push('pdf: the outline could not be read')
+      return []
+    })
+    return { pageCount: doc.numPages, info, outline, pages, warnings }
   } catch (err) {
     if (err instanceof JobError) throw err
     throw documentError('invalid_document', `PDF could not be read: ${(err as Error).message}`)
   } finally {
     await doc.destroy()
   }
+}
+
+type PdfDocumentProxy = Awaited<ReturnType<typeof getDocumentProxy>>
+
+async function readInfo(doc: PdfDocumentProxy): Promise<Record<string, string>> {
+  const meta = await doc.getMetadata()
+  const info: Record<string, string> = {}
+  for (const [k, v] of Object.entries((meta?.info ?? {}) as Record<string, unknown>)) {
+    if (typeof v === 'string' && v !== '') info[k] = v
+  }
+  return info
+}
+
+async function readOutline(doc: PdfDocumentProxy): Promise<OutlineNode[]> {
+  return simplifyOutline((await doc.getOutline()) ?? [])
 }
 
 interface TextItemLike {
@@ -110,8 +130,11 @@ interface OutlineNode {
   items: OutlineNode[]
 }
 
-function simplifyOutline(nodes: readonly { title: string; items: readonly unknown[] }[]): OutlineNode[] {
-  return nodes.map((n) => ({ title: n.title, items: simplifyOutline(n.items as { title: string; items: unknown[] }[]) }))
+function simplifyOutline(nodes: readonly { title?: unknown; items?: readonly unknown[] }[]): OutlineNode[] {
+  return nodes.map((n) => ({
+    title: typeof n.title === 'string' ? n.title : '',
+    items: simplifyOutline((n.items ?? []) as { title?: unknown; items?: unknown[] }[]),
+  }))
 }
 
 /** Plain text: lines per page, pages separated by a form feed as pdftotext does. */

@@ -1,41 +1,58 @@
 /**
- * Writes PDF with pdfkit from the shared block tree. pdfkit's built-in
- * Helvetica/Courier only encode Windows-1252; when the text needs more, the
- * DejaVu fonts are embedded if the host has them (Debian `fonts-dejavu-core`),
- * and otherwise the characters they cannot draw become "?" with a warning.
+ * Writes PDF with pdfkit from the shared block tree, in the fonts pdf-fonts.ts picks for the text (the standard
+ * Helvetica/Courier, DejaVu or Noto Sans CJK); characters no font can draw are reported as a warning. Tabs are
+ * expanded to spaces: fonts have no glyph for them.
  */
-import { existsSync } from 'node:fs'
 import PDFDocument from 'pdfkit'
 import { type Block, type Inline, inlineText } from './markdown.ts'
+import { chooseFonts, type FontFace, type FontRole, NOT_CP1252 } from './pdf-fonts.ts'
 
-interface Fonts {
-  regular: string
-  bold: string
-  italic: string
-  boldItalic: string
-  mono: string
+/** Columns between tab stops, pandoc's default. */
+export const TAB_STOP = 4
+
+/** Replaces each tab with the spaces that reach the next tab stop, line by line. */
+export function expandTabs(s: string): string {
+  if (!s.includes('\t')) return s
+  return s
+    .split('\n')
+    .map((line) => {
+      let out = ''
+      for (const ch of line) out += ch === '\t' ? ' '.repeat(TAB_STOP - ([...out].length % TAB_STOP)) : ch
+      return out
+    })
+    .join('\n')
 }
 
-const STANDARD: Fonts = {
-  regular: 'Helvetica',
-  bold: 'Helvetica-Bold',
-  italic: 'Helvetica-Oblique',
-  boldItalic: 'Helvetica-BoldOblique',
-  mono: 'Courier',
+const roleOf = (r: Inline, forceBold: boolean): FontRole => {
+  const bold = r.bold === true || forceBold
+  return r.code ? 'mono' : bold && r.italic ? 'boldItalic' : bold ? 'bold' : r.italic ? 'italic' : 'regular'
 }
 
-const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu'
-const DEJAVU: Fonts = {
-  regular: `${DEJAVU_DIR}/DejaVuSans.ttf`,
-  bold: `${DEJAVU_DIR}/DejaVuSans-Bold.ttf`,
-  italic: `${DEJAVU_DIR}/DejaVuSans-Oblique.ttf`,
-  boldItalic: `${DEJAVU_DIR}/DejaVuSans-BoldOblique.ttf`,
-  mono: `${DEJAVU_DIR}/DejaVuSansMono.ttf`,
+/** The text each font role will draw, walking the blocks as render() does. */
+function textByRole(blocks: Block[], into = new Map<FontRole, string>()): Map<FontRole, string> {
+  const add = (role: FontRole, text: string): void => {
+    into.set(role, (into.get(role) ?? '') + text)
+  }
+  const runs = (list: Inline[], bold: boolean): void => {
+    for (const r of list) add(roleOf(r, bold), r.text)
+  }
+  for (const b of blocks) {
+    if (b.type === 'heading') runs(b.inlines, true)
+    else if (b.type === 'paragraph') runs(b.inlines, false)
+    else if (b.type === 'code') add('mono', b.text)
+    else if (b.type === 'quote') textByRole(b.blocks, into)
+    else if (b.type === 'list') {
+      add('regular', '•0123456789.')
+      for (const item of b.items) textByRole(item, into)
+    } else if (b.type === 'table') for (const row of [b.header, ...b.rows]) for (const c of row) add('regular', inlineText(c))
+  }
+  return into
 }
 
-// Windows-1252 beyond Latin-1: what the standard 14 fonts can encode in 0x80–0x9F.
-const CP1252_EXTRA = '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ'
-const NOT_CP1252 = new RegExp(`[^\\n\\t\\x20-\\x7e\\xa0-\\xff${CP1252_EXTRA}]`, 'gu')
+/** Horizontal padding pdfkit's table puts in a cell, both sides together (its default is 0.25 em a side and more). */
+const TABLE_CELL_PADDING = 12
+/** A row needing more than this share of a page's height is not set as a table row (pdfkit cannot split one). */
+const TALL_ROW_SHARE = 0.8
 
 const HEADING_SIZES = [22, 18, 15, 13, 12, 11]
 const BODY_SIZE = 11
@@ -48,18 +65,16 @@ export interface PdfWriteResult {
 
 export async function blocksToPdf(blocks: Block[], title: string): Promise<PdfWriteResult> {
   const warnings: string[] = []
-  const allText = JSON.stringify(blocks)
-  let fonts = STANDARD
-  let replace = (s: string): string => s
-  if (NOT_CP1252.test(allText)) {
-    if (Object.values(DEJAVU).every((f) => existsSync(f))) {
-      fonts = DEJAVU
-    } else {
-      warnings.push('pdf: characters outside Windows-1252 were replaced by "?" (install fonts-dejavu-core to embed a Unicode font)')
-      replace = (s) => s.replace(NOT_CP1252, '?')
-    }
+  const choice = chooseFonts(textByRole(blocks))
+  warnings.push(...choice.warnings)
+  const faces = choice.fonts.faces
+  // The standard fonts cannot even encode what they lack; embedded fonts draw their .notdef box instead.
+  const replace =
+    choice.fonts.name === 'standard' ? (s: string): string => expandTabs(s).replace(NOT_CP1252, '?') : (s: string): string => expandTabs(s)
+  const useFont = (face: FontFace): void => {
+    if (face.family === undefined) doc.font(face.src)
+    else doc.font(face.src, face.family)
   }
-  NOT_CP1252.lastIndex = 0
 
   const doc = new PDFDocument({ size: 'A4', margin: 56, bufferPages: true, info: { Title: title, Creator: 'crank document.convert' } })
   const chunks: Buffer[] = []
@@ -78,9 +93,8 @@ export async function blocksToPdf(blocks: Block[], title: string): Promise<PdfWr
     if (all.length === 0) return
     doc.x = x
     all.forEach((r, i) => {
-      const bold = r.bold === true || opts.bold === true
-      const font = r.code ? fonts.mono : bold && r.italic ? fonts.boldItalic : bold ? fonts.bold : r.italic ? fonts.italic : fonts.regular
-      doc.font(font).fontSize(opts.size)
+      useFont(faces[roleOf(r, opts.bold === true)])
+      doc.fontSize(opts.size)
       const text = replace((r.breakBefore ? '\n' : '') + r.text)
       const options = {
         width,
@@ -135,9 +149,31 @@ export async function blocksToPdf(blocks: Block[], title: string): Promise<PdfWr
           const cell = (c: Inline[]): string => replace(inlineText(c))
           const data = [...(b.header.length > 0 ? [b.header.map(cell)] : []), ...b.rows.map((r) => r.map(cell))]
           const width = Math.max(...data.map((r) => r.length))
-          doc.x = left + indent
-          doc.font(fonts.regular).fontSize(9)
-          doc.table({ data: data.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? '')), maxWidth: contentWidth - indent })
+          const rows = data.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? ''))
+          useFont(faces.regular)
+          doc.fontSize(9)
+          // pdfkit cuts a row taller than a page off at the page's end; such rows are written as paragraphs instead.
+          const cellWidth = (contentWidth - indent) / width - TABLE_CELL_PADDING
+          const pageRoom = (doc.page.height - doc.page.margins.top - doc.page.margins.bottom) * TALL_ROW_SHARE
+          const tall = (row: string[]): boolean => row.some((c) => doc.heightOfString(c, { width: cellWidth }) > pageRoom)
+          let run: string[][] = []
+          const flush = (): void => {
+            if (run.length === 0) return
+            doc.x = left + indent
+            useFont(faces.regular)
+            doc.fontSize(9)
+            doc.table({ data: run, maxWidth: contentWidth - indent })
+            run = []
+          }
+          for (const row of rows) {
+            if (!tall(row)) {
+              run.push(row)
+              continue
+            }
+            flush()
+            for (const c of row) if (c.trim() !== '') writeRuns([{ text: c }], { indent, size: BODY_SIZE })
+          }
+          flush()
           doc.moveDown(0.6)
           break
         }

@@ -18,7 +18,18 @@ export interface ZipLimits {
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxUncompressedBytes: 256 * 1024 * 1024, maxRatio: 200, maxEntries: 5000 }
 
-export async function checkZip(bytes: Uint8Array, limits: ZipLimits, requiredEntry: string): Promise<void> {
+/** Entries the caller asked to read are kept only up to this size; package relationship parts are a few KiB. */
+export const MAX_COLLECTED_ENTRY_BYTES = 1024 * 1024
+
+export interface CheckedZip {
+  /** Every entry's name. */
+  names: Set<string>
+  /** The contents of the entries asked for in `collect` that exist and are small enough. */
+  collected: Map<string, Buffer>
+}
+
+/** Checks the archive (see above) and returns its entry names, with the contents of the small entries named in `collect`. */
+export async function checkZip(bytes: Uint8Array, limits: ZipLimits, collect: readonly string[] = []): Promise<CheckedZip> {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let zip: yauzl.ZipFile
   try {
@@ -51,20 +62,21 @@ export async function checkZip(bytes: Uint8Array, limits: ZipLimits, requiredEnt
     } catch (err) {
       throw asInvalidDocument(err, 'corrupt ZIP central directory')
     }
-    if (!entries.some((e) => e.fileName === requiredEntry)) {
-      throw documentError('invalid_document', `archive has no ${requiredEntry}; it is not this document format`)
-    }
+    const collected = new Map<string, Buffer>()
     for (const entry of entries) {
       if (entry.fileName.endsWith('/')) continue
+      const keep = collect.includes(entry.fileName) && entry.uncompressedSize <= MAX_COLLECTED_ENTRY_BYTES
+      const chunks: Buffer[] = []
       try {
         const stream = await zip.openReadStreamPromise(entry)
-        for await (const _ of stream) {
-          // Draining is the point: yauzl counts the bytes and throws past the declared size.
-        }
+        // Draining is the point: yauzl counts the bytes and throws past the declared size.
+        for await (const chunk of stream) if (keep) chunks.push(chunk as Buffer)
       } catch (err) {
         throw asInvalidDocument(err, `ZIP entry ${entry.fileName} does not inflate to its declared size`)
       }
+      if (keep) collected.set(entry.fileName, Buffer.concat(chunks))
     }
+    return { names: new Set(entries.map((e) => e.fileName)), collected }
   } finally {
     zip.close()
   }
