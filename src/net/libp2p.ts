@@ -6,7 +6,7 @@
 import { bootstrap } from '@libp2p/bootstrap'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
@@ -32,6 +32,10 @@ export interface NetOptions {
   dht: boolean
   /** Pre-shared private-network key (@libp2p/pnet): peers without it cannot even start TLS with us. */
   swarmKey?: Uint8Array
+  /** Refuses dials and connections by peer id (the node gates refused peers: src/trust/refusal-gate.ts). */
+  connectionGater?: ConnectionGater
+  /** The components gossipsub and the DHT see (the node admits only proven members: src/trust/members-only.ts). */
+  serviceComponents?: <C extends object>(components: C) => C
 }
 
 export const DHT_PROTOCOL = '/crank/kad/1.0.0'
@@ -45,12 +49,17 @@ export interface NetServices extends Record<string, unknown> {
 
 export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> {
   const transports = opts.transports.map((t) => (t === 'tcp' ? tcp() : memory()))
+  const guarded =
+    <C extends object, S>(factory: (components: C) => S) =>
+    (components: C): S =>
+      factory(opts.serviceComponents === undefined ? components : opts.serviceComponents(components))
   return createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
     transports,
     connectionEncrypters: [tls()],
     ...(opts.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: opts.swarmKey }) }),
+    ...(opts.connectionGater === undefined ? {} : { connectionGater: opts.connectionGater }),
     streamMuxers: [
       yamux({
         maxInboundStreams: opts.maxStreamsPerConnection,
@@ -69,7 +78,7 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
     services: {
       identify: identify(),
       ping: ping(),
-      pubsub: gossipsub({
+      pubsub: guarded(gossipsub({
         // Adverts must be attributable: the sender signs, and the signer is the advertiser.
         globalSignaturePolicy: 'StrictSign',
         allowPublishToZeroTopicPeers: true,
@@ -87,15 +96,15 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
           msg.from != null && msg.seqno != null
             ? `${Buffer.from(msg.from).toString('base64')}/${Buffer.from(msg.seqno).toString('base64')}`
             : `${msg.data?.byteLength ?? 0}`,
-      }),
+      })),
       ...(opts.dht
         ? {
-            dht: kadDHT({
+            dht: guarded(kadDHT({
               protocol: DHT_PROTOCOL,
               clientMode: false,
               // Keep loopback and LAN addresses: Crank meshes often live on one host or one LAN.
               peerInfoMapper: (peer) => peer,
-            }),
+            })),
           }
         : {}),
     },
