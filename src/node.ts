@@ -35,8 +35,8 @@ import { AccessPolicy } from './trust/access-policy.ts'
 import { AuditLog } from './trust/audit-log.ts'
 import { loadNodeTrust, type NodeTrust, saveNodeCrl } from './trust/commands.ts'
 import { JobGate } from './trust/job-gate.ts'
-import { Membership } from './trust/membership.ts'
 import { MembersOnly } from './trust/members-only.ts'
+import { Membership } from './trust/membership.ts'
 import { proveMembers } from './trust/prove-members.ts'
 import { RefusalGate } from './trust/refusal-gate.ts'
 import { loadOrCreateSwarmKey } from './trust/swarm-key.ts'
@@ -617,7 +617,13 @@ export class CrankNode {
       this.log.debug({ err: (err as Error).message, capability: id }, 'DHT lookup ended')
     }
     const proving = AbortSignal.timeout(this.config.mesh.dhtTimeoutMs)
-    await proveMembers(this.libp2p, this.membership, [...found.values()], signal === undefined ? proving : AbortSignal.any([signal, proving]), this.log)
+    await proveMembers(
+      this.libp2p,
+      this.membership,
+      [...found.values()],
+      signal === undefined ? proving : AbortSignal.any([signal, proving]),
+      this.log,
+    )
     return [...found.keys()]
   }
 

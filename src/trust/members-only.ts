@@ -99,7 +99,6 @@ export class MembersOnly {
             if (ok && connection.status === 'open') await onConnect.call(topology, peer, connection)
           })
           .catch(() => {}) // the service logs its own failures; a peer that left needs nothing
-
       },
     }
     return guarded
