@@ -49,10 +49,6 @@ export interface NetServices extends Record<string, unknown> {
 
 export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> {
   const transports = opts.transports.map((t) => (t === 'tcp' ? tcp() : memory()))
-  const guarded =
-    <C extends object, S>(factory: (components: C) => S) =>
-    (components: C): S =>
-      factory(opts.serviceComponents === undefined ? components : opts.serviceComponents(components))
   return createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
@@ -75,42 +71,47 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
       inboundConnectionThreshold: 1000,
       maxIncomingPendingConnections: 100,
     },
-    services: {
+    services: guardServices(opts, {
       identify: identify(),
       ping: ping(),
-      pubsub: guarded(
-        gossipsub({
-          // Adverts must be attributable: the sender signs, and the signer is the advertiser.
-          globalSignaturePolicy: 'StrictSign',
-          allowPublishToZeroTopicPeers: true,
-          emitSelf: false,
-          maxInboundDataLength: opts.maxPubsubMessageBytes,
-          // Gossipsub's sybil guard scores down every peer once more than 10 share an IP. In Crank a
-          // sybil needs a CA-signed membership certificate, and members often share an address
-          // (several nodes on one host, a site behind NAT): past 10 of them the penalty emptied
-          // nodes' gossip meshes and their heartbeats stopped arriving.
-          scoreParams: { IPColocationFactorWeight: 0 },
-          // Without a fast id, gossipsub verifies the signature of every duplicate copy before its
-          // seen-cache check: at 60 nodes that was most of the CPU. From + seqno is the message id
-          // StrictSign already uses, so this drops duplicates before any crypto.
-          fastMsgIdFn: (msg) =>
-            msg.from != null && msg.seqno != null
-              ? `${Buffer.from(msg.from).toString('base64')}/${Buffer.from(msg.seqno).toString('base64')}`
-              : `${msg.data?.byteLength ?? 0}`,
-        }),
-      ),
+      pubsub: gossipsub({
+        // Adverts must be attributable: the sender signs, and the signer is the advertiser.
+        globalSignaturePolicy: 'StrictSign',
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        maxInboundDataLength: opts.maxPubsubMessageBytes,
+        // Gossipsub's sybil guard scores down every peer once more than 10 share an IP. In Crank a
+        // sybil needs a CA-signed membership certificate, and members often share an address
+        // (several nodes on one host, a site behind NAT): past 10 of them the penalty emptied
+        // nodes' gossip meshes and their heartbeats stopped arriving.
+        scoreParams: { IPColocationFactorWeight: 0 },
+        // Without a fast id, gossipsub verifies the signature of every duplicate copy before its
+        // seen-cache check: at 60 nodes that was most of the CPU. From + seqno is the message id
+        // StrictSign already uses, so this drops duplicates before any crypto.
+        fastMsgIdFn: (msg) =>
+          msg.from != null && msg.seqno != null
+            ? `${Buffer.from(msg.from).toString('base64')}/${Buffer.from(msg.seqno).toString('base64')}`
+            : `${msg.data?.byteLength ?? 0}`,
+      }),
       ...(opts.dht
         ? {
-            dht: guarded(
-              kadDHT({
-                protocol: DHT_PROTOCOL,
-                clientMode: false,
-                // Keep loopback and LAN addresses: Crank meshes often live on one host or one LAN.
-                peerInfoMapper: (peer) => peer,
-              }),
-            ),
+            dht: kadDHT({
+              protocol: DHT_PROTOCOL,
+              clientMode: false,
+              // Keep loopback and LAN addresses: Crank meshes often live on one host or one LAN.
+              peerInfoMapper: (peer) => peer,
+            }),
           }
         : {}),
-    },
+    }),
   })
+}
+
+/** Gossipsub and the DHT see their components through `serviceComponents`; identify and ping do not need to. */
+function guardServices<S extends { pubsub: unknown; dht?: unknown }>(opts: NetOptions, services: S): S {
+  const wrap = opts.serviceComponents
+  if (wrap === undefined) return services
+  // A service factory takes libp2p's components and returns the service; only what it is handed changes.
+  const guarded = <F>(factory: F): F => ((components: object) => (factory as (c: object) => unknown)(wrap(components))) as F
+  return { ...services, pubsub: guarded(services.pubsub), ...(services.dht === undefined ? {} : { dht: guarded(services.dht) }) }
 }
