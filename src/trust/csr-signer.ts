@@ -27,7 +27,7 @@ import type { Caller } from './caller.ts'
 import { TrustError, TrustErrorCodes } from './errors.ts'
 import { compileSanGlob } from './glob.ts'
 import { identityFromSans, NODE_URI, PEER_URI, ROLE_URI } from './identity.ts'
-import type { JoinTokens, TokenGrant } from './join-tokens.ts'
+import { generatedNodeName, type JoinTokens, type TokenGrant } from './join-tokens.ts'
 import { ed25519RawFromSpki, nodeCrypto, toDer, x509 } from './x509.ts'
 
 export type CertificateType = 'client' | 'server'
@@ -173,7 +173,7 @@ export class CsrSigner {
   }
 
   async #sign(req: SignCsrRequest): Promise<SignCsrResult> {
-    const grant = this.#authorize(req)
+    let grant = this.#authorize(req)
     const csr = parseCsr(req.csr)
     const spki = new Uint8Array(csr.publicKey.rawData)
     const key = checkKey(spki)
@@ -181,6 +181,11 @@ export class CsrSigner {
       throw new TrustError(TrustErrorCodes.badSignature, 'CSR signature does not verify')
     const requested = checkExtensions(csr)
     if (requested.length === 0) throw new TrustError(TrustErrorCodes.sanNotAllowed, 'CSR has no subjectAltName; ask for at least one name')
+    // Enrolment always yields a named node: the token's name (a stranger never picks one), given even when the CSR asks for none.
+    if (grant !== undefined) {
+      grant = { ...grant, name: grant.name ?? generatedNodeName() }
+      if (!requested.some((s) => s.startsWith(`uri:${NODE_URI}`))) requested.push(`uri:${NODE_URI}${grant.name}`)
+    }
 
     // A crank:peer SAN is only ever certified over that peer's own libp2p key.
     const peerSan = requested.find((s) => s.startsWith(`uri:${PEER_URI}`))
@@ -231,7 +236,7 @@ export class CsrSigner {
   }
 
   #tokenPatterns(grant: TokenGrant, peerId: string): RegExp[] {
-    const out = [`uri:${PEER_URI}${peerId}`, grant.name === undefined ? `uri:${NODE_URI}*` : `uri:${NODE_URI}${grant.name}`]
+    const out = [`uri:${PEER_URI}${peerId}`, `uri:${NODE_URI}${grant.name ?? generatedNodeName()}`]
     for (const r of grant.roles) out.push(`uri:${ROLE_URI}${r}`)
     return out.map((p) => this.#glob(p))
   }
