@@ -32,7 +32,11 @@ export function registerTrustCommands(cli: Command): void {
     .requiredOption('--ca-dir <dir>', 'where the CA key, certificate, CRL and token list live')
     .option('--name <cn>', 'CA common name', 'Crank mesh CA')
     .option('--algorithm <alg>', 'ecdsa-p256 | ed25519', 'ecdsa-p256')
-    .option('--name-suffix <domain>', 'domain certificates may name (DNS, email, URI hosts), repeatable; default: internal, local, home.arpa', collect)
+    .option(
+      '--name-suffix <domain>',
+      'domain certificates may name (DNS, email, URI hosts), repeatable; default: internal, local, home.arpa',
+      collect,
+    )
     .option('--force', 'overwrite an existing CA')
     .action(async (o: { caDir: string; name: string; algorithm: string; nameSuffix?: string[]; force?: boolean }) => {
       if (o.algorithm !== 'ecdsa-p256' && o.algorithm !== 'ed25519')
@@ -123,7 +127,13 @@ export function registerTrustCommands(cli: Command): void {
         ...entries.map((e) => [e.serial, e.name ?? '-', e.peerId ?? e.subject, e.status, e.notAfter]),
       ]
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-      for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd())
+      for (const r of rows)
+        console.log(
+          r
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd(),
+        )
     })
 
   cli

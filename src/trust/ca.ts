@@ -351,7 +351,8 @@ const SAN_TYPE_NAMES: Record<string, string> = { dns: 'dns', ip: 'ip', email: 'e
 function sanStrings(sans: x509.JsonGeneralNames): string[] {
   return sans.map((n) => {
     const type = SAN_TYPE_NAMES[n.type]
-    if (type === undefined) throw new TrustError(TrustErrorCodes.sanNotAllowed, `SAN type ${n.type} is not supported; use DNS, IP, email or URI`)
+    if (type === undefined)
+      throw new TrustError(TrustErrorCodes.sanNotAllowed, `SAN type ${n.type} is not supported; use DNS, IP, email or URI`)
     return `${type}:${n.value}`
   })
 }
