@@ -71,6 +71,10 @@ export interface TrustConfig {
   auditFile?: string
   /** Pre-shared private-network key file (@libp2p/pnet): an extra layer under TLS. */
   swarmKeyFile?: string
+  /** A refused or revoked peer's connections are refused this long after its first refusal, doubling with each further one. Default 1000. */
+  refusalBackoffMs: number
+  /** Longest such shut-out. Default 600000 (10 minutes). */
+  refusalBackoffMaxMs: number
 }
 
 export interface CrankConfig {
@@ -135,6 +139,8 @@ export const DEFAULT_CONFIG: CrankConfig = {
   trust: {
     openMesh: false,
     gracePeriodMs: 10_000,
+    refusalBackoffMs: 1000,
+    refusalBackoffMaxMs: 600_000,
   },
 }
 
@@ -192,6 +198,8 @@ export const CONFIG_SCHEMA = {
         policyFile: { type: 'string', minLength: 1 },
         auditFile: { type: 'string', minLength: 1 },
         swarmKeyFile: { type: 'string', minLength: 1 },
+        refusalBackoffMs: positiveInt,
+        refusalBackoffMaxMs: positiveInt,
       },
     },
   },

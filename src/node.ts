@@ -35,7 +35,10 @@ import { AccessPolicy } from './trust/access-policy.ts'
 import { AuditLog } from './trust/audit-log.ts'
 import { loadNodeTrust, type NodeTrust, saveNodeCrl } from './trust/commands.ts'
 import { JobGate } from './trust/job-gate.ts'
+import { MembersOnly } from './trust/members-only.ts'
 import { Membership } from './trust/membership.ts'
+import { proveMembers } from './trust/prove-members.ts'
+import { RefusalGate } from './trust/refusal-gate.ts'
 import { loadOrCreateSwarmKey } from './trust/swarm-key.ts'
 import { TrustStore } from './trust/trust-store.ts'
 import { createRuntime, type JobRuntime } from './workers/runtime.ts'
@@ -120,6 +123,8 @@ export class CrankNode {
   dhtProvided: Promise<void> = Promise.resolve()
 
   private readonly clientMode: boolean
+  /** Refused and revoked peers, shut out with backoff (absent in an open mesh). */
+  readonly refusals: RefusalGate | undefined
 
   constructor(
     config: CrankConfig,
@@ -128,6 +133,7 @@ export class CrankNode {
     log: Logger,
     trust: NodeTrust | undefined,
     client = false,
+    admission: { refusals?: RefusalGate; membersOnly?: MembersOnly } = {},
   ) {
     this.config = config
     this.clientMode = client
@@ -140,6 +146,11 @@ export class CrankNode {
       gracePeriodMs: config.trust.gracePeriodMs,
       log,
     })
+    this.refusals = admission.refusals
+    admission.membersOnly?.bind(
+      (peer) => this.membership.isMember(peer),
+      (peer) => this.membership.authorize(peer),
+    )
     const auditFile = config.trust.auditFile ?? (config.dataDir === undefined ? undefined : joinPath(config.dataDir, 'audit.jsonl'))
     this.audit = auditFile === undefined ? undefined : new AuditLog(auditFile)
     this.gate = new JobGate({
@@ -195,11 +206,11 @@ export class CrankNode {
         serves: (q) => this.servesLocally(q),
         hasCapacity: (id) => this.localJobs.hasCapacity(id),
       },
-      // A connected peer that has not proved membership is never chosen; one we are not connected to
-      // yet (found through the DHT) proves it when we dial.
       // A peer that failed membership is never chosen. One whose Hello is still in flight is:
       // runRemote waits for its proof before sending the job.
       ineligible: (peer) => (this.refusedPeers.has(peer) ? 'refused: not a verified mesh member' : undefined),
+      // A provider only the DHT names must have proven membership (findDhtProviders tries).
+      proven: (peer) => this.membership.isMember(peer),
     })
     this.adverts = new AdvertService({
       pubsub: libp2p.services.pubsub,
@@ -343,14 +354,16 @@ export class CrankNode {
     await this.libp2p.start()
     await this.membership.start()
     // A refused or revoked peer's adverts go too: routers must not pick it, snapshots must not relay it.
-    const shutOut = (r: { peerId: string }): void => {
+    const shutOut = (r: { peerId: string; code: string }): void => {
       this.refusedPeers.add(r.peerId)
       this.mesh.remove(r.peerId)
+      this.refusals?.refuse(r.peerId, r.code)
     }
     this.membership.on('refused', shutOut)
     this.membership.on('removed', shutOut)
     this.membership.on('verified', (id) => {
       this.refusedPeers.delete(id.peerId)
+      this.refusals?.clear(id.peerId)
       // Our first adverts may have gone out before any neighbour had verified us; once one has, speak.
       // (Receivers also hold an advert while its sender's Hello is in flight: see awaitMembership.)
       if (!this.adverts.heard) this.adverts.changed()
@@ -591,19 +604,27 @@ export class CrankNode {
   private async findDhtProviders(id: string, range: string, signal?: AbortSignal): Promise<string[]> {
     const major = /^\^?(\d+)/.exec(range)?.[1]
     const cid = await capabilityCid(id, major === undefined ? 1 : Number(major))
-    const found = new Set<string>()
+    const found = new Map<string, PeerId>()
     const timeout = AbortSignal.timeout(this.config.mesh.dhtTimeoutMs)
     try {
       for await (const p of this.libp2p.contentRouting.findProviders(cid, {
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       })) {
-        if (!p.id.equals(this.peerId)) found.add(p.id.toString())
+        if (!p.id.equals(this.peerId)) found.set(p.id.toString(), p.id)
         if (found.size >= 8) break
       }
     } catch (err) {
       this.log.debug({ err: (err as Error).message, capability: id }, 'DHT lookup ended')
     }
-    return [...found]
+    const proving = AbortSignal.timeout(this.config.mesh.dhtTimeoutMs)
+    await proveMembers(
+      this.libp2p,
+      this.membership,
+      [...found.values()],
+      signal === undefined ? proving : AbortSignal.any([signal, proving]),
+      this.log,
+    )
+    return [...found.keys()]
   }
 
   /** Parsing a peer id is a base58 decode: keep the objects, they're on every remote job's path. */
@@ -725,6 +746,12 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
       `no mesh CA${config.dataDir === undefined ? '' : ` in ${config.dataDir}`}: enrol with \`crank-node join\` or \`crank-node ca issue\`, or set trust.openMesh (development only: any peer is accepted)`,
     )
   }
+  const admission = config.trust.openMesh
+    ? {}
+    : {
+        refusals: new RefusalGate({ baseMs: config.trust.refusalBackoffMs, maxMs: config.trust.refusalBackoffMaxMs, log }),
+        membersOnly: new MembersOnly(),
+      }
   const libp2p = await createNet({
     privateKey,
     listen: config.listen,
@@ -735,6 +762,8 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
     maxPubsubMessageBytes: config.mesh.maxAdvertBytes * 2,
     dht: config.mesh.dht,
     ...(config.trust.swarmKeyFile === undefined ? {} : { swarmKey: loadOrCreateSwarmKey(config.trust.swarmKeyFile) }),
+    ...(admission.refusals === undefined ? {} : { connectionGater: admission.refusals.connectionGater }),
+    ...(admission.membersOnly === undefined ? {} : { serviceComponents: (c) => admission.membersOnly.components(c) }),
   })
-  return new CrankNode(config, libp2p, capabilities, log, trust, client === true)
+  return new CrankNode(config, libp2p, capabilities, log, trust, client === true, admission)
 }

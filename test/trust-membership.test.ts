@@ -137,7 +137,8 @@ describe('membership protocol /crank/membership/1.0.0', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'crank-membership-'))
-    ca = await MeshCA.init({ dir })
+    // Each test makes fresh nodes named a, b, c: names are reused with new keys, so not unique here.
+    ca = await MeshCA.init({ dir, naming: { uniqueNames: false } })
   })
   afterEach(async () => {
     for (const n of nodes.splice(0)) {

@@ -118,9 +118,15 @@ export function createSignCsrCapability(opts: SignCsrCapabilityOptions) {
     runtime: 'inline',
     concurrency: 2,
     async handler(ctx) {
-      const csr = ctx.params.csr ?? (await readInput(ctx.input))
-      if (csr === undefined) throw new JobError('invalid_csr', 'no CSR: pass params.csr or send it as input')
       try {
+        // The token (or the caller's right to ask) first: a stranger with a bad token costs no CSR read or parse.
+        signer.authorize({
+          caller: callerOf(ctx),
+          requestId: ctx.jobId,
+          ...(ctx.params.join_token === undefined ? {} : { joinToken: ctx.params.join_token }),
+        })
+        const csr = ctx.params.csr ?? (await readInput(ctx.input))
+        if (csr === undefined) throw new JobError('invalid_csr', 'no CSR: pass params.csr or send it as input')
         const r = await signer.sign({
           csr,
           certificateType: ctx.params.certificate_type,

@@ -5,15 +5,24 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { Command } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { IDENTITY_FILE, loadOrCreateIdentity } from '../net/identity.ts'
 import { createNode } from '../node.ts'
-import { caInit, caIssue, caRevoke, caToken, join as joinMesh, NODE_TRUST_FILES, type SignCsrReply } from '../trust/commands.ts'
+import { caInit, caIssue, caList, caRevoke, caToken, join as joinMesh, NODE_TRUST_FILES, type SignCsrReply } from '../trust/commands.ts'
 import { writeFileAtomic } from '../trust/files.ts'
 import { dataDirFrom } from './paths.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+/** Commander reports an InvalidArgumentError as a usage error: one line on stderr, exit 2. */
+const wholeNumber =
+  (what: string, max: number) =>
+  (value: string): number => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${what} must be a whole number from 1 to ${max}.`)
+    return n
+  }
 
 export function registerTrustCommands(cli: Command): void {
   const ca = cli.command('ca').description('the mesh trust root: create the CA, issue membership certificates, join tokens, revocation')
@@ -23,11 +32,22 @@ export function registerTrustCommands(cli: Command): void {
     .requiredOption('--ca-dir <dir>', 'where the CA key, certificate, CRL and token list live')
     .option('--name <cn>', 'CA common name', 'Crank mesh CA')
     .option('--algorithm <alg>', 'ecdsa-p256 | ed25519', 'ecdsa-p256')
+    .option(
+      '--name-suffix <domain>',
+      'domain certificates may name (DNS, email, URI hosts), repeatable; default: internal, local, home.arpa',
+      collect,
+    )
     .option('--force', 'overwrite an existing CA')
-    .action(async (o: { caDir: string; name: string; algorithm: string; force?: boolean }) => {
+    .action(async (o: { caDir: string; name: string; algorithm: string; nameSuffix?: string[]; force?: boolean }) => {
       if (o.algorithm !== 'ecdsa-p256' && o.algorithm !== 'ed25519')
         throw new CrankError(ErrorCodes.invalidParams, '--algorithm must be ecdsa-p256 or ed25519')
-      const r = await caInit({ dir: o.caDir, name: o.name, algorithm: o.algorithm, ...(o.force === true ? { force: true } : {}) })
+      const r = await caInit({
+        dir: o.caDir,
+        name: o.name,
+        algorithm: o.algorithm,
+        ...(o.force === true ? { force: true } : {}),
+        ...(o.nameSuffix === undefined ? {} : { nameSuffixes: o.nameSuffix }),
+      })
       console.log(
         `mesh CA created in ${r.dir} (${r.algorithm})\nfingerprint: ${r.fingerprint}\ncertificate: ${r.certificatePath}\nkey:         ${r.keyPath} (mode 0600)`,
       )
@@ -40,7 +60,7 @@ export function registerTrustCommands(cli: Command): void {
     .option('--peer-id <id>', 'certify this peer id instead (the certificate is printed)')
     .option('--name <name>', 'node name carried in the certificate')
     .option('--role <role>', 'role carried in the certificate, repeatable', collect)
-    .option('--days <n>', 'validity in days', (v) => Number(v))
+    .option('--days <n>', 'validity in days', wholeNumber('--days', 36_500))
     .action(async (o: { caDir: string; dataDir?: string; peerId?: string; name?: string; role?: string[]; days?: number }) => {
       let peerId = o.peerId
       if (o.dataDir !== undefined) {
@@ -68,7 +88,7 @@ export function registerTrustCommands(cli: Command): void {
   ca.command('token')
     .description('make a one-time join token that expires')
     .requiredOption('--ca-dir <dir>', 'the CA directory')
-    .option('--ttl <ms>', 'lifetime in milliseconds', (v) => Number(v), 3_600_000)
+    .option('--ttl <ms>', 'lifetime in milliseconds', wholeNumber('--ttl', 366 * 86_400_000), 3_600_000)
     .option('--name <name>', 'node name the joining node will get')
     .option('--role <role>', 'role the joining node will get, repeatable', collect)
     .action(async (o: { caDir: string; ttl: number; name?: string; role?: string[] }) => {
@@ -79,16 +99,41 @@ export function registerTrustCommands(cli: Command): void {
         ...(o.role === undefined ? {} : { roles: o.role }),
       })
       console.log(r.token)
-      console.error(`(token ${r.id}, single use, expires ${r.expiresAt})`)
+      console.error(`(token ${r.id} for node ${r.name}, single use, expires ${r.expiresAt})`)
     })
 
   ca.command('revoke')
     .description('revoke a certificate by serial and write the signed CRL; nodes holding the CA (start --ca-dir) push it to the mesh')
     .requiredOption('--ca-dir <dir>', 'the CA directory')
-    .argument('<serial>', 'certificate serial (hex)')
-    .action(async (serial: string, o: { caDir: string }) => {
-      const r = await caRevoke({ dir: o.caDir, serial })
+    .argument('<serial>', 'certificate serial (hex), as `ca list` shows it')
+    .option('--unlisted', 'revoke a serial missing from issued.jsonl (certificates issued before the CA kept it)')
+    .action(async (serial: string, o: { caDir: string; unlisted?: boolean }) => {
+      const r = await caRevoke({ dir: o.caDir, serial, unlisted: o.unlisted === true })
       console.log(`revoked ${r.serial}; CRL #${r.crlNumber} (${r.revoked.length} revoked) written to ${r.crlPath}`)
+    })
+
+  ca.command('list')
+    .description('what the CA has issued: serial, name, peer, status (valid, expired, revoked) and expiry')
+    .requiredOption('--ca-dir <dir>', 'the CA directory')
+    .option('--json', 'one JSON object per line')
+    .action(async (o: { caDir: string; json?: boolean }) => {
+      const entries = await caList({ dir: o.caDir })
+      if (o.json === true) {
+        for (const e of entries) console.log(JSON.stringify(e))
+        return
+      }
+      const rows = [
+        ['SERIAL', 'NAME', 'PEER / SUBJECT', 'STATUS', 'EXPIRES'],
+        ...entries.map((e) => [e.serial, e.name ?? '-', e.peerId ?? e.subject, e.status, e.notAfter]),
+      ]
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+      for (const r of rows)
+        console.log(
+          r
+            .map((c, i) => c.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd(),
+        )
     })
 
   cli

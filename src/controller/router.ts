@@ -44,6 +44,8 @@ export class Router {
 
   /** Why a peer may not be chosen at all (e.g. not a verified member), or undefined when it may. */
   private readonly ineligible: (peer: string) => string | undefined
+  /** Whether a peer has proven mesh membership: a provider only the DHT names must have. */
+  private readonly proven: (peer: string) => boolean
 
   constructor(opts: {
     registry: MeshRegistry
@@ -51,11 +53,13 @@ export class Router {
     local: LocalView
     random?: () => number
     ineligible?: (peer: string) => string | undefined
+    proven?: (peer: string) => boolean
   }) {
     this.registry = opts.registry
     this.bans = opts.bans
     this.local = opts.local
     this.ineligible = opts.ineligible ?? (() => undefined)
+    this.proven = opts.proven ?? (() => true)
     this.random = opts.random ?? Math.random
   }
 
@@ -82,13 +86,16 @@ export class Router {
       if (req.exclude.has(peer)) return { peer, eligible: false, why: 'already tried for this job' }
       const refused = this.ineligible(peer)
       if (refused !== undefined) return { peer, eligible: false, why: refused }
+      // Anyone reachable through the DHT can claim to provide anything; an advert is signed and came from a member.
+      if (p === undefined && !this.proven(peer))
+        return { peer, eligible: false, why: 'found only through the DHT and has not proven mesh membership' }
       const banned = this.bans.remaining(peer)
       if (banned > 0) return { peer, eligible: false, why: `failed recently; banned for ${banned} ms more` }
       const score = this.score(peer, p)
       return {
         peer,
         eligible: true,
-        why: p === undefined ? 'found through the DHT (no advert yet)' : `load score ${score.toFixed(2)}`,
+        why: p === undefined ? 'found through the DHT (no advert yet); a proven mesh member' : `load score ${score.toFixed(2)}`,
         score,
       }
     })

@@ -6,7 +6,7 @@
 import { bootstrap } from '@libp2p/bootstrap'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
@@ -32,6 +32,10 @@ export interface NetOptions {
   dht: boolean
   /** Pre-shared private-network key (@libp2p/pnet): peers without it cannot even start TLS with us. */
   swarmKey?: Uint8Array
+  /** Refuses dials and connections by peer id (the node gates refused peers: src/trust/refusal-gate.ts). */
+  connectionGater?: ConnectionGater
+  /** The components gossipsub and the DHT see (the node admits only proven members: src/trust/members-only.ts). */
+  serviceComponents?: <C extends object>(components: C) => C
 }
 
 export const DHT_PROTOCOL = '/crank/kad/1.0.0'
@@ -51,6 +55,7 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
     transports,
     connectionEncrypters: [tls()],
     ...(opts.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: opts.swarmKey }) }),
+    ...(opts.connectionGater === undefined ? {} : { connectionGater: opts.connectionGater }),
     streamMuxers: [
       yamux({
         maxInboundStreams: opts.maxStreamsPerConnection,
@@ -66,7 +71,7 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
       inboundConnectionThreshold: 1000,
       maxIncomingPendingConnections: 100,
     },
-    services: {
+    services: guardServices(opts, {
       identify: identify(),
       ping: ping(),
       pubsub: gossipsub({
@@ -98,6 +103,15 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
             }),
           }
         : {}),
-    },
+    }),
   })
+}
+
+/** Gossipsub and the DHT see their components through `serviceComponents`; identify and ping do not need to. */
+function guardServices<S extends { pubsub: unknown; dht?: unknown }>(opts: NetOptions, services: S): S {
+  const wrap = opts.serviceComponents
+  if (wrap === undefined) return services
+  // A service factory takes libp2p's components and returns the service; only what it is handed changes.
+  const guarded = <F>(factory: F): F => ((components: object) => (factory as (c: object) => unknown)(wrap(components))) as F
+  return { ...services, pubsub: guarded(services.pubsub), ...(services.dht === undefined ? {} : { dht: guarded(services.dht) }) }
 }

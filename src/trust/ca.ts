@@ -6,6 +6,8 @@
  *   state.json  algorithm, CRL number and the revoked serials, mode 0600
  *   crl.pem     the current signed CRL (PEM), rewritten on every revocation
  *   tokens.json one-time join tokens (hashes only), mode 0600 — see join-tokens.ts
+ *   naming.json which names certificates may carry, whoever asks — see ca-names.ts
+ *   issued.jsonl every certificate issued, mode 0600 — see ca-issued.ts
  *
  * It issues leaf certificates only: every certificate it signs carries a
  * critical basicConstraints CA:FALSE and never keyCertSign or cRLSign.
@@ -13,10 +15,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { appendIssued, checkNameFree, ISSUED_FILE, type IssuedRecord, type IssuedStatus, readIssued, statusOf } from './ca-issued.ts'
+import { type CaNaming, checkCaNames, loadCaNaming, normaliseNaming, saveCaNaming } from './ca-names.ts'
 import { crlNumberExtension } from './crl-number.ts'
 import { TrustError, TrustErrorCodes } from './errors.ts'
 import { writeFileAtomic } from './files.ts'
-import { membershipSans } from './identity.ts'
+import { membershipSans, NODE_URI, PEER_URI } from './identity.ts'
 import {
   type CryptoKey,
   type CryptoKeyPair,
@@ -47,6 +51,8 @@ export interface CaInitOptions {
   validityDays?: number
   /** Overwrite an existing CA in `dir`. Default false: refuse. */
   force?: boolean
+  /** Naming policy (allowed suffixes, SAN cap, unique names); defaults in ca-names.ts. */
+  naming?: Partial<CaNaming>
 }
 
 export interface IssueOptions {
@@ -81,6 +87,10 @@ export interface IssuedCertificate {
   notAfter: Date
 }
 
+export interface IssuedEntry extends IssuedRecord {
+  status: IssuedStatus
+}
+
 export interface RevokedEntry {
   serial: string
   revokedAt: string
@@ -99,15 +109,18 @@ export class MeshCA {
   readonly dir: string
   readonly certificate: x509.X509Certificate
   readonly algorithm: CaAlgorithm
+  /** What names any certificate of this CA may carry. */
+  readonly naming: CaNaming
   readonly #signingKey: CryptoKey
   #state: CaState
 
-  private constructor(dir: string, certificate: x509.X509Certificate, signingKey: CryptoKey, state: CaState) {
+  private constructor(dir: string, certificate: x509.X509Certificate, signingKey: CryptoKey, state: CaState, naming: CaNaming) {
     this.dir = dir
     this.certificate = certificate
     this.#signingKey = signingKey
     this.#state = state
     this.algorithm = state.algorithm
+    this.naming = naming
   }
 
   static async init(opts: CaInitOptions): Promise<MeshCA> {
@@ -118,6 +131,7 @@ export class MeshCA {
     if (existsSync(join(opts.dir, 'ca.key')) && opts.force !== true) {
       throw new TrustError(TrustErrorCodes.caUnavailable, `a CA already exists in ${opts.dir}; pass force to replace it`)
     }
+    const naming = normaliseNaming(opts.naming ?? {})
     const keys = (await subtle.generateKey(alg.key, true, ['sign', 'verify'])) as CryptoKeyPair
     const now = Date.now()
     const certificate = await x509.X509CertificateGenerator.createSelfSigned(
@@ -142,9 +156,11 @@ export class MeshCA {
     const pkcs8 = await subtle.exportKey('pkcs8', keys.privateKey)
     writeFileAtomic(join(opts.dir, 'ca.key'), x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), 0o600)
     writeFileAtomic(join(opts.dir, 'ca.crt'), certificate.toString('pem'), 0o644)
+    saveCaNaming(opts.dir, naming)
+    writeFileAtomic(join(opts.dir, ISSUED_FILE), '', 0o600) // a replaced CA's records are not this one's
     const state: CaState = { algorithm, crlNumber: 0, revoked: [] }
     const signingKey = await importSigningKey(pkcs8, algorithm)
-    const ca = new MeshCA(opts.dir, certificate, signingKey, state)
+    const ca = new MeshCA(opts.dir, certificate, signingKey, state, naming)
     await ca.#publishCrl()
     return ca
   }
@@ -166,7 +182,7 @@ export class MeshCA {
       throw new TrustError(TrustErrorCodes.caUnavailable, `${keyPath} is readable by others; chmod 600 it`)
     }
     const signingKey = await importSigningKey(toDer(keyPem), state.algorithm)
-    return new MeshCA(dir, new x509.X509Certificate(certPem), signingKey, state)
+    return new MeshCA(dir, new x509.X509Certificate(certPem), signingKey, state, loadCaNaming(dir))
   }
 
   get certificatePem(): string {
@@ -191,11 +207,21 @@ export class MeshCA {
     return ALGORITHMS[this.algorithm].sign
   }
 
-  /** Signs a leaf certificate. The lowest-level issuing call; policy lives in callers. */
+  /**
+   * Signs a leaf certificate. The lowest-level issuing call, so what it enforces holds for every
+   * path (CLI, certificate.sign_csr, enrolment): the naming policy (suffixes, SAN cap) and unique
+   * node names. Who may ask for which names is the callers' policy. Every issuance is recorded.
+   */
   async issue(opts: IssueOptions): Promise<IssuedCertificate> {
     const notBefore = opts.notBefore ?? new Date(Date.now() - 60_000)
     const usages = opts.keyUsages & ~(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign)
     const publicKey = await x509.PublicKey.create(opts.publicKey, nodeCrypto)
+    const sans = sanStrings(opts.sans)
+    checkCaNames(sans, this.naming)
+    const peerId = sans.find((s) => s.startsWith(`uri:${PEER_URI}`))?.slice(4 + PEER_URI.length)
+    const name = sans.find((s) => s.startsWith(`uri:${NODE_URI}`))?.slice(4 + NODE_URI.length)
+    const key = peerId === undefined ? `spki-sha256:${sha256(new Uint8Array(publicKey.rawData)).toString('hex')}` : `peer:${peerId}`
+    if (name !== undefined && this.naming.uniqueNames) checkNameFree(readIssued(this.dir), (s) => this.isRevoked(s), name, key)
     const certificate = await x509.X509CertificateGenerator.create(
       {
         serialNumber: randomSerial(),
@@ -217,13 +243,30 @@ export class MeshCA {
       },
       nodeCrypto,
     )
-    return {
-      certificate,
-      pem: certificate.toString('pem'),
-      serial: normaliseSerial(certificate.serialNumber),
-      notBefore,
-      notAfter: opts.notAfter,
-    }
+    const serial = normaliseSerial(certificate.serialNumber)
+    appendIssued(this.dir, {
+      serial,
+      subject: opts.subject,
+      key,
+      ...(peerId === undefined ? {} : { peerId }),
+      ...(name === undefined ? {} : { name }),
+      roles: sans.filter((s) => s.startsWith('uri:crank:role:')).map((s) => s.slice('uri:crank:role:'.length)),
+      sans,
+      notBefore: notBefore.toISOString(),
+      notAfter: opts.notAfter.toISOString(),
+      issuedAt: new Date().toISOString(),
+    })
+    return { certificate, pem: certificate.toString('pem'), serial, notBefore, notAfter: opts.notAfter }
+  }
+
+  /** Every certificate this CA issued (as recorded in issued.jsonl), with its status now. */
+  issued(now = Date.now()): IssuedEntry[] {
+    return readIssued(this.dir).map((r) => ({ ...r, status: statusOf(r, (s) => this.isRevoked(s), now) }))
+  }
+
+  isRevoked(serial: string): boolean {
+    const norm = normaliseSerial(serial)
+    return this.#state.revoked.some((r) => normaliseSerial(r.serial) === norm)
   }
 
   /** Issues a membership certificate over a node's libp2p Ed25519 key, named by its peer id. */
@@ -244,10 +287,21 @@ export class MeshCA {
     })
   }
 
-  /** Adds a serial to the revocation list and publishes a new signed CRL. */
-  async revoke(serial: string, reason: x509.X509CrlReason = x509.X509CrlReason.unspecified): Promise<x509.X509Crl> {
+  /**
+   * Adds a serial to the revocation list and publishes a new signed CRL. A serial this CA has no
+   * record of issuing is refused (`unknown_serial`), unless `unlisted` (certificates issued before
+   * the CA kept issued.jsonl).
+   */
+  async revoke(
+    serial: string,
+    reason: x509.X509CrlReason = x509.X509CrlReason.unspecified,
+    opts: { unlisted?: boolean } = {},
+  ): Promise<x509.X509Crl> {
     const norm = normaliseSerial(serial)
-    if (!/^[0-9a-f]+$/.test(norm)) throw new TrustError(TrustErrorCodes.caUnavailable, `serial "${serial}" is not hex`)
+    if (!/^[0-9a-f]+$/.test(norm)) throw new TrustError(TrustErrorCodes.unknownSerial, `serial "${serial}" is not hex`)
+    if (opts.unlisted !== true && !readIssued(this.dir).some((r) => normaliseSerial(r.serial) === norm)) {
+      throw new TrustError(TrustErrorCodes.unknownSerial, `this CA has no record of issuing serial ${norm} (see \`ca list\`)`)
+    }
     if (!this.#state.revoked.some((r) => normaliseSerial(r.serial) === norm)) {
       this.#state.revoked.push({ serial: norm, revokedAt: new Date().toISOString(), reason })
     }
@@ -289,6 +343,18 @@ export class MeshCA {
     this.#state = state
     return crl
   }
+}
+
+const SAN_TYPE_NAMES: Record<string, string> = { dns: 'dns', ip: 'ip', email: 'email', url: 'uri' }
+
+/** SANs as `type:value` strings; types other than DNS, IP, email and URI are refused. */
+function sanStrings(sans: x509.JsonGeneralNames): string[] {
+  return sans.map((n) => {
+    const type = SAN_TYPE_NAMES[n.type]
+    if (type === undefined)
+      throw new TrustError(TrustErrorCodes.sanNotAllowed, `SAN type ${n.type} is not supported; use DNS, IP, email or URI`)
+    return `${type}:${n.value}`
+  })
 }
 
 /** PEM with the label openssl expects for CRLs (x509's own says "CRL"). */

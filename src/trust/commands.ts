@@ -8,7 +8,7 @@ import { join as joinPath } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { AuditLog } from './audit-log.ts'
-import { type CaAlgorithm, crlPem, MeshCA } from './ca.ts'
+import { type CaAlgorithm, crlPem, type IssuedEntry, MeshCA } from './ca.ts'
 import { TrustError, TrustErrorCodes } from './errors.ts'
 import { writeFileAtomic } from './files.ts'
 import { JoinTokens, parseJoinToken } from './join-tokens.ts'
@@ -37,8 +37,11 @@ export async function caInit(opts: {
   algorithm?: CaAlgorithm
   validityDays?: number
   force?: boolean
+  /** Domain suffixes certificates may name (default: private-use names only, see ca-names.ts). */
+  nameSuffixes?: string[]
 }): Promise<CaInitResult> {
-  const ca = await MeshCA.init(opts)
+  const { nameSuffixes, ...rest } = opts
+  const ca = await MeshCA.init({ ...rest, ...(nameSuffixes === undefined ? {} : { naming: { nameSuffixes } }) })
   return {
     dir: ca.dir,
     algorithm: ca.algorithm,
@@ -103,6 +106,8 @@ export async function caIssue(opts: {
 export interface CaTokenResult {
   token: string
   id: string
+  /** The node name the token grants (generated when none was asked for). */
+  name: string
   expiresAt: string
 }
 
@@ -120,12 +125,12 @@ export async function caToken(opts: { dir: string; ttlMs?: number; name?: string
     event: 'token.created',
     caller: 'cli',
     token_id: t.id,
-    name: opts.name,
+    name: t.name,
     roles: opts.roles ?? [],
     expires_at: t.expiresAt.toISOString(),
   })
   audit.close()
-  return { token: t.token, id: t.id, expiresAt: t.expiresAt.toISOString() }
+  return { token: t.token, id: t.id, name: t.name, expiresAt: t.expiresAt.toISOString() }
 }
 
 export interface CaRevokeResult {
@@ -137,9 +142,15 @@ export interface CaRevokeResult {
 }
 
 /** Revokes a certificate by serial and writes the new signed CRL; hand `crlPem` to a node's `Membership.updateCrl`. */
-export async function caRevoke(opts: { dir: string; serial: string; reason?: x509.X509CrlReason }): Promise<CaRevokeResult> {
+export async function caRevoke(opts: {
+  dir: string
+  serial: string
+  reason?: x509.X509CrlReason
+  /** Revoke a serial the CA has no record of (certificates issued before it kept issued.jsonl). */
+  unlisted?: boolean
+}): Promise<CaRevokeResult> {
   const ca = await MeshCA.load(opts.dir)
-  const crl = await ca.revoke(opts.serial, opts.reason)
+  const crl = await ca.revoke(opts.serial, opts.reason, { unlisted: opts.unlisted === true })
   const audit = new AuditLog(joinPath(opts.dir, AUDIT_FILE))
   audit.write({ event: 'certificate.revoked', caller: 'cli', serial: opts.serial })
   audit.close()
@@ -151,6 +162,11 @@ export async function caRevoke(opts: { dir: string; serial: string; reason?: x50
     crlPem: crlPem(crl),
     crlPath: ca.crlPath,
   }
+}
+
+/** Every certificate the CA issued, oldest first, with its status now (valid, expired, revoked). */
+export async function caList(opts: { dir: string }): Promise<IssuedEntry[]> {
+  return (await MeshCA.load(opts.dir)).issued()
 }
 
 /** What `certificate.sign_csr` returns, as far as join needs it. */

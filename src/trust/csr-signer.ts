@@ -3,13 +3,15 @@
  * `certificate.sign_csr` capability and of enrolment with a join token.
  *
  * What it enforces, in order:
+ *  0. a join token, if given, is valid (checked before   → invalid_token / token_expired
+ *     anything else); without one, the caller has a rule → forbidden
  *  1. the CSR parses (PEM or DER)                        → invalid_csr
  *  2. the key is EC P-256/P-384, Ed25519 or RSA ≥ 2048   → weak_key / unsupported_key
  *  3. the CSR's self-signature verifies                  → bad_signature
  *  4. it does not ask for CA:TRUE, keyCertSign, cRLSign  → ca_requested
  *  5. every SAN is permitted to the caller (or token)    → san_not_allowed / forbidden
  *     and a crank:peer:<id> SAN names the CSR's own key  → san_not_allowed
- *  6. a join token, if given, is valid and is consumed   → invalid_token / token_expired
+ *  6. the join token is consumed (still valid)           → invalid_token / token_expired
  * Then it issues a leaf: CA:FALSE, EKU from certificate_type, validity capped,
  * a random positive 128-bit serial, and writes one audit line (refusals too).
  * Only the SANs are taken from the CSR; its subject and other requested
@@ -25,7 +27,7 @@ import type { Caller } from './caller.ts'
 import { TrustError, TrustErrorCodes } from './errors.ts'
 import { compileSanGlob } from './glob.ts'
 import { identityFromSans, NODE_URI, PEER_URI, ROLE_URI } from './identity.ts'
-import type { JoinTokens, TokenGrant } from './join-tokens.ts'
+import { generatedNodeName, type JoinTokens, type TokenGrant } from './join-tokens.ts'
 import { ed25519RawFromSpki, nodeCrypto, toDer, x509 } from './x509.ts'
 
 export type CertificateType = 'client' | 'server'
@@ -129,21 +131,49 @@ export class CsrSigner {
       })
       return result
     } catch (err) {
-      const code = err instanceof TrustError ? err.code : 'internal'
-      this.#audit?.write({
-        event: 'certificate.refused',
-        request_id: req.requestId,
-        caller: auditCaller(req.caller),
-        capability: 'certificate.sign_csr',
-        decision: 'deny',
-        reason: code,
-        message: (err as Error).message,
-      })
+      this.#refused(req, err)
       throw err
     }
   }
 
+  #refused(req: Pick<SignCsrRequest, 'caller' | 'requestId'>, err: unknown): void {
+    this.#audit?.write({
+      event: 'certificate.refused',
+      request_id: req.requestId,
+      caller: auditCaller(req.caller),
+      capability: 'certificate.sign_csr',
+      decision: 'deny',
+      reason: err instanceof TrustError ? err.code : 'internal',
+      message: (err as Error).message,
+    })
+  }
+
+  /**
+   * Who may have anything signed, decided before the CSR is looked at: a join token must be valid
+   * (unknown, used, expired and malformed tokens cost no parsing), a caller without one needs a SAN
+   * rule. Returns the token's grant, if any.
+   */
+  authorize(req: Pick<SignCsrRequest, 'caller' | 'joinToken' | 'requestId'>): TokenGrant | undefined {
+    try {
+      return this.#authorize(req)
+    } catch (err) {
+      this.#refused(req, err)
+      throw err
+    }
+  }
+
+  #authorize(req: Pick<SignCsrRequest, 'caller' | 'joinToken'>): TokenGrant | undefined {
+    if (req.joinToken !== undefined) {
+      if (this.#tokens === undefined) throw new TrustError(TrustErrorCodes.invalidToken, 'this node does not accept join tokens')
+      return this.#tokens.peek(req.joinToken)
+    }
+    if (this.#callerPatterns(req.caller).length === 0)
+      throw new TrustError(TrustErrorCodes.forbidden, 'caller may not have any certificate signed')
+    return undefined
+  }
+
   async #sign(req: SignCsrRequest): Promise<SignCsrResult> {
+    let grant = this.#authorize(req)
     const csr = parseCsr(req.csr)
     const spki = new Uint8Array(csr.publicKey.rawData)
     const key = checkKey(spki)
@@ -151,6 +181,11 @@ export class CsrSigner {
       throw new TrustError(TrustErrorCodes.badSignature, 'CSR signature does not verify')
     const requested = checkExtensions(csr)
     if (requested.length === 0) throw new TrustError(TrustErrorCodes.sanNotAllowed, 'CSR has no subjectAltName; ask for at least one name')
+    // Enrolment always yields a named node: the token's name (a stranger never picks one), given even when the CSR asks for none.
+    if (grant !== undefined) {
+      grant = { ...grant, name: grant.name ?? generatedNodeName() }
+      if (!requested.some((s) => s.startsWith(`uri:${NODE_URI}`))) requested.push(`uri:${NODE_URI}${grant.name}`)
+    }
 
     // A crank:peer SAN is only ever certified over that peer's own libp2p key.
     const peerSan = requested.find((s) => s.startsWith(`uri:${PEER_URI}`))
@@ -161,17 +196,12 @@ export class CsrSigner {
       throw new TrustError(TrustErrorCodes.sanNotAllowed, `${peerSan} does not name the CSR's own key`)
     }
 
-    let grant: TokenGrant | undefined
-    if (req.joinToken !== undefined) {
-      if (this.#tokens === undefined) throw new TrustError(TrustErrorCodes.invalidToken, 'this node does not accept join tokens')
-      grant = this.#tokens.peek(req.joinToken)
+    if (grant !== undefined) {
       if (peerSan === undefined)
         throw new TrustError(TrustErrorCodes.sanNotAllowed, `enrolment needs a ${PEER_URI}<peer id> SAN over the node's Ed25519 key`)
       checkSans(requested, this.#tokenPatterns(grant, keyPeerId!), 'the join token')
     } else {
-      const patterns = this.#callerPatterns(req.caller)
-      if (patterns.length === 0) throw new TrustError(TrustErrorCodes.forbidden, 'caller may not have any certificate signed')
-      checkSans(requested, patterns, 'the caller')
+      checkSans(requested, this.#callerPatterns(req.caller), 'the caller')
     }
 
     const days = Math.min(req.validityDays ?? this.#defaultDays, this.#maxDays)
@@ -206,7 +236,7 @@ export class CsrSigner {
   }
 
   #tokenPatterns(grant: TokenGrant, peerId: string): RegExp[] {
-    const out = [`uri:${PEER_URI}${peerId}`, grant.name === undefined ? `uri:${NODE_URI}*` : `uri:${NODE_URI}${grant.name}`]
+    const out = [`uri:${PEER_URI}${peerId}`, `uri:${NODE_URI}${grant.name ?? generatedNodeName()}`]
     for (const r of grant.roles) out.push(`uri:${ROLE_URI}${r}`)
     return out.map((p) => this.#glob(p))
   }

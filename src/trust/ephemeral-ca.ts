@@ -24,7 +24,8 @@ export class EphemeralCA {
   }
 
   static async create(): Promise<EphemeralCA> {
-    return new EphemeralCA(await MeshCA.init({ dir: join(mkdtempSync(join(tmpdir(), 'crank-ca-')), 'ca') }))
+    // Tests and simulations reuse names ("n0", "node-1") across meshes with fresh keys: names need not be unique here.
+    return new EphemeralCA(await MeshCA.init({ dir: join(mkdtempSync(join(tmpdir(), 'crank-ca-')), 'ca'), naming: { uniqueNames: false } }))
   }
 
   /** A fresh identity with a membership certificate: spread it into `createNode({...})`. */

@@ -44,6 +44,8 @@ export const TrustErrorCodes = {
   caUnavailable: 'ca_unavailable',
   /** The policy file is malformed. */
   invalidPolicy: 'invalid_policy',
+  /** A serial this CA has no record of issuing. */
+  unknownSerial: 'unknown_serial',
 } as const
 
 export type TrustErrorCode = (typeof TrustErrorCodes)[keyof typeof TrustErrorCodes]

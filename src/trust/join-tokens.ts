@@ -18,7 +18,7 @@ import { sha256 } from './x509.ts'
 
 export interface TokenGrant {
   id: string
-  /** Node name the enrolled certificate will carry, if fixed. */
+  /** Node name the enrolled certificate will carry (tokens made before names were always set may lack one). */
   name?: string
   roles: string[]
   expiresAt: number
@@ -31,7 +31,14 @@ interface StoredToken extends TokenGrant {
 export interface CreatedToken {
   token: string
   id: string
+  /** The node name the token grants (generated when none was given). */
+  name: string
   expiresAt: Date
+}
+
+/** A name for a node enrolled by a token made without one: `node-` and 8 random hex digits. */
+export function generatedNodeName(): string {
+  return `node-${randomBytes(4).toString('hex')}`
 }
 
 export interface ParsedToken {
@@ -60,7 +67,9 @@ export class JoinTokens {
 
   create(opts: { ttlMs: number; caFingerprint: string; name?: string; roles?: readonly string[] }): CreatedToken {
     if (!(opts.ttlMs > 0)) throw new TrustError(TrustErrorCodes.invalidToken, 'token lifetime must be positive')
-    if (opts.name !== undefined) assertLabel('name', opts.name)
+    // A token always names the node it enrols: without one, a stranger could pick an existing node's name.
+    const name = opts.name ?? generatedNodeName()
+    assertLabel('name', name)
     for (const r of opts.roles ?? []) assertLabel('role', r)
     const id = randomBytes(8).toString('hex')
     const secret = randomBytes(32).toString('base64url')
@@ -70,11 +79,11 @@ export class JoinTokens {
       hash: sha256(Buffer.from(secret)).toString('hex'),
       roles: [...new Set(opts.roles ?? [])],
       expiresAt,
-      ...(opts.name === undefined ? {} : { name: opts.name }),
+      name,
     }
     this.#save([...this.#load(), stored])
     const ca = Buffer.from(opts.caFingerprint, 'hex').toString('base64url')
-    return { token: `crank1.${id}.${secret}.${ca}`, id, expiresAt: new Date(expiresAt) }
+    return { token: `crank1.${id}.${secret}.${ca}`, id, name, expiresAt: new Date(expiresAt) }
   }
 
   /** Checks a token without using it up (to validate a CSR before spending the token). */

@@ -191,7 +191,15 @@ export class Membership extends EventEmitter<MembershipEvents> {
   async authorize(peerId: PeerId | string, timeoutMs = this.#grace): Promise<Caller> {
     const key = peerId.toString()
     if (this.isMember(key)) return this.callerOf(key)
-    const st = this.#peers.get(key)
+    let st = this.#peers.get(key)
+    if (st === undefined && this.#started) {
+      // A stream can reach a service before our connection:open listener has run for its connection.
+      const conn = this.#libp2p.getConnections(typeof peerId === 'string' ? undefined : peerId).find((c) => c.remotePeer.toString() === key)
+      if (conn !== undefined) {
+        this.#opened(conn)
+        st = this.#peers.get(key)
+      }
+    }
     if (st === undefined) throw new TrustError(TrustErrorCodes.notMember, `peer ${key} is not a mesh member`)
     const identity = await new Promise<MemberIdentity | undefined>((resolve) => {
       const timer = setTimeout(() => done(undefined), timeoutMs)
@@ -344,7 +352,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
     for (const w of [...st.waiters]) w(undefined)
     this.emit(wasMember ? 'removed' : 'refused', { peerId, code, message })
     if (this.openMesh) return
-    this.#log?.warn({ peer: peerId, code, message }, 'hanging up on non-member')
+    // Debug only: the node's refusal gate logs each refused peer once per backoff step.
+    this.#log?.debug({ peer: peerId, code, message }, 'hanging up on non-member')
     void this.#libp2p.hangUp(st.peer).catch(() => {})
   }
 
