@@ -283,7 +283,13 @@ export class CrankNode {
       ;[known[i], known[j]] = [known[j]!, known[i]!]
     }
     for (const p of known.slice(0, missing)) {
-      this.libp2p.dial(this.peerIdOf(p.peer), { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
+      let id: PeerId
+      try {
+        id = this.peerIdOf(p.peer)
+      } catch {
+        continue // not a peer id: nothing to dial (runs on a timer, where a throw would end the process)
+      }
+      this.libp2p.dial(id, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
         this.log.debug({ peer: p.peer, err: (err as Error).message }, 'could not top up a connection')
       })
     }

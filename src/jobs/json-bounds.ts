@@ -4,7 +4,7 @@
  * touches them: a value nested thousands deep overflows the stack, and a cyclic
  * or BigInt value throws from inside stringify. Each failure is a typed error.
  */
-import { CrankError, ErrorCodes } from '../errors.ts'
+import { CrankError } from '../errors.ts'
 import { MAX_JSON_BYTES, MAX_JSON_DEPTH } from './limits.ts'
 
 export interface JsonBounds {

@@ -1,0 +1,318 @@
+/**
+ * The fuzz run: a target node in its own process, hostile plain-libp2p peers (an
+ * enrolled member and a stranger) sending generated cases on every Crank protocol,
+ * and a well-behaved member whose echo must keep working throughout. A target that
+ * exits is a crash: it is counted, restarted, and the run goes on.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createInterface, type Interface } from 'node:readline'
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { Connection, Stream } from '@libp2p/interface'
+import { Uint8ArrayList } from 'uint8arraylist'
+import echo from '../../capabilities/example.echo/index.ts'
+import { crank as jobPb } from '../../src/jobs/pb/job.js'
+import { type CrankNode, createNode } from '../../src/node.ts'
+import { mulberry32 } from '../../src/random.ts'
+import { EphemeralCA } from '../../src/trust/ephemeral-ca.ts'
+import { type FuzzCase, gossipCase, jobCase, membershipCase, type Rng, snapshotAnswer, snapshotRequestCase } from './cases.ts'
+import { HostilePeer, JOB_PROTOCOL, MEMBERSHIP_PROTOCOL, SNAPSHOT_PROTOCOL } from './hostile-peer.ts'
+
+export interface FuzzOptions {
+  cases: number
+  seed?: number
+  /** Cases in flight at once. */
+  concurrency?: number
+  /** How long a case waits for an answer before it counts as held. */
+  answerTimeoutMs?: number
+  /** Cases between two checks of the well-behaved member's echo. */
+  echoEvery?: number
+  onProgress?: (report: FuzzReport) => void
+}
+
+export interface FuzzReport {
+  cases: number
+  crashes: number
+  /** The shapes of the cases that preceded each crash. */
+  crashCases: string[]
+  /** `protocol as identity: answer` → count. */
+  answers: Record<string, number>
+  echoChecks: number
+  echoFailures: string[]
+  /** Member identities burned (the target hung up on them and a fresh one was enrolled). */
+  reenrolled: number
+  rss: { startBytes: number; peakBytes: number; endBytes: number }
+  /** Job frame bytes the target held at the end (its frame budget's balance). */
+  endFrameBytes: number
+  seconds: number
+}
+
+const MAX_FRAME_BYTES = 1024 * 1024 + 1024
+const TARGET = new URL('./target-process.ts', import.meta.url).pathname
+
+interface Target {
+  proc: ChildProcess
+  addr: string
+  lines: Interface
+  exited: boolean
+}
+
+function readVarint(buf: Uint8ArrayList): { value: number; bytes: number } | undefined {
+  let value = 0
+  for (let i = 0; i < 5 && i < buf.byteLength; i++) {
+    const b = buf.get(i)
+    value += (b & 0x7f) * 2 ** (7 * i)
+    if ((b & 0x80) === 0) return { value, bytes: i + 1 }
+  }
+  return undefined
+}
+
+/** Sends a case on a fresh stream and names what came back. */
+async function exchange(conn: Connection, protocol: string, c: FuzzCase, timeoutMs: number): Promise<string> {
+  let stream: Stream
+  try {
+    stream = await conn.newStream(protocol, { signal: AbortSignal.timeout(timeoutMs) })
+  } catch (err) {
+    return `no-stream(${(err as Error).name})`
+  }
+  const got = new Uint8ArrayList()
+  return new Promise<string>((resolve) => {
+    let settled = false
+    const done = (answer: string): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (stream.status === 'open') stream.abort(new Error('case over'))
+      resolve(answer)
+    }
+    const timer = setTimeout(() => done('held'), timeoutMs)
+    stream.addEventListener('message', (evt) => {
+      got.append(evt.data)
+      if (protocol !== JOB_PROTOCOL) {
+        if (got.byteLength > 0) done('answered')
+        return
+      }
+      for (;;) {
+        const h = readVarint(got)
+        if (h === undefined || got.byteLength < h.bytes + h.value) return
+        const body = got.subarray(h.bytes, h.bytes + h.value)
+        got.consume(h.bytes + h.value)
+        let frame: jobPb.job.v1.ServerFrame
+        try {
+          frame = jobPb.job.v1.ServerFrame.decode(body)
+        } catch {
+          return done('undecodable-answer')
+        }
+        if (frame.frame === 'rejected') return done(`rejected:${frame.rejected?.code}`)
+        if (frame.frame === 'error') return done(`error:${frame.error?.code}`)
+        if (frame.frame === 'result') return done('result')
+      }
+    })
+    stream.addEventListener('close', (evt) => done(evt.error === undefined ? 'closed' : 'reset'))
+    try {
+      for (const chunk of c.chunks) stream.send(chunk)
+      if (c.halfClose) void stream.close().catch(() => {})
+    } catch {
+      done('send-failed')
+    }
+  })
+}
+
+export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
+  const started = Date.now()
+  const rng: Rng = mulberry32(opts.seed ?? 1)
+  const timeoutMs = opts.answerTimeoutMs ?? 400
+  const echoEvery = opts.echoEvery ?? 250
+  const ca = await EphemeralCA.create()
+  const targetId = await ca.enrol({ name: 'fuzz-target' })
+  const report: FuzzReport = {
+    cases: 0,
+    crashes: 0,
+    crashCases: [],
+    answers: {},
+    echoChecks: 0,
+    echoFailures: [],
+    reenrolled: 0,
+    rss: { startBytes: 0, peakBytes: 0, endBytes: 0 },
+    endFrameBytes: 0,
+    seconds: 0,
+  }
+  const recent: string[] = []
+
+  const startTarget = async (): Promise<Target> => {
+    const proc = spawn(process.execPath, [TARGET], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        CRANK_FUZZ_TARGET: JSON.stringify({
+          key: Buffer.from(privateKeyToProtobuf(targetId.privateKey)).toString('base64'),
+          ca: targetId.membership.ca,
+          certificate: targetId.membership.certificate,
+        }),
+      },
+    })
+    const lines = createInterface({ input: proc.stdout! })
+    const first = await new Promise<{ peerId: string; addr: string }>((resolve, reject) => {
+      proc.once('exit', (code) => reject(new Error(`fuzz target exited at start with ${code}`)))
+      lines.once('line', (line) => resolve(JSON.parse(line) as { peerId: string; addr: string }))
+    })
+    const t: Target = { proc, lines, addr: `${first.addr.replace(/\/p2p\/.*$/, '')}/p2p/${first.peerId}`, exited: false }
+    proc.once('exit', () => {
+      t.exited = true
+    })
+    return t
+  }
+  const rssOf = (t: Target): Promise<{ rss: number; frameBytes: number } | undefined> =>
+    new Promise((resolve) => {
+      if (t.exited) return resolve(undefined)
+      const timer = setTimeout(() => resolve(undefined), 5000)
+      t.lines.once('line', (line) => {
+        clearTimeout(timer)
+        resolve(JSON.parse(line) as { rss: number; frameBytes: number })
+      })
+      t.proc.stdin?.write('rss\n')
+    })
+
+  let target = await startTarget()
+  report.rss.startBytes = (await rssOf(target))?.rss ?? 0
+
+  const snapshotRng = mulberry32((opts.seed ?? 1) + 7)
+  const newMember = async (): Promise<HostilePeer> => {
+    const id = await ca.enrol({ name: `fuzz-member-${report.reenrolled}` })
+    return HostilePeer.create({
+      privateKey: id.privateKey,
+      certificate: id.membership.certificate,
+      snapshot: () => snapshotAnswer(snapshotRng).chunks,
+    })
+  }
+  const newStranger = async (): Promise<HostilePeer> => HostilePeer.create({ privateKey: await generateKeyPair('Ed25519') })
+  let member = await newMember()
+  let stranger = await newStranger()
+
+  const goodId = await ca.enrol({ name: 'fuzz-good-member' })
+  const good: CrankNode = await createNode({
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    logLevel: 'silent',
+    mesh: { dht: false },
+    capabilities: [echo],
+    ...goodId,
+  })
+  await good.start()
+
+  const checkEcho = async (): Promise<void> => {
+    report.echoChecks++
+    const handle = good.submit({ capability: 'example.echo', params: { echo: report.cases }, route: target.addr, deadlineMs: 20_000 })
+    const outcome = await handle.outcome
+    const value = outcome.value as { echo?: unknown } | undefined
+    if (outcome.state !== 'succeeded' || value?.echo !== report.cases) {
+      report.echoFailures.push(`after ${report.cases} cases: ${outcome.state} ${outcome.error?.code ?? ''} ${outcome.error?.message ?? ''}`)
+    }
+  }
+
+  const runCase = async (): Promise<void> => {
+    const asMember = rng() < 0.6
+    const r = rng()
+    const c: FuzzCase =
+      r < 0.7
+        ? jobCase(rng, MAX_FRAME_BYTES)
+        : r < 0.8
+          ? membershipCase(rng)
+          : r < 0.87
+            ? snapshotRequestCase(rng)
+            : r < 0.9
+              ? { protocol: 'snapshot-serve', shape: 'reconnect', chunks: [], halfClose: false }
+              : gossipCase(rng)
+    const who = asMember || c.protocol === 'snapshot-serve' ? 'member' : 'stranger'
+    recent.push(`${c.protocol}/${c.shape}`)
+    if (recent.length > 16) recent.shift()
+    const peer = who === 'member' ? member : stranger
+    let answer: string
+    try {
+      const conn = await peer.connect(target.addr)
+      if (c.protocol === 'job') answer = await exchange(conn, JOB_PROTOCOL, c, timeoutMs)
+      else if (c.protocol === 'membership') answer = await exchange(conn, MEMBERSHIP_PROTOCOL, c, timeoutMs)
+      else if (c.protocol === 'snapshot-request') answer = await exchange(conn, SNAPSHOT_PROTOCOL, c, timeoutMs)
+      else if (c.protocol === 'snapshot-serve') {
+        // A fresh connection is identified afresh: a target without a snapshot asks us for one.
+        await peer.disconnect()
+        await peer.connect(target.addr)
+        answer = 'reconnected'
+      } else {
+        await peer.publish(c.chunks[0]!)
+        answer = 'published'
+      }
+    } catch (err) {
+      answer = `connect-failed(${(err as Error).name})`
+      // The target hung up on this identity (a garbage Hello may get a member refused): enrol a new one.
+      if (who === 'member') {
+        const old = member
+        member = await newMember()
+        report.reenrolled++
+        void old.stop()
+      } else {
+        const old = stranger
+        stranger = await newStranger()
+        void old.stop()
+      }
+    }
+    const key = `${c.protocol} as ${who}: ${answer}`
+    report.answers[key] = (report.answers[key] ?? 0) + 1
+    report.cases++
+  }
+
+  const concurrency = opts.concurrency ?? 4
+  let issued = 0
+  let nextEcho = echoEvery
+  let nextRss = 1000
+  while (issued < opts.cases) {
+    const batch = Math.min(concurrency, opts.cases - issued)
+    issued += batch
+    await Promise.all(Array.from({ length: batch }, () => runCase()))
+    if (target.exited) {
+      report.crashes++
+      report.crashCases.push(recent.join(', '))
+      target = await startTarget()
+      continue
+    }
+    if (report.cases >= nextEcho) {
+      nextEcho += echoEvery
+      await checkEcho()
+    }
+    if (report.cases >= nextRss) {
+      nextRss += 1000
+      const rss = await rssOf(target)
+      if (rss !== undefined) report.rss.peakBytes = Math.max(report.rss.peakBytes, rss.rss)
+      opts.onProgress?.(report)
+    }
+  }
+  await checkEcho()
+  if (target.exited) {
+    report.crashes++
+    report.crashCases.push(recent.join(', '))
+  } else {
+    // Let held streams be reset and the budget settle before the last reading.
+    await Promise.all([member.stop(), stranger.stop()])
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const end = await rssOf(target)
+    report.rss.endBytes = end?.rss ?? 0
+    report.rss.peakBytes = Math.max(report.rss.peakBytes, report.rss.endBytes)
+    report.endFrameBytes = end?.frameBytes ?? -1
+  }
+  await good.stop({ drainTimeoutMs: 0 })
+  await member.stop()
+  await stranger.stop()
+  target.proc.kill('SIGTERM')
+  await new Promise((resolve) => (target.exited ? resolve(undefined) : target.proc.once('exit', resolve)))
+  report.seconds = (Date.now() - started) / 1000
+  return report
+}
+
+/** Peak resident set of a process, from /proc (Linux); 0 elsewhere. */
+export function peakRss(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m === null ? 0 : Number(m[1]) * 1024
+  } catch {
+    return 0
+  }
+}
