@@ -121,7 +121,7 @@ async function exchange(conn: Connection, protocol: string, c: FuzzCase, timeout
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now()
   const rng: Rng = mulberry32(opts.seed ?? 1)
-  const timeoutMs = opts.answerTimeoutMs ?? 400
+  const timeoutMs = opts.answerTimeoutMs ?? 300
   const echoEvery = opts.echoEvery ?? 250
   const ca = await EphemeralCA.create()
   const targetId = await ca.enrol({ name: 'fuzz-target' })
@@ -201,10 +201,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
 
   const checkEcho = async (): Promise<void> => {
     report.echoChecks++
-    const handle = good.submit({ capability: 'example.echo', params: { echo: report.cases }, route: target.addr, deadlineMs: 20_000 })
+    const expected = report.echoChecks
+    const handle = good.submit({ capability: 'example.echo', params: { echo: expected }, route: target.addr, deadlineMs: 20_000 })
     const outcome = await handle.outcome
     const value = outcome.value as { echo?: unknown } | undefined
-    if (outcome.state !== 'succeeded' || value?.echo !== report.cases) {
+    if (outcome.state !== 'succeeded' || value?.echo !== expected) {
       report.echoFailures.push(`after ${report.cases} cases: ${outcome.state} ${outcome.error?.code ?? ''} ${outcome.error?.message ?? ''}`)
     }
   }
@@ -264,27 +265,40 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   let issued = 0
   let nextEcho = echoEvery
   let nextRss = 1000
-  while (issued < opts.cases) {
-    const batch = Math.min(concurrency, opts.cases - issued)
-    issued += batch
-    await Promise.all(Array.from({ length: batch }, () => runCase()))
-    if (target.exited) {
+  let restarting: Promise<void> | undefined
+  const recover = (): Promise<void> => {
+    restarting ??= (async () => {
       report.crashes++
       report.crashCases.push(recent.join(', '))
       target = await startTarget()
-      continue
-    }
-    if (report.cases >= nextEcho) {
-      nextEcho += echoEvery
-      await checkEcho()
-    }
-    if (report.cases >= nextRss) {
-      nextRss += 1000
-      const rss = await rssOf(target)
-      if (rss !== undefined) report.rss.peakBytes = Math.max(report.rss.peakBytes, rss.rss)
-      opts.onProgress?.(report)
+    })().finally(() => {
+      restarting = undefined
+    })
+    return restarting
+  }
+  // A pool, not batches: a case that is held until its timeout does not stall the others.
+  const worker = async (): Promise<void> => {
+    while (issued < opts.cases) {
+      issued++
+      if (restarting !== undefined) await restarting
+      await runCase()
+      if (target.exited) {
+        await recover()
+        continue
+      }
+      if (report.cases >= nextEcho) {
+        nextEcho += echoEvery
+        await checkEcho()
+      }
+      if (report.cases >= nextRss) {
+        nextRss += 1000
+        const rss = await rssOf(target)
+        if (rss !== undefined) report.rss.peakBytes = Math.max(report.rss.peakBytes, rss.rss)
+        opts.onProgress?.(report)
+      }
     }
   }
+  await Promise.all(Array.from({ length: concurrency }, () => worker()))
   await checkEcho()
   if (target.exited) {
     report.crashes++

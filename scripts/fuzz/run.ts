@@ -1,5 +1,5 @@
 /**
- * npm run fuzz -- --cases N [--seed S] [--concurrency C]
+ * npm run fuzz -- --cases N [--seed S] [--concurrency C] [--echo-every E]
  * Prints cases run, crashes, answers by kind, and the target's RSS; exits 1 on
  * any crash or failed echo.
  */
@@ -10,14 +10,16 @@ const { values } = parseArgs({
   options: {
     cases: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '8' },
+    'echo-every': { type: 'string', default: '250' },
   },
 })
 const cases = Number(values.cases)
 const seed = Number(values.seed)
 const concurrency = Number(values.concurrency)
-if (![cases, seed, concurrency].every((n) => Number.isInteger(n) && n > 0)) {
-  console.error('usage: npm run fuzz -- --cases N [--seed S] [--concurrency C] (positive integers)')
+const echoEvery = Number(values['echo-every'])
+if (![cases, seed, concurrency, echoEvery].every((n) => Number.isInteger(n) && n > 0)) {
+  console.error('usage: npm run fuzz -- --cases N [--seed S] [--concurrency C] [--echo-every E] (positive integers)')
   process.exit(2)
 }
 
@@ -25,7 +27,7 @@ const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`
 const progress = (r: FuzzReport): void => {
   console.error(`… ${r.cases} cases, ${r.crashes} crashes, ${r.echoFailures.length} echo failures, peak RSS ${mib(r.rss.peakBytes)}`)
 }
-const report = await runFuzz({ cases, seed, concurrency, onProgress: progress })
+const report = await runFuzz({ cases, seed, concurrency, echoEvery, onProgress: progress })
 console.log(`cases run:      ${report.cases} (seed ${seed}, ${report.seconds.toFixed(0)} s)`)
 console.log(`crashes:        ${report.crashes}`)
 for (const c of report.crashCases) console.log(`  before crash: ${c}`)
