@@ -26,7 +26,7 @@ import { JobClient } from './jobs/job-client.ts'
 import { JobHandle, type OutputMode, type RouteInfo } from './jobs/job-handle.ts'
 import { type JobInput, noInput, toByteStream } from './jobs/job-input.ts'
 import { JobServer } from './jobs/job-server.ts'
-import { CONNECTION_FRAME_BUDGET_BYTES, NODE_FRAME_BUDGET_BYTES, UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
+import { UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
 import { JOB_PROTOCOL } from './jobs/messages.ts'
 import { StreamPool } from './jobs/stream-pool.ts'
 import { submitOptionsError } from './jobs/submit-options.ts'
@@ -175,8 +175,8 @@ export class CrankNode {
     })
     this.frameBudget = new FrameBudget(
       {
-        nodeBytes: NODE_FRAME_BUDGET_BYTES,
-        connectionBytes: CONNECTION_FRAME_BUDGET_BYTES,
+        nodeBytes: config.jobs.frameBudgetBytes,
+        connectionBytes: config.jobs.connectionFrameBudgetBytes,
         unprovenConnectionBytes: UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES,
       },
       (peer) => this.membership.isMember(peer),
@@ -365,7 +365,14 @@ export class CrankNode {
         maxOutboundStreams: this.config.jobs.maxStreamsPerConnection,
       })
     }
-    await this.libp2p.start()
+    try {
+      await this.libp2p.start()
+    } catch (err) {
+      // e.g. the listen address is taken: let go of the workers too, or they keep the process alive.
+      await Promise.all([...this.runtimes.values()].map((r) => r.close().catch(() => {})))
+      await this.libp2p.stop().catch(() => {})
+      throw err
+    }
     await this.membership.start()
     // A refused or revoked peer's adverts go too: routers must not pick it, snapshots must not relay it.
     const shutOut = (r: { peerId: string }): void => {

@@ -8,15 +8,12 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createInterface, type Interface } from 'node:readline'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import type { Connection, Stream } from '@libp2p/interface'
-import { Uint8ArrayList } from 'uint8arraylist'
 import echo from '../../capabilities/example.echo/index.ts'
-import { crank as jobPb } from '../../src/jobs/pb/job.js'
 import { type CrankNode, createNode } from '../../src/node.ts'
 import { mulberry32 } from '../../src/random.ts'
 import { EphemeralCA } from '../../src/trust/ephemeral-ca.ts'
 import { type FuzzCase, gossipCase, jobCase, membershipCase, type Rng, snapshotAnswer, snapshotRequestCase } from './cases.ts'
-import { HostilePeer, JOB_PROTOCOL, MEMBERSHIP_PROTOCOL, SNAPSHOT_PROTOCOL } from './hostile-peer.ts'
+import { exchange, HostilePeer, JOB_PROTOCOL, MEMBERSHIP_PROTOCOL, SNAPSHOT_PROTOCOL } from './hostile-peer.ts'
 
 export interface FuzzOptions {
   cases: number
@@ -28,6 +25,8 @@ export interface FuzzOptions {
   /** Cases between two checks of the well-behaved member's echo. */
   echoEvery?: number
   onProgress?: (report: FuzzReport) => void
+  /** Stops issuing cases; the run then ends normally and reports what it did. */
+  signal?: AbortSignal
 }
 
 export interface FuzzReport {
@@ -55,67 +54,6 @@ interface Target {
   addr: string
   lines: Interface
   exited: boolean
-}
-
-function readVarint(buf: Uint8ArrayList): { value: number; bytes: number } | undefined {
-  let value = 0
-  for (let i = 0; i < 5 && i < buf.byteLength; i++) {
-    const b = buf.get(i)
-    value += (b & 0x7f) * 2 ** (7 * i)
-    if ((b & 0x80) === 0) return { value, bytes: i + 1 }
-  }
-  return undefined
-}
-
-/** Sends a case on a fresh stream and names what came back. */
-async function exchange(conn: Connection, protocol: string, c: FuzzCase, timeoutMs: number): Promise<string> {
-  let stream: Stream
-  try {
-    stream = await conn.newStream(protocol, { signal: AbortSignal.timeout(timeoutMs) })
-  } catch (err) {
-    return `no-stream(${(err as Error).name})`
-  }
-  const got = new Uint8ArrayList()
-  return new Promise<string>((resolve) => {
-    let settled = false
-    const done = (answer: string): void => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      if (stream.status === 'open') stream.abort(new Error('case over'))
-      resolve(answer)
-    }
-    const timer = setTimeout(() => done('held'), timeoutMs)
-    stream.addEventListener('message', (evt) => {
-      got.append(evt.data)
-      if (protocol !== JOB_PROTOCOL) {
-        if (got.byteLength > 0) done('answered')
-        return
-      }
-      for (;;) {
-        const h = readVarint(got)
-        if (h === undefined || got.byteLength < h.bytes + h.value) return
-        const body = got.subarray(h.bytes, h.bytes + h.value)
-        got.consume(h.bytes + h.value)
-        let frame: jobPb.job.v1.ServerFrame
-        try {
-          frame = jobPb.job.v1.ServerFrame.decode(body)
-        } catch {
-          return done('undecodable-answer')
-        }
-        if (frame.frame === 'rejected') return done(`rejected:${frame.rejected?.code}`)
-        if (frame.frame === 'error') return done(`error:${frame.error?.code}`)
-        if (frame.frame === 'result') return done('result')
-      }
-    })
-    stream.addEventListener('close', (evt) => done(evt.error === undefined ? 'closed' : 'reset'))
-    try {
-      for (const chunk of c.chunks) stream.send(chunk)
-      if (c.halfClose) void stream.close().catch(() => {})
-    } catch {
-      done('send-failed')
-    }
-  })
 }
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
@@ -230,9 +168,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     let answer: string
     try {
       const conn = await peer.connect(target.addr)
-      if (c.protocol === 'job') answer = await exchange(conn, JOB_PROTOCOL, c, timeoutMs)
-      else if (c.protocol === 'membership') answer = await exchange(conn, MEMBERSHIP_PROTOCOL, c, timeoutMs)
-      else if (c.protocol === 'snapshot-request') answer = await exchange(conn, SNAPSHOT_PROTOCOL, c, timeoutMs)
+      if (c.protocol === 'job') answer = await exchange(conn, JOB_PROTOCOL, c.chunks, c.halfClose, timeoutMs)
+      else if (c.protocol === 'membership') answer = await exchange(conn, MEMBERSHIP_PROTOCOL, c.chunks, c.halfClose, timeoutMs)
+      else if (c.protocol === 'snapshot-request') answer = await exchange(conn, SNAPSHOT_PROTOCOL, c.chunks, c.halfClose, timeoutMs)
       else if (c.protocol === 'snapshot-serve') {
         // A fresh connection is identified afresh: a target without a snapshot asks us for one.
         await peer.disconnect()
@@ -278,7 +216,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   }
   // A pool, not batches: a case that is held until its timeout does not stall the others.
   const worker = async (): Promise<void> => {
-    while (issued < opts.cases) {
+    while (issued < opts.cases && opts.signal?.aborted !== true) {
       issued++
       if (restarting !== undefined) await restarting
       await runCase()

@@ -13,6 +13,8 @@ import { lpStream } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { crank as jobPb } from '../../src/jobs/pb/job.js'
 import { crank as membershipPb } from '../../src/jobs/pb/membership.js'
 
 export const MEMBERSHIP_PROTOCOL = '/crank/membership/1.0.0'
@@ -121,4 +123,75 @@ export class HostilePeer {
   async stop(): Promise<void> {
     await this.libp2p.stop().catch(() => {})
   }
+}
+
+function readVarint(buf: Uint8ArrayList): { value: number; bytes: number } | undefined {
+  let value = 0
+  for (let i = 0; i < 5 && i < buf.byteLength; i++) {
+    const b = buf.get(i)
+    value += (b & 0x7f) * 2 ** (7 * i)
+    if ((b & 0x80) === 0) return { value, bytes: i + 1 }
+  }
+  return undefined
+}
+
+/**
+ * Sends `chunks` on a fresh stream (then half-closes, if asked) and names what came back:
+ * on the job protocol the first terminal frame (`result`, `rejected:<code>`, `error:<code>`),
+ * elsewhere `answered`; `closed` or `reset` when the stream ended without one, `held` after `timeoutMs`.
+ */
+export async function exchange(
+  conn: Connection,
+  protocol: string,
+  chunks: Uint8Array[],
+  halfClose: boolean,
+  timeoutMs: number,
+): Promise<string> {
+  let stream: Stream
+  try {
+    stream = await conn.newStream(protocol, { signal: AbortSignal.timeout(timeoutMs), maxOutboundStreams: 4096 })
+  } catch (err) {
+    return `no-stream(${(err as Error).name})`
+  }
+  const got = new Uint8ArrayList()
+  return new Promise<string>((resolve) => {
+    let settled = false
+    const done = (answer: string): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (stream.status === 'open') stream.abort(new Error('case over'))
+      resolve(answer)
+    }
+    const timer = setTimeout(() => done('held'), timeoutMs)
+    stream.addEventListener('message', (evt) => {
+      got.append(evt.data)
+      if (protocol !== JOB_PROTOCOL) {
+        if (got.byteLength > 0) done('answered')
+        return
+      }
+      for (;;) {
+        const h = readVarint(got)
+        if (h === undefined || got.byteLength < h.bytes + h.value) return
+        const body = got.subarray(h.bytes, h.bytes + h.value)
+        got.consume(h.bytes + h.value)
+        let frame: jobPb.job.v1.ServerFrame
+        try {
+          frame = jobPb.job.v1.ServerFrame.decode(body)
+        } catch {
+          return done('undecodable-answer')
+        }
+        if (frame.frame === 'rejected') return done(`rejected:${frame.rejected?.code}`)
+        if (frame.frame === 'error') return done(`error:${frame.error?.code}`)
+        if (frame.frame === 'result') return done('result')
+      }
+    })
+    stream.addEventListener('close', (evt) => done(evt.error === undefined ? 'closed' : 'reset'))
+    try {
+      for (const chunk of chunks) stream.send(chunk)
+      if (halfClose) void stream.close().catch(() => {})
+    } catch {
+      done('send-failed')
+    }
+  })
 }

@@ -27,7 +27,11 @@ const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`
 const progress = (r: FuzzReport): void => {
   console.error(`… ${r.cases} cases, ${r.crashes} crashes, ${r.echoFailures.length} echo failures, peak RSS ${mib(r.rss.peakBytes)}`)
 }
-const report = await runFuzz({ cases, seed, concurrency, echoEvery, onProgress: progress })
+// SIGINT/SIGTERM end the run early and still print its figures.
+const stop = new AbortController()
+process.once('SIGINT', () => stop.abort())
+process.once('SIGTERM', () => stop.abort())
+const report = await runFuzz({ cases, seed, concurrency, echoEvery, onProgress: progress, signal: stop.signal })
 console.log(`cases run:      ${report.cases} (seed ${seed}, ${report.seconds.toFixed(0)} s)`)
 console.log(`crashes:        ${report.crashes}`)
 for (const c of report.crashCases) console.log(`  before crash: ${c}`)

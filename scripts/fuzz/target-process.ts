@@ -26,9 +26,12 @@ const node = await createNode({
 })
 await node.start()
 console.log(JSON.stringify({ peerId: node.peerId.toString(), addr: `${node.multiaddrs[0]!.toString()}` }))
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line === 'rss') console.log(JSON.stringify({ rss: process.memoryUsage.rss(), frameBytes: node.frameBudget.held }))
-})
+createInterface({ input: process.stdin })
+  .on('line', (line) => {
+    if (line === 'rss') console.log(JSON.stringify({ rss: process.memoryUsage.rss(), frameBytes: node.frameBudget.held }))
+  })
+  // The harness went away (killed, crashed): no one is left to fuzz us.
+  .on('close', () => process.exit(0))
 process.on('SIGTERM', () => {
   node.stop({ drainTimeoutMs: 0 }).then(
     () => process.exit(0),

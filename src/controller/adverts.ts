@@ -176,10 +176,11 @@ export class AdvertService {
         ? []
         : [{ peer: this.opts.self.toString(), advert: pb.Advert.encode(this.current()).finish(), ageMs: 0 }]
     const bytes = pb.AdvertSnapshot.encode({ entries: [...own, ...entries] }).finish()
-    new FrameWriter(stream).write(bytes).then(
-      () => stream.close(),
-      (err: unknown) => stream.abort(err as Error),
-    )
+    // The close can fail too (the peer reset the stream): that must not become an unhandled rejection.
+    new FrameWriter(stream)
+      .write(bytes)
+      .then(() => stream.close())
+      .catch((err: unknown) => stream.abort(err instanceof Error ? err : new Error(String(err))))
   }
 
   /** Fills the registry from one member's snapshot; returns how many providers it learned. */

@@ -84,20 +84,37 @@ export class JobServer {
 
   /**
    * Node shutdown: terminal frames already produced (jobs a drain cancelled, say) get up to
-   * `flushMs` to reach their callers, then every open job stream is aborted.
+   * `flushMs` to reach their callers, then every open job stream is closed gracefully (an abort
+   * right away would lose frames still in flight), and whatever is still open by then is aborted.
    */
   async close(flushMs: number = CLOSE_FLUSH_MS): Promise<void> {
-    if (this.finishing.size > 0) {
+    const deadline = Date.now() + flushMs
+    const bounded = async (work: Promise<unknown>): Promise<void> => {
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
-        Promise.allSettled([...this.finishing]),
+        work.catch(() => {}),
         new Promise((resolve) => {
-          timer = setTimeout(resolve, flushMs)
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))
         }),
       ])
       clearTimeout(timer)
     }
-    for (const s of this.streams) s.abort(new CrankError(ErrorCodes.shuttingDown, 'node is stopping', { retryable: true }))
+    // Outcomes a drain just settled reach finish() a few microtasks later: let them.
+    await new Promise((resolve) => setImmediate(resolve))
+    if (this.finishing.size > 0) await bounded(Promise.allSettled([...this.finishing]))
+    // Close our side, after what is buffered, and give callers until the deadline to close theirs.
+    const streams = [...this.streams]
+    await bounded(
+      Promise.allSettled(
+        streams.map(async (s) => {
+          const closed = new Promise((resolve) => s.addEventListener('close', resolve, { once: true }))
+          await s.close()
+          if (s.status !== 'closed') await closed
+        }),
+      ),
+    )
+    const stopping = new CrankError(ErrorCodes.shuttingDown, 'node is stopping', { retryable: true })
+    for (const s of streams) if (s.status !== 'closed') s.abort(stopping)
   }
 
   private async serve(stream: Stream, reader: FrameReader, caller: string): Promise<void> {

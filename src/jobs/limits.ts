@@ -21,13 +21,13 @@ export const MAX_DEADLINE_MS = 2 ** 32 - 1
 export const MAX_ATTEMPTS = 20
 
 /**
- * Frame bytes buffered (partial frames and decoded frames not yet consumed) across every job
- * stream of this node, default 256 MiB. Past it a stream that wants more is reset with
+ * Default of config `jobs.frameBudgetBytes`: frame bytes buffered (partial frames and decoded
+ * frames not yet consumed) across every job stream of this node, 256 MiB. Past it a stream that wants more is reset with
  * `buffer_full` (retryable), so the node's memory for job frames stays bounded whatever peers do.
  */
 export const NODE_FRAME_BUDGET_BYTES = 256 * 1024 * 1024
 
-/** The same, per connection of a proven member, default 64 MiB: one member cannot take the whole node budget. */
+/** Default of config `jobs.connectionFrameBudgetBytes`: the same per connection of a proven member, 64 MiB, so one member cannot take the whole node budget. */
 export const CONNECTION_FRAME_BUDGET_BYTES = 64 * 1024 * 1024
 
 /**

@@ -53,6 +53,7 @@ export class ConnectionAccount {
   private adjust(delta: number): void {
     this.held += delta
     this.budget.held += delta
+    if (this.budget.held > this.budget.peak) this.budget.peak = this.budget.held
   }
 }
 
@@ -60,6 +61,8 @@ export class FrameBudget {
   readonly limits: FrameBudgetLimits
   /** Bytes held across the node now. */
   held = 0
+  /** The most ever held at once: what the budget actually cost. */
+  peak = 0
   private readonly accounts = new WeakMap<Connection, ConnectionAccount>()
   private readonly proven: (peer: string) => boolean
 
