@@ -370,7 +370,7 @@ export class CrankNode {
     } catch (err) {
       // e.g. the listen address is taken: let go of the workers too, or they keep the process alive.
       await Promise.all([...this.runtimes.values()].map((r) => r.close().catch(() => {})))
-      await this.libp2p.stop().catch(() => {})
+      await Promise.resolve(this.libp2p.stop()).catch(() => {})
       throw err
     }
     await this.membership.start()

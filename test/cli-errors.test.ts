@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:net'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cli } from './helpers/cli-process.ts'
@@ -51,7 +51,12 @@ describe('crank-node CLI: mistakes give one line and the documented exit code', 
       assert.equal((await cli(['init', '--data-dir', data, '--open-mesh'])).code, 0)
       const r = await cli(['start', '--data-dir', data, '--listen', `/ip4/127.0.0.1/tcp/${port}`])
       assert.equal(r.code, 1, r.stderr)
-      oneLine(r.stderr.split('\n').filter((l) => !l.startsWith('{')).join('\n'))
+      oneLine(
+        r.stderr
+          .split('\n')
+          .filter((l) => !l.startsWith('{'))
+          .join('\n'),
+      )
       assert.match(r.stderr, /invalid_config: cannot listen on \/ip4\/127\.0\.0\.1\/tcp\/\d+: address already in use/)
     } finally {
       server.close()
@@ -60,7 +65,16 @@ describe('crank-node CLI: mistakes give one line and the documented exit code', 
 
   it('ca issue --days abc gives one line, no stack trace', async () => {
     assert.equal((await cli(['ca', 'init', '--ca-dir', join(dir, 'ca')])).code, 0)
-    const r = await cli(['ca', 'issue', '--ca-dir', join(dir, 'ca'), '--peer-id', '12D3KooWGLP1e4qvr7ikEsKaKhi6yQGeRUGBmy6cffwg31sgKmiW', '--days', 'abc'])
+    const r = await cli([
+      'ca',
+      'issue',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--peer-id',
+      '12D3KooWGLP1e4qvr7ikEsKaKhi6yQGeRUGBmy6cffwg31sgKmiW',
+      '--days',
+      'abc',
+    ])
     assert.notEqual(r.code, 0)
     oneLine(r.stderr)
     assert.match(r.stderr, /^crank-node: /)

@@ -140,7 +140,8 @@ describe('job limits and submit options between two real nodes', function () {
       }
     }
     // The provider is still there for everyone else.
-    assert.equal((await client.submit({ capability: 'example.echo', params: { echo: 'ok' }, route }).result).value.echo, 'ok')
+    const ok = await client.submit({ capability: 'example.echo', params: { echo: 'ok' }, route }).result
+    assert.equal((ok.value as { echo: unknown }).echo, 'ok')
   })
 
   it('a result too deep to send fails the job invalid_output instead of crashing the provider', async () => {
@@ -148,6 +149,7 @@ describe('job limits and submit options between two real nodes', function () {
     assert.equal(report.state, 'failed')
     assert.equal(report.error?.code, 'invalid_output')
     assert.match(report.error?.message ?? '', /deeper than 64/)
-    assert.equal((await client.submit({ capability: 'example.echo', params: { echo: 1 }, route }).result).value.echo, 1)
+    const ok = await client.submit({ capability: 'example.echo', params: { echo: 1 }, route }).result
+    assert.equal((ok.value as { echo: unknown }).echo, 1)
   })
 })

@@ -121,7 +121,11 @@ export class HostilePeer {
   }
 
   async stop(): Promise<void> {
-    await this.libp2p.stop().catch(() => {})
+    try {
+      await this.libp2p.stop()
+    } catch {
+      // already stopping
+    }
   }
 }
 

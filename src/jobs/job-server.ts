@@ -163,8 +163,9 @@ export class JobServer {
       await stream.close().catch(() => {})
     } catch (err) {
       const error = toErrorInfo(err, ErrorCodes.internal)
-      // A peer going away is routine; anything else on a job stream deserves attention.
-      log[error.code === ErrorCodes.connectionLost ? 'debug' : 'warn']({ code: error.code, err: error.message }, 'job stream failed')
+      // A peer going away, or sending what no honest client sends, is its business (a warning each
+      // time would let any peer flood our log); a failure of ours deserves attention.
+      log[PEER_FAULTS.has(error.code) ? 'debug' : 'warn']({ code: error.code, err: error.message }, 'job stream failed')
       current?.abort.abort(new CrankError(error.code, error.message, { retryable: error.retryable }))
       if (error.code !== ErrorCodes.connectionLost) {
         // Best effort: tell the client why before we reset; the framing can't be trusted past this point.
@@ -325,6 +326,16 @@ function terminalFrame(jobId: string, outcome: JobOutcome): Uint8Array {
   }
   return encodeServerFrame({ error: { jobId, state: outcome.state, ...outcome.error } })
 }
+
+/** Stream failures caused by the peer, not by us. */
+const PEER_FAULTS = new Set<string>([
+  ErrorCodes.connectionLost,
+  ErrorCodes.malformedFrame,
+  ErrorCodes.frameTooLarge,
+  ErrorCodes.protocolError,
+  ErrorCodes.bufferFull,
+  ErrorCodes.notMember,
+])
 
 function isPriority(p: string | null | undefined): p is Priority {
   return p === 'high' || p === 'normal' || p === 'low'
