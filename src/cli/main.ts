@@ -83,7 +83,10 @@ function program(): Command {
       const capabilities = [...builtinCapabilities]
       const ca = o.caDir === undefined ? undefined : await MeshCA.load(o.caDir)
       if (ca !== undefined) capabilities.push(createSignCsrCapability({ ca, auditLog: new AuditLog(join(ca.dir, 'audit.jsonl')) }))
-      const node = await createNode({ ...merged, capabilities })
+      // libp2p listens as soon as it is created, so a taken port fails either step.
+      const node = await createNode({ ...merged, capabilities }).catch((err: unknown) => {
+        throw listenError(err, merged.listen ?? [])
+      })
       await node.start().catch((err: unknown) => {
         throw listenError(err, merged.listen ?? [])
       })
@@ -455,7 +458,8 @@ export async function main(argv: string[]): Promise<void> {
       return
     }
     // Anything else is still one line for the user; CRANK_DEBUG=1 shows where it came from.
-    console.error(`crank-node: ${ErrorCodes.internal}: ${err instanceof Error ? err.message : String(err)}`)
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]
+    console.error(`crank-node: ${ErrorCodes.internal}: ${message}`)
     if (process.env.CRANK_DEBUG === '1') console.error(err)
     process.exitCode = 1
   }
