@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { CrankError, ErrorCodes } from './errors.ts'
+import { CONNECTION_FRAME_BUDGET_BYTES, NODE_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
 import type { TransportName } from './net/libp2p.ts'
 import { compileSchema, describeSchemaErrors } from './schema.ts'
 
@@ -27,6 +28,10 @@ export interface JobsConfig {
   maxOutputBytes: number
   /** Output bytes buffered in `stream` mode before the provider is slowed down. */
   streamHighWaterMark: number
+  /** Job frame bytes (partial and unconsumed) held across all peers; past it streams are reset `buffer_full`. Default 256 MiB. */
+  frameBudgetBytes: number
+  /** The same, per connection of a proven member. Default 64 MiB. (Unproven peers: see src/jobs/limits.ts.) */
+  connectionFrameBudgetBytes: number
 }
 
 export interface MeshConfig {
@@ -122,6 +127,8 @@ export const DEFAULT_CONFIG: CrankConfig = {
     maxStreamsPerConnection: 1024,
     maxOutputBytes: 64 * 1024 * 1024,
     streamHighWaterMark: 1024 * 1024,
+    frameBudgetBytes: NODE_FRAME_BUDGET_BYTES,
+    connectionFrameBudgetBytes: CONNECTION_FRAME_BUDGET_BYTES,
   },
   mesh: {
     heartbeatMs: 5000,
@@ -170,6 +177,8 @@ export const CONFIG_SCHEMA = {
         maxStreamsPerConnection: positiveInt,
         maxOutputBytes: positiveInt,
         streamHighWaterMark: positiveInt,
+        frameBudgetBytes: { type: 'integer', minimum: 65_536 },
+        connectionFrameBudgetBytes: { type: 'integer', minimum: 65_536 },
       },
     },
     mesh: {

@@ -28,6 +28,10 @@ export const ErrorCodes = {
   forbidden: 'forbidden',
   notMember: 'not_member',
   internal: 'internal',
+  /** A submit option (attempts, priority, output, deadline, input) has a value it cannot take. */
+  invalidOption: 'invalid_option',
+  /** The node's or the connection's frame buffer budget is spent; retry later or elsewhere. */
+  bufferFull: 'buffer_full',
 } as const
 
 export type PlatformErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -26,9 +26,12 @@ import { JobClient } from './jobs/job-client.ts'
 import { JobHandle, type OutputMode, type RouteInfo } from './jobs/job-handle.ts'
 import { type JobInput, noInput, toByteStream } from './jobs/job-input.ts'
 import { JobServer } from './jobs/job-server.ts'
+import { UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
 import { JOB_PROTOCOL } from './jobs/messages.ts'
 import { StreamPool } from './jobs/stream-pool.ts'
+import { submitOptionsError } from './jobs/submit-options.ts'
 import { capabilityCid } from './net/capability-cid.ts'
+import { FrameBudget } from './net/frame-budget.ts'
 import { loadOrCreateIdentity } from './net/identity.ts'
 import { createNet, type NetServices } from './net/libp2p.ts'
 import { AccessPolicy } from './trust/access-policy.ts'
@@ -101,6 +104,8 @@ export class CrankNode {
   readonly scheduler: Scheduler
   private readonly runtimes = new Map<string, JobRuntime>()
   private readonly server: JobServer
+  /** Frame bytes peers make this node hold on job streams, bounded per connection and per node. */
+  readonly frameBudget: FrameBudget
   private readonly pool: StreamPool
   private readonly client: JobClient
   private readonly handles = new Set<JobHandle>()
@@ -179,7 +184,21 @@ export class CrankNode {
       journal: this.journal,
       log,
     })
+    this.frameBudget = new FrameBudget(
+      {
+        nodeBytes: config.jobs.frameBudgetBytes,
+        connectionBytes: config.jobs.connectionFrameBudgetBytes,
+        unprovenConnectionBytes: UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES,
+      },
+      (peer) => this.membership.isMember(peer),
+    )
     this.server = new JobServer({
+      budget: this.frameBudget,
+      whenProven: (peer) =>
+        this.membership.authorize(peer).then(
+          () => true,
+          () => false,
+        ),
       admit: (req) => this.localJobs.admit(req),
       authorize: (req) => {
         const decide = (d: Awaited<ReturnType<JobGate['admit']>>) =>
@@ -275,7 +294,13 @@ export class CrankNode {
       ;[known[i], known[j]] = [known[j]!, known[i]!]
     }
     for (const p of known.slice(0, missing)) {
-      this.libp2p.dial(this.peerIdOf(p.peer), { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
+      let id: PeerId
+      try {
+        id = this.peerIdOf(p.peer)
+      } catch {
+        continue // not a peer id: nothing to dial (runs on a timer, where a throw would end the process)
+      }
+      this.libp2p.dial(id, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
         this.log.debug({ peer: p.peer, err: (err as Error).message }, 'could not top up a connection')
       })
     }
@@ -351,7 +376,14 @@ export class CrankNode {
         maxOutboundStreams: this.config.jobs.maxStreamsPerConnection,
       })
     }
-    await this.libp2p.start()
+    try {
+      await this.libp2p.start()
+    } catch (err) {
+      // e.g. the listen address is taken: let go of the workers too, or they keep the process alive.
+      await Promise.all([...this.runtimes.values()].map((r) => r.close().catch(() => {})))
+      await Promise.resolve(this.libp2p.stop()).catch(() => {})
+      throw err
+    }
     await this.membership.start()
     // A refused or revoked peer's adverts go too: routers must not pick it, snapshots must not relay it.
     const shutOut = (r: { peerId: string; code: string }): void => {
@@ -413,7 +445,7 @@ export class CrankNode {
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     clearInterval(this.topUpTimer)
     for (const h of this.handles) h.cancel('node is stopping')
-    this.server.closeAll()
+    await this.server.close()
     this.pool.closeAll()
     await Promise.all([...this.runtimes.values()].map((r) => r.close()))
     await this.membership.stop()
@@ -428,8 +460,8 @@ export class CrankNode {
   }
 
   submit(opts: SubmitOptions): JobHandle {
-    const handle = new JobHandle(opts.jobId ?? randomUUID(), {
-      output: opts.output ?? 'collect',
+    const handle = new JobHandle(typeof opts.jobId === 'string' && opts.jobId !== '' ? opts.jobId : randomUUID(), {
+      output: opts.output === 'stream' ? 'stream' : 'collect',
       maxOutputBytes: this.config.jobs.maxOutputBytes,
       streamHighWaterMark: this.config.jobs.streamHighWaterMark,
     })
@@ -449,6 +481,8 @@ export class CrankNode {
 
   private async run(handle: JobHandle, opts: SubmitOptions): Promise<JobOutcome> {
     if (!this.started) throw new CrankError(ErrorCodes.notStarted, 'node is not started')
+    const invalid = submitOptionsError(opts)
+    if (invalid !== undefined) throw invalid
     const [id, rangeInName] = splitCapability(opts.capability)
     const job: RoutedJob = {
       handle,

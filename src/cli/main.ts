@@ -3,10 +3,10 @@
  * crank-node: the command line. Each command is a thin shell over the library;
  * user mistakes print one line and exit non-zero, never a stack trace.
  */
-import { existsSync, unwatchFile, watchFile } from 'node:fs'
+import { existsSync, statSync, unwatchFile, watchFile } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { Command, CommanderError, Option } from 'commander'
+import { dirname, join, resolve } from 'node:path'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { configFromEnv, type PartialConfig, readConfigFile } from '../config.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { type CrankNode, createNode } from '../node.ts'
@@ -83,8 +83,13 @@ function program(): Command {
       const capabilities = [...builtinCapabilities]
       const ca = o.caDir === undefined ? undefined : await MeshCA.load(o.caDir)
       if (ca !== undefined) capabilities.push(createSignCsrCapability({ ca, auditLog: new AuditLog(join(ca.dir, 'audit.jsonl')) }))
-      const node = await createNode({ ...merged, capabilities })
-      await node.start()
+      // libp2p listens as soon as it is created, so a taken port fails either step.
+      const node = await createNode({ ...merged, capabilities }).catch((err: unknown) => {
+        throw listenError(err, merged.listen ?? [])
+      })
+      await node.start().catch((err: unknown) => {
+        throw listenError(err, merged.listen ?? [])
+      })
       if (ca !== undefined) {
         // `ca revoke` rewrites the CRL file; members we are connected to receive it from us and pass it on.
         watchFile(ca.crlPath, { interval: 500 }, () => {
@@ -141,6 +146,8 @@ function program(): Command {
       .option('--json', 'print the whole job report as one JSON object'),
   ).action(async (capability: string, o: SubmitFlags) => {
     const params = parseParams(o.params)
+    // Before the job runs: a job whose output cannot be kept should not run at all.
+    if (o.output !== undefined && o.output !== '-') checkOutputPath(o.output)
     const input = o.input === undefined ? undefined : o.input === '-' ? process.stdin : await readInput(o.input)
     const route = o.peer ?? o.route ?? 'prefer-local'
     const layers = await meshLayers(o)
@@ -180,7 +187,7 @@ function program(): Command {
       const report = await handle.outcome
       const output = report.output ?? new Uint8Array()
       if (o.output === '-') process.stdout.write(output)
-      else if (o.output !== undefined) await writeFile(o.output, output)
+      else if (o.output !== undefined) await writeOutput(o.output, output)
       if (o.json === true) {
         const { output: _bytes, ...rest } = report
         console.log(JSON.stringify({ ...rest, outputBytes: output.byteLength }))
@@ -375,10 +382,46 @@ function printTable(header: string[], rows: Array<Array<string | number>>): void
 
 const short = (peer: string): string => `…${peer.slice(-10)}`
 
+/** A flag's value: a bad one is a usage error (exit 2), reported by commander. */
 function positiveInt(v: string, flag: string): number {
   const n = Number(v)
-  if (!Number.isInteger(n) || n <= 0) throw new CrankError(ErrorCodes.invalidParams, `${flag} must be a positive integer, got "${v}"`)
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`${flag} must be a positive integer, got "${v}"`)
   return n
+}
+
+function checkOutputPath(file: string): void {
+  const path = resolve(file)
+  const stat = statSync(path, { throwIfNoEntry: false })
+  if (stat?.isDirectory() === true) throw new CrankError(ErrorCodes.invalidOption, `--output ${file} is a directory; give a file name`)
+  const parent = statSync(dirname(path), { throwIfNoEntry: false })
+  if (parent === undefined || !parent.isDirectory())
+    throw new CrankError(ErrorCodes.invalidOption, `--output ${file}: folder ${dirname(path)} does not exist`)
+}
+
+async function writeOutput(file: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeFile(file, bytes)
+  } catch (err) {
+    throw new CrankError(
+      ErrorCodes.invalidOption,
+      `cannot write --output ${file} (${bytes.byteLength} bytes of job output lost): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
+  }
+}
+
+/** `start` on an address already taken says so in one line. */
+function listenError(err: unknown, listen: string[]): unknown {
+  const text = err instanceof Error ? `${err.message} ${String((err as NodeJS.ErrnoException).code ?? '')}` : String(err)
+  if (/EADDRINUSE|address already in use/i.test(text)) {
+    return new CrankError(
+      ErrorCodes.invalidConfig,
+      `cannot listen on ${listen.join(', ') || 'the configured address'}: address already in use`,
+    )
+  }
+  if (/EADDRNOTAVAIL|EACCES/i.test(text))
+    return new CrankError(ErrorCodes.invalidConfig, `cannot listen on ${listen.join(', ')}: ${text.trim()}`)
+  return err
 }
 
 function parseParams(text: string): unknown {
@@ -414,7 +457,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 1
       return
     }
-    throw err
+    // Anything else is still one line for the user; CRANK_DEBUG=1 shows where it came from.
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]
+    console.error(`crank-node: ${ErrorCodes.internal}: ${message}`)
+    if (process.env.CRANK_DEBUG === '1') console.error(err)
+    process.exitCode = 1
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { type GossipSub, type Message, type SubscriptionChangeData, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import { crank } from '../jobs/pb/advert.js'
 import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
@@ -175,10 +176,11 @@ export class AdvertService {
         ? []
         : [{ peer: this.opts.self.toString(), advert: pb.Advert.encode(this.current()).finish(), ageMs: 0 }]
     const bytes = pb.AdvertSnapshot.encode({ entries: [...own, ...entries] }).finish()
-    new FrameWriter(stream).write(bytes).then(
-      () => stream.close(),
-      (err: unknown) => stream.abort(err as Error),
-    )
+    // The close can fail too (the peer reset the stream): that must not become an unhandled rejection.
+    new FrameWriter(stream)
+      .write(bytes)
+      .then(() => stream.close())
+      .catch((err: unknown) => stream.abort(err instanceof Error ? err : new Error(String(err))))
   }
 
   /** Fills the registry from one member's snapshot; returns how many providers it learned. */
@@ -194,6 +196,8 @@ export class AdvertService {
       const peer = e.peer ?? ''
       if (peer === '' || peer === this.opts.self.toString() || this.opts.registry.get(peer) !== undefined) continue
       try {
+        // A relayed entry names its sender: one that is not a peer id would break every later dial.
+        peerIdFromString(peer)
         const advert = pb.Advert.decode(e.advert ?? new Uint8Array())
         if (this.opts.registry.upsert(peer, advert, now - (e.ageMs ?? 0))) this.opts.onAddresses?.(peer)
         // Gossip replays of anything older than what the snapshot showed are regressions.

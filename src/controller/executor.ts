@@ -6,6 +6,7 @@
 import type { Logger } from 'pino'
 import type { AnyCapability, Caller, JobContext, ProgressUpdate } from '../capability.ts'
 import { CrankError, ErrorCodes, type ErrorInfo, toErrorInfo } from '../errors.ts'
+import { type DeadlineTimer, setDeadlineTimer } from '../jobs/deadline-timer.ts'
 import { describeSchemaErrors } from '../schema.ts'
 
 export type JobOutcome = { state: 'succeeded'; result: unknown } | { state: 'failed' | 'cancelled' | 'expired'; error: ErrorInfo }
@@ -62,11 +63,11 @@ export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
   if (req.signal?.aborted === true) return abortOutcome(req.signal.reason ?? cancelledError())
   req.signal?.addEventListener('abort', onExternalAbort, { once: true })
 
-  let timer: NodeJS.Timeout | undefined
+  let timer: DeadlineTimer | undefined
   if (req.deadline !== undefined) {
     const remaining = req.deadline - Date.now()
     if (remaining <= 0) return abortOutcome(deadlineError())
-    timer = setTimeout(() => abort(deadlineError()), remaining)
+    timer = setDeadlineTimer(() => abort(deadlineError()), remaining)
   }
 
   let settled = false
@@ -115,7 +116,7 @@ export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
     return await Promise.race([ran, aborted])
   } finally {
     settled = true
-    clearTimeout(timer)
+    timer?.clear()
     req.signal?.removeEventListener('abort', onExternalAbort)
   }
 }

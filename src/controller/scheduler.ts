@@ -7,6 +7,7 @@
  * The in-flight, queued and capacity figures are what the adverts carry.
  */
 import { CrankError, ErrorCodes } from '../errors.ts'
+import { type DeadlineTimer, setDeadlineTimer } from '../jobs/deadline-timer.ts'
 import { abortOutcome, cancelledError, deadlineError, type JobOutcome } from './executor.ts'
 
 export const SchedulerErrorCodes = {
@@ -63,7 +64,7 @@ export interface DrainReport {
 interface Queued {
   req: ScheduleRequest
   resolve: (outcome: JobOutcome | Promise<JobOutcome>) => void
-  timer: NodeJS.Timeout
+  timer: DeadlineTimer
   onAbort: () => void
 }
 
@@ -136,7 +137,7 @@ export class Scheduler {
       const entry: Queued = {
         req,
         resolve,
-        timer: setTimeout(
+        timer: setDeadlineTimer(
           () => {
             const error = byDeadline
               ? deadlineError()
@@ -258,7 +259,7 @@ export class Scheduler {
       const priority = PRIORITIES.find((p) => lane.queues[p].length > 0)
       if (priority === undefined) return
       const entry = lane.queues[priority].shift()!
-      clearTimeout(entry.timer)
+      entry.timer.clear()
       entry.req.signal?.removeEventListener('abort', entry.onAbort)
       entry.resolve(this.start(lane, entry.req))
     }
@@ -269,7 +270,7 @@ export class Scheduler {
     const at = queue.indexOf(entry)
     if (at < 0) return
     queue.splice(at, 1)
-    clearTimeout(entry.timer)
+    entry.timer.clear()
     entry.req.signal?.removeEventListener('abort', entry.onAbort)
     entry.resolve(outcome)
     this.onChange?.()

@@ -7,6 +7,8 @@ import type { PeerId } from '@libp2p/interface'
 import { abortOutcome, cancelledError, deadlineError, type JobEventSink, type JobOutcome } from '../controller/executor.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
+import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
+import { MAX_DEADLINE_MS } from './limits.ts'
 import { decodeJson, decodeServerFrame, encodeClientFrame, encodeJson, type ServerFrame } from './messages.ts'
 import type { JobStream, StreamPool } from './stream-pool.ts'
 
@@ -61,7 +63,7 @@ class RemoteJobRun {
   /** Set when we gave up waiting for the server; wins over whatever the stream says next. */
   private forced: JobOutcome | undefined
   private inputFailure: CrankError | undefined
-  private timers: NodeJS.Timeout[] = []
+  private timers: DeadlineTimer[] = []
 
   constructor(js: JobStream, req: RemoteJobRequest, opts: JobClientOptions) {
     this.js = js
@@ -76,7 +78,7 @@ class RemoteJobRun {
     if (req.deadline !== undefined) {
       // The server enforces the deadline; this only covers a server that never answers.
       this.timers.push(
-        setTimeout(() => this.force(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.opts.cancelGraceMs),
+        setDeadlineTimer(() => this.force(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.opts.cancelGraceMs),
       )
     }
     let pumped: Promise<void> = Promise.resolve()
@@ -88,8 +90,9 @@ class RemoteJobRun {
             jobId: req.jobId,
             capability: req.capability,
             versionRange: req.versionRange,
-            paramsJson: encodeJson(req.params ?? {}),
-            deadlineMs: req.deadline === undefined ? 0 : Math.max(1, req.deadline - Date.now()),
+            paramsJson: encodeJson(req.params ?? {}, 'params', ErrorCodes.invalidParams),
+            // uint32 on the wire; submit options refuse deadlines beyond it.
+            deadlineMs: req.deadline === undefined ? 0 : Math.min(MAX_DEADLINE_MS, Math.max(1, Math.ceil(req.deadline - Date.now()))),
             hasInput: req.input !== undefined,
             priority: req.priority ?? '',
           },
@@ -104,7 +107,7 @@ class RemoteJobRun {
       this.terminal = { state: 'failed', error }
     } finally {
       req.signal.removeEventListener('abort', onAbort)
-      for (const t of this.timers) clearTimeout(t)
+      for (const t of this.timers) t.clear()
     }
     const outcome = this.forced ?? this.inputOutcome() ?? this.terminal
     if (this.forced !== undefined) reusable = false
@@ -192,7 +195,7 @@ class RemoteJobRun {
   private cancel(): void {
     const reason = this.req.signal.reason instanceof CrankError ? this.req.signal.reason : cancelledError()
     void this.js.writer.write(encodeClientFrame({ cancel: { jobId: this.req.jobId, reason: reason.message } })).catch(() => {})
-    this.timers.push(setTimeout(() => this.force(abortOutcome(reason)), this.opts.cancelGraceMs))
+    this.timers.push(setDeadlineTimer(() => this.force(abortOutcome(reason)), this.opts.cancelGraceMs))
   }
 
   private force(outcome: JobOutcome): void {

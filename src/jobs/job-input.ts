@@ -1,3 +1,5 @@
+import { CrankError, ErrorCodes } from '../errors.ts'
+
 /** The shapes of job input callers may pass, normalised to one async stream of bytes. */
 export type JobInput = Uint8Array | string | AsyncIterable<Uint8Array> | Iterable<Uint8Array>
 
@@ -10,7 +12,12 @@ export async function* toByteStream(input: JobInput): AsyncGenerator<Uint8Array>
     yield input
     return
   }
-  yield* input
+  for await (const chunk of input) {
+    if (!(chunk instanceof Uint8Array)) {
+      throw new CrankError(ErrorCodes.invalidOption, `input chunks must be Uint8Array, got ${chunk === null ? 'null' : typeof chunk}`)
+    }
+    yield chunk
+  }
 }
 
 export async function* noInput(): AsyncGenerator<Uint8Array> {}

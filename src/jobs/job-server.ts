@@ -6,11 +6,14 @@
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import type { Caller, ProgressUpdate } from '../capability.ts'
+import type { JobOutcome } from '../controller/executor.ts'
 import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
+import type { FrameBudget } from '../net/frame-budget.ts'
 import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
+import { CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
 import { type ClientFrame, decodeClientFrame, decodeJson, encodeJson, encodeServerFrame } from './messages.ts'
 
 export type Authorization = { allowed: true; caller: Caller } | { allowed: false; reason: string }
@@ -23,17 +26,27 @@ export interface JobServerOptions {
   maxFrameBytes: number
   /** Input bytes buffered for a handler before we stop reading the stream. */
   inputBufferBytes: number
+  /** Bounds the frame bytes peers make us hold (per connection and per node); absent: unbounded. */
+  budget?: FrameBudget
+  /** Resolves whether a peer proved membership (waits for its Hello); with `budget`. */
+  whenProven?: (peer: string) => Promise<boolean>
 }
 
 interface RunningJob {
   jobId: string
   input: AsyncQueue<Uint8Array>
   abort: AbortController
+  /** Settles once the job's terminal frame has been written (or could not be). */
+  ended: Promise<void>
 }
 
 export class JobServer {
   private readonly opts: JobServerOptions
   private readonly streams = new Set<Stream>()
+  /** Terminal frames being written: a stopping node lets them reach their callers first. */
+  private readonly finishing = new Set<Promise<void>>()
+  /** Open job streams of peers not yet proven, per connection. */
+  private readonly unproven = new WeakMap<Connection, number>()
 
   constructor(opts: JobServerOptions) {
     this.opts = opts
@@ -41,18 +54,71 @@ export class JobServer {
 
   /** The libp2p stream handler. */
   readonly handle = (stream: Stream, connection: Connection): void => {
+    const caller = connection.remotePeer.toString()
+    const account = this.opts.budget?.account(connection)
+    if (account !== undefined && !account.isProven) {
+      const open = this.unproven.get(connection) ?? 0
+      if (open >= UNPROVEN_JOB_STREAMS) {
+        stream.abort(new CrankError(ErrorCodes.notMember, 'too many job streams before membership is proven'))
+        return
+      }
+      this.unproven.set(connection, open + 1)
+      stream.addEventListener('close', () => this.unproven.set(connection, (this.unproven.get(connection) ?? 1) - 1), { once: true })
+    }
     this.streams.add(stream)
-    void this.serve(stream, connection.remotePeer.toString()).finally(() => this.streams.delete(stream))
+    const whenProven = this.opts.whenProven
+    const reader = new FrameReader(stream, {
+      maxFrameBytes: this.opts.maxFrameBytes,
+      highWaterMark: this.opts.maxFrameBytes * 2,
+      ...(account === undefined ? {} : { account }),
+      ...(whenProven === undefined ? {} : { whenProven: () => whenProven(caller) }),
+    })
+    this.serve(stream, reader, caller)
+      .catch((err: unknown) => {
+        // serve() handles its own failures; this is the last guard against an unhandled rejection.
+        this.opts.log.error({ err: (err as Error).message, peer: caller }, 'job stream handler failed')
+        stream.abort(err instanceof Error ? err : new Error(String(err)))
+      })
+      .finally(() => this.streams.delete(stream))
   }
 
-  /** Aborts every open job stream (node shutdown). */
-  closeAll(): void {
-    for (const s of this.streams) s.abort(new CrankError(ErrorCodes.shuttingDown, 'node is stopping', { retryable: true }))
+  /**
+   * Node shutdown: terminal frames already produced (jobs a drain cancelled, say) get up to
+   * `flushMs` to reach their callers, then every open job stream is closed gracefully (an abort
+   * right away would lose frames still in flight), and whatever is still open by then is aborted.
+   */
+  async close(flushMs: number = CLOSE_FLUSH_MS): Promise<void> {
+    const deadline = Date.now() + flushMs
+    const bounded = async (work: Promise<unknown>): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        work.catch(() => {}),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))
+        }),
+      ])
+      clearTimeout(timer)
+    }
+    // Outcomes a drain just settled reach finish() a few microtasks later: let them.
+    await new Promise((resolve) => setImmediate(resolve))
+    if (this.finishing.size > 0) await bounded(Promise.allSettled([...this.finishing]))
+    // Close our side, after what is buffered, and give callers until the deadline to close theirs.
+    const streams = [...this.streams]
+    await bounded(
+      Promise.allSettled(
+        streams.map(async (s) => {
+          const closed = new Promise((resolve) => s.addEventListener('close', resolve, { once: true }))
+          await s.close()
+          if (s.status !== 'closed') await closed
+        }),
+      ),
+    )
+    const stopping = new CrankError(ErrorCodes.shuttingDown, 'node is stopping', { retryable: true })
+    for (const s of streams) if (s.status !== 'closed') s.abort(stopping)
   }
 
-  private async serve(stream: Stream, caller: string): Promise<void> {
+  private async serve(stream: Stream, reader: FrameReader, caller: string): Promise<void> {
     const log = this.opts.log.child({ stream: stream.id, peer: caller })
-    const reader = new FrameReader(stream, { maxFrameBytes: this.opts.maxFrameBytes, highWaterMark: this.opts.maxFrameBytes * 2 })
     const writer = new FrameWriter(stream)
     let current: RunningJob | undefined
 
@@ -84,13 +150,22 @@ export class JobServer {
         }
         // Frames naming a job that already ended are stale input from the client and are dropped.
       }
-      if (current !== undefined)
-        current.abort.abort(new CrankError(ErrorCodes.connectionLost, 'caller closed the stream', { retryable: true }))
+      // The caller closed its side: "no more input", not "gone". A job that is running still
+      // owes it a result; input the caller never finished is an error the handler sees.
+      const running: RunningJob | undefined = current
+      if (running !== undefined) {
+        if (!running.input.isEnded) {
+          running.input.end(new CrankError(ErrorCodes.protocolError, 'caller closed its stream before InputEnd: the input is incomplete'))
+        }
+        if (stream.writeStatus === 'writable') await running.ended
+        else running.abort.abort(new CrankError(ErrorCodes.connectionLost, 'caller closed the stream', { retryable: true }))
+      }
       await stream.close().catch(() => {})
     } catch (err) {
       const error = toErrorInfo(err, ErrorCodes.internal)
-      // A peer going away is routine; anything else on a job stream deserves attention.
-      log[error.code === ErrorCodes.connectionLost ? 'debug' : 'warn']({ code: error.code, err: error.message }, 'job stream failed')
+      // A peer going away, or sending what no honest client sends, is its business (a warning each
+      // time would let any peer flood our log); a failure of ours deserves attention.
+      log[PEER_FAULTS.has(error.code) ? 'debug' : 'warn']({ code: error.code, err: error.message }, 'job stream failed')
       current?.abort.abort(new CrankError(error.code, error.message, { retryable: error.retryable }))
       if (error.code !== ErrorCodes.connectionLost) {
         // Best effort: tell the client why before we reset; the framing can't be trusted past this point.
@@ -106,6 +181,14 @@ export class JobServer {
     }
   }
 
+  /** Writes a job's terminal frame; tracked so that a stopping node can let it through. */
+  private finish(writer: FrameWriter, frame: () => Uint8Array): Promise<void> {
+    const written = writer.write(frame).catch(() => {})
+    this.finishing.add(written)
+    void written.finally(() => this.finishing.delete(written))
+    return written
+  }
+
   private start(frame: ClientFrame, caller: string, writer: FrameWriter, log: Logger, done: () => void): RunningJob | undefined {
     const submit = frame.submit
     if (submit === null || submit === undefined) return undefined
@@ -117,6 +200,14 @@ export class JobServer {
       return undefined
     }
     if (jobId === '') return reject(new CrankError(ErrorCodes.protocolError, 'Submit without job_id'))
+    const priority = submit.priority ?? ''
+    if (priority !== '' && !isPriority(priority)) {
+      return reject(
+        new CrankError(ErrorCodes.invalidOption, `priority "${priority.slice(0, 32)}" is not one of high, normal, low`, {
+          details: { field: 'priority' },
+        }),
+      )
+    }
     let params: unknown
     try {
       params = decodeJson(submit.paramsJson ?? new Uint8Array(), 'params_json', ErrorCodes.invalidParams) ?? {}
@@ -127,56 +218,68 @@ export class JobServer {
     if (submit.hasInput !== true) input.end()
     const abort = new AbortController()
     const capability = submit.capability ?? ''
+    let markEnded!: () => void
+    const ended = new Promise<void>((resolve) => {
+      markEnded = resolve
+    })
 
     let latestProgress: ProgressUpdate | undefined
     const run = (identity: Caller | undefined): void => {
-      const admission = this.opts.admit({
-        jobId,
-        capability,
-        versionRange: submit.versionRange ?? '',
-        params,
-        input,
-        ...(submit.deadlineMs ? { deadline: Date.now() + submit.deadlineMs } : {}),
-        ...(isPriority(submit.priority) ? { priority: submit.priority } : {}),
-        signal: abort.signal,
-        caller,
-        ...(identity === undefined ? {} : { identity }),
-        sink: {
-          progress: (update) => {
-            // Coalesce: only the newest update is sent when the writer gets to it.
-            const queued = latestProgress !== undefined
-            latestProgress = update
-            if (queued) return
-            void writer
-              .write(() => {
-                const p = latestProgress
-                latestProgress = undefined
-                return p === undefined
-                  ? undefined
-                  : encodeServerFrame({ progress: { jobId, done: p.done, total: p.total ?? 0, message: p.message ?? '' } })
-              })
-              .catch(() => {})
+      let admission: Admission
+      try {
+        admission = this.admit({
+          jobId,
+          capability,
+          versionRange: submit.versionRange ?? '',
+          params,
+          input,
+          ...(submit.deadlineMs ? { deadline: Date.now() + submit.deadlineMs } : {}),
+          ...(isPriority(priority) ? { priority } : {}),
+          signal: abort.signal,
+          caller,
+          ...(identity === undefined ? {} : { identity }),
+          sink: {
+            progress: (update) => {
+              // Coalesce: only the newest update is sent when the writer gets to it.
+              const queued = latestProgress !== undefined
+              latestProgress = update
+              if (queued) return
+              void writer
+                .write(() => {
+                  const p = latestProgress
+                  latestProgress = undefined
+                  return p === undefined
+                    ? undefined
+                    : encodeServerFrame({ progress: { jobId, done: p.done, total: p.total ?? 0, message: p.message ?? '' } })
+                })
+                .catch(() => {})
+            },
+            output: (chunk) => writer.write(encodeServerFrame({ outputChunk: { jobId, data: chunk } })),
           },
-          output: (chunk) => writer.write(encodeServerFrame({ outputChunk: { jobId, data: chunk } })),
-        },
-      })
+        })
+      } catch (err) {
+        admission = { accepted: false, error: new CrankError(ErrorCodes.internal, `admission failed: ${(err as Error).message}`) }
+      }
       if (!admission.accepted) {
         done()
         input.abort()
         reject(admission.error)
+        markEnded()
         return
       }
       void writer.write(encodeServerFrame({ accepted: { jobId, capabilityVersion: admission.capability.version } })).catch(() => {})
-      void admission.outcome.then((outcome) => {
-        done()
-        input.abort()
-        log.debug({ job: jobId, state: outcome.state }, 'job ended')
-        const terminal =
-          outcome.state === 'succeeded'
-            ? encodeServerFrame({ result: { jobId, resultJson: encodeJson(outcome.result) } })
-            : encodeServerFrame({ error: { jobId, state: outcome.state, ...outcome.error } })
-        return writer.write(terminal).catch(() => {})
-      })
+      admission.outcome
+        .then(
+          (outcome) => outcome,
+          (err: unknown): JobOutcome => ({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }),
+        )
+        .then((outcome) => {
+          done()
+          input.abort()
+          log.debug({ job: jobId, state: outcome.state }, 'job ended')
+          return this.finish(writer, () => terminalFrame(jobId, outcome))
+        })
+        .finally(markEnded)
     }
 
     const decide = (d: Authorization): void => {
@@ -187,19 +290,52 @@ export class JobServer {
       done()
       input.abort()
       reject(new CrankError(ErrorCodes.forbidden, d.reason))
+      markEnded()
     }
+    const refuse = (err: unknown): void => decide({ allowed: false, reason: (err as Error).message })
     const authorize = this.opts.authorize
     // Decide after the caller has registered this job as current: input frames that follow are
     // queued for it rather than dropped, and a rejection's done() clears the right job.
     queueMicrotask(() => {
       if (authorize === undefined) return run(undefined)
-      const d = authorize({ peer: caller, jobId, capability, params })
-      if (d instanceof Promise) d.then(decide, (err: unknown) => decide({ allowed: false, reason: (err as Error).message }))
-      else decide(d)
+      try {
+        const d = authorize({ peer: caller, jobId, capability, params })
+        if (d instanceof Promise) d.then(decide, refuse)
+        else decide(d)
+      } catch (err) {
+        refuse(err)
+      }
     })
-    return { jobId, input, abort }
+    return { jobId, input, abort, ended }
+  }
+
+  private admit(req: LocalJobRequest): Admission {
+    return this.opts.admit(req)
   }
 }
+
+/** The Result or Error frame of an outcome. A result that JSON cannot carry within bounds fails the job instead. */
+function terminalFrame(jobId: string, outcome: JobOutcome): Uint8Array {
+  if (outcome.state === 'succeeded') {
+    try {
+      return encodeServerFrame({ result: { jobId, resultJson: encodeJson(outcome.result, 'result', ErrorCodes.invalidOutput) } })
+    } catch (err) {
+      const error = toErrorInfo(err, ErrorCodes.invalidOutput)
+      return encodeServerFrame({ error: { jobId, state: 'failed', ...error, retryable: false } })
+    }
+  }
+  return encodeServerFrame({ error: { jobId, state: outcome.state, ...outcome.error } })
+}
+
+/** Stream failures caused by the peer, not by us. */
+const PEER_FAULTS = new Set<string>([
+  ErrorCodes.connectionLost,
+  ErrorCodes.malformedFrame,
+  ErrorCodes.frameTooLarge,
+  ErrorCodes.protocolError,
+  ErrorCodes.bufferFull,
+  ErrorCodes.notMember,
+])
 
 function isPriority(p: string | null | undefined): p is Priority {
   return p === 'high' || p === 'normal' || p === 'low'

@@ -4,6 +4,7 @@
  */
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { CrankError, ErrorCodes } from '../errors.ts'
+import { decodeBoundedJson, encodeBoundedJson } from './json-bounds.ts'
 import { crank } from './pb/job.js'
 
 export const JOB_PROTOCOL = '/crank/job/1.0.0'
@@ -44,17 +45,12 @@ function decode<T>(fn: () => T): T {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-export function encodeJson(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value ?? null))
+/** JSON bytes of a value, bounded in depth and size (see json-bounds.ts); refusals carry `code`. */
+export function encodeJson(value: unknown, what: string, code: string): Uint8Array {
+  return encodeBoundedJson(value, what, code)
 }
 
+/** Parses JSON bytes after bounding their depth and size; refusals carry `code`. */
 export function decodeJson(bytes: Uint8Array, what: string, code: string = ErrorCodes.malformedFrame): unknown {
-  if (bytes.byteLength === 0) return undefined
-  try {
-    return JSON.parse(utf8.decode(bytes))
-  } catch (err) {
-    throw new CrankError(code, `${what} is not valid JSON: ${(err as Error).message}`)
-  }
+  return decodeBoundedJson(bytes, what, code)
 }

@@ -41,6 +41,8 @@ export class StreamPool {
       ...(signal === undefined ? {} : { signal }),
       maxOutboundStreams: this.opts.maxOutboundStreams,
     })
+    // The provider closed its side (it is stopping): close ours, so it need not wait for us.
+    stream.addEventListener('remoteCloseWrite', () => void stream.close().catch(() => {}), { once: true })
     return {
       stream,
       peer,

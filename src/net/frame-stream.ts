@@ -10,12 +10,17 @@
 import type { Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { CrankError, ErrorCodes } from '../errors.ts'
+import type { ConnectionAccount } from './frame-budget.ts'
 
 export interface FrameReaderOptions {
   /** Largest frame accepted; a longer length prefix ends the stream with `frame_too_large`. */
   maxFrameBytes: number
   /** Decoded-but-unconsumed bytes held before the stream is paused. */
   highWaterMark: number
+  /** The connection's share of the node's frame budget (see frame-budget.ts); absent: unbudgeted. */
+  account?: ConnectionAccount
+  /** Resolves whether the peer proved membership; asked when an unproven peer's account is full. */
+  whenProven?: () => Promise<boolean>
 }
 
 const MAX_VARINT_BYTES = 5 // up to 2^35: far beyond any frame we accept
@@ -31,13 +36,21 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
   private ended = false
   private failure: CrankError | undefined
   private wake: (() => void) | undefined
+  /** Bytes charged to the account: what `pending` and `frames` hold, until released. */
+  private accounted = 0
+  private released = false
+  /** Bytes that arrived while an unproven peer's account was full, kept in order until its proof. */
+  private deferred: Array<Uint8Array | Uint8ArrayList> | undefined
 
   constructor(stream: Stream, opts: FrameReaderOptions) {
     this.stream = stream
     this.opts = opts
     stream.addEventListener('message', (evt) => this.onData(evt.data))
     stream.addEventListener('remoteCloseWrite', () => this.onEnd())
-    stream.addEventListener('close', (evt) => this.onEnd(evt.error))
+    stream.addEventListener('close', (evt) => {
+      this.onEnd(evt.error)
+      this.releaseAll()
+    })
   }
 
   /** The error that ended the stream, if it did not end cleanly. */
@@ -55,6 +68,7 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
     }
     const frame = this.frames.shift() as Uint8ArrayList
     this.heldBytes -= frame.byteLength
+    this.settle()
     if (this.heldBytes <= this.opts.highWaterMark / 2 && this.stream.readStatus === 'paused') this.stream.resume()
     return { done: false, value: frame }
   }
@@ -65,6 +79,25 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
 
   private onData(data: Uint8Array | Uint8ArrayList): void {
     if (this.failure !== undefined || this.ended) return
+    if (this.deferred !== undefined) {
+      this.deferred.push(data)
+      return
+    }
+    const account = this.opts.account
+    if (account !== undefined && !this.released) {
+      const r = account.reserve(data.byteLength)
+      if (r === 'refuse') {
+        const err = new CrankError(ErrorCodes.bufferFull, 'frame buffer budget exhausted on this connection or node', { retryable: true })
+        this.fail(err)
+        this.stream.abort(err)
+        return
+      }
+      if (r === 'wait') {
+        this.deferUntilProven(data)
+        return
+      }
+      this.accounted += data.byteLength
+    }
     this.pending.append(data)
     for (;;) {
       const header = readVarint(this.pending)
@@ -86,7 +119,49 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
       this.heldBytes += frame.byteLength
     }
     if (this.heldBytes > this.opts.highWaterMark && this.stream.readStatus === 'readable') this.stream.pause()
+    this.settle()
     this.notify()
+  }
+
+  /** Stops reading an unproven peer's stream until its membership is proven; then reads on, or fails. */
+  private deferUntilProven(data: Uint8Array | Uint8ArrayList): void {
+    this.deferred = [data]
+    if (this.stream.readStatus === 'readable') this.stream.pause()
+    const proof = this.opts.whenProven?.() ?? Promise.resolve(false)
+    proof
+      .catch(() => false)
+      .then((proven) => {
+        const held = this.deferred ?? []
+        this.deferred = undefined
+        if (!proven) {
+          const err = new CrankError(ErrorCodes.notMember, 'peer did not prove membership', { retryable: false })
+          this.fail(err)
+          this.stream.abort(err)
+          return
+        }
+        for (const chunk of held) this.onData(chunk)
+        if (this.deferred === undefined && this.heldBytes <= this.opts.highWaterMark && this.stream.readStatus === 'paused')
+          this.stream.resume()
+      })
+  }
+
+  /** Gives back to the account what was consumed or dropped. */
+  private settle(): void {
+    const account = this.opts.account
+    if (account === undefined || this.released) return
+    const now = this.pending.byteLength + this.heldBytes
+    if (now < this.accounted) {
+      account.release(this.accounted - now)
+      this.accounted = now
+    }
+  }
+
+  private releaseAll(): void {
+    if (this.released) return
+    this.released = true
+    this.deferred = undefined
+    this.opts.account?.release(this.accounted)
+    this.accounted = 0
   }
 
   private onEnd(err?: Error): void {
@@ -103,6 +178,7 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
   private fail(err: CrankError): void {
     this.failure = err
     this.pending.consume(this.pending.byteLength)
+    this.settle()
     this.notify()
   }
 

@@ -1,0 +1,125 @@
+/**
+ * Params and results cross the wire as JSON. Both directions are bounded before
+ * any recursive work (JSON.stringify, JSON.parse's consumers, schema validation)
+ * touches them: a value nested thousands deep overflows the stack, and a cyclic
+ * or BigInt value throws from inside stringify. Each failure is a typed error.
+ */
+import { CrankError } from '../errors.ts'
+import { MAX_JSON_BYTES, MAX_JSON_DEPTH } from './limits.ts'
+
+export interface JsonBounds {
+  maxDepth: number
+  maxBytes: number
+}
+
+export const DEFAULT_JSON_BOUNDS: JsonBounds = { maxDepth: MAX_JSON_DEPTH, maxBytes: MAX_JSON_BYTES }
+
+/**
+ * Copies `value` into exactly what JSON.stringify would emit (toJSON applied, undefined and
+ * functions dropped from objects and nulled in arrays), refusing cycles, BigInt and excess depth
+ * without recursing past `maxDepth`. Throws a CrankError with `code`.
+ */
+export function toJsonValue(value: unknown, what: string, code: string, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): unknown {
+  const ancestors = new Set<object>()
+  const walk = (v: unknown, key: string, depth: number, path: string): unknown => {
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+      v = (v as { toJSON: (k: string) => unknown }).toJSON(key)
+    }
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        return v
+      case 'number':
+        return Number.isFinite(v) ? v : null
+      case 'bigint':
+        throw new CrankError(code, `${path} is a BigInt, which JSON cannot carry`, { details: { field: path } })
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        return undefined
+    }
+    if (v === null) return null
+    const obj = v as object
+    if (depth >= bounds.maxDepth) {
+      throw new CrankError(code, `${what} nests deeper than ${bounds.maxDepth} levels`, { details: { field: path } })
+    }
+    if (ancestors.has(obj)) throw new CrankError(code, `${path} refers back to itself (a cycle)`, { details: { field: path } })
+    ancestors.add(obj)
+    try {
+      if (Array.isArray(obj)) return obj.map((item, i) => walk(item, String(i), depth + 1, `${path}/${i}`) ?? null)
+      const out: Record<string, unknown> = {}
+      for (const k of Object.keys(obj)) {
+        const item = walk((obj as Record<string, unknown>)[k], k, depth + 1, `${path}/${k}`)
+        if (item !== undefined) out[k] = item
+      }
+      return out
+    } finally {
+      ancestors.delete(obj)
+    }
+  }
+  return walk(value, '', 0, what)
+}
+
+const encoder = new TextEncoder()
+
+/** JSON bytes of `value`, bounded in depth and size; `code` is the error code of any refusal. */
+export function encodeBoundedJson(value: unknown, what: string, code: string, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): Uint8Array {
+  const plain = toJsonValue(value ?? null, what, code, bounds) ?? null
+  const bytes = encoder.encode(JSON.stringify(plain))
+  if (bytes.byteLength > bounds.maxBytes) {
+    throw new CrankError(code, `${what} is ${bytes.byteLength} bytes of JSON, over the ${bounds.maxBytes}-byte limit`)
+  }
+  return bytes
+}
+
+const OPEN_BRACE = 0x7b
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACE = 0x7d
+const CLOSE_BRACKET = 0x5d
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+
+/**
+ * The deepest nesting of JSON text, found in one pass over its bytes without parsing it;
+ * stops counting past `limit`. Brackets inside strings do not count.
+ */
+export function jsonDepth(bytes: Uint8Array, limit: number): number {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < bytes.byteLength; i++) {
+    const b = bytes[i]
+    if (inString) {
+      if (b === BACKSLASH) i++
+      else if (b === QUOTE) inString = false
+      continue
+    }
+    if (b === QUOTE) inString = true
+    else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      depth++
+      if (depth > deepest) {
+        deepest = depth
+        if (deepest > limit) return deepest
+      }
+    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) depth--
+  }
+  return deepest
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Parses JSON bytes after checking their size and depth; undefined for no bytes at all. */
+export function decodeBoundedJson(bytes: Uint8Array, what: string, code: string, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): unknown {
+  if (bytes.byteLength === 0) return undefined
+  if (bytes.byteLength > bounds.maxBytes) {
+    throw new CrankError(code, `${what} is ${bytes.byteLength} bytes, over the ${bounds.maxBytes}-byte limit`)
+  }
+  if (jsonDepth(bytes, bounds.maxDepth) > bounds.maxDepth) {
+    throw new CrankError(code, `${what} nests deeper than ${bounds.maxDepth} levels`)
+  }
+  try {
+    return JSON.parse(utf8.decode(bytes))
+  } catch (err) {
+    throw new CrankError(code, `${what} is not valid JSON: ${(err as Error).message}`)
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Checks what a caller passes to `node.submit()` before anything is routed:
+ * each bad value is a typed error naming the option, instead of a surprise
+ * later (a NaN attempt count read as "no provider", a cyclic params object
+ * breaking a stream as `connection_lost`, a number as input failing deep inside).
+ */
+import { CrankError, ErrorCodes } from '../errors.ts'
+import { toJsonValue } from './json-bounds.ts'
+import { MAX_ATTEMPTS, MAX_DEADLINE_MS } from './limits.ts'
+
+/** The options checked here, as they arrive (anything may come from untyped JavaScript). */
+export interface UncheckedSubmitOptions {
+  capability?: unknown
+  version?: unknown
+  params?: unknown
+  input?: unknown
+  route?: unknown
+  gpu?: unknown
+  tags?: unknown
+  attempts?: unknown
+  priority?: unknown
+  deadlineMs?: unknown
+  output?: unknown
+  jobId?: unknown
+}
+
+const PRIORITIES = ['high', 'normal', 'low']
+const OUTPUT_MODES = ['collect', 'stream']
+
+function invalid(field: string, message: string): CrankError {
+  return new CrankError(ErrorCodes.invalidOption, `${field} ${message}`, { details: { field } })
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v)
+  return typeof v
+}
+
+function isIterable(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false
+  return (
+    typeof (v as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function' ||
+    typeof (v as Record<symbol, unknown>)[Symbol.iterator] === 'function'
+  )
+}
+
+/** The first problem with `opts`, or undefined when they are fine. */
+export function submitOptionsError(opts: UncheckedSubmitOptions): CrankError | undefined {
+  if (typeof opts.capability !== 'string' || opts.capability === '')
+    return invalid('capability', `must be a non-empty string, got ${show(opts.capability)}`)
+  if (opts.version !== undefined && typeof opts.version !== 'string')
+    return invalid('version', `must be a semver range string, got ${show(opts.version)}`)
+  if (opts.route !== undefined && (typeof opts.route !== 'string' || opts.route === ''))
+    return invalid('route', `must be prefer-local, any, local, a peer id or a multiaddr, got ${show(opts.route)}`)
+  if (
+    opts.attempts !== undefined &&
+    (!Number.isInteger(opts.attempts) || (opts.attempts as number) < 1 || (opts.attempts as number) > MAX_ATTEMPTS)
+  )
+    return invalid('attempts', `must be an integer from 1 to ${MAX_ATTEMPTS}, got ${show(opts.attempts)}`)
+  if (opts.priority !== undefined && !PRIORITIES.includes(opts.priority as string))
+    return invalid('priority', `must be one of ${PRIORITIES.join(', ')}, got ${show(opts.priority)}`)
+  if (opts.output !== undefined && !OUTPUT_MODES.includes(opts.output as string))
+    return invalid('output', `must be one of ${OUTPUT_MODES.join(', ')}, got ${show(opts.output)}`)
+  if (
+    opts.deadlineMs !== undefined &&
+    (typeof opts.deadlineMs !== 'number' || !Number.isFinite(opts.deadlineMs) || opts.deadlineMs <= 0 || opts.deadlineMs > MAX_DEADLINE_MS)
+  )
+    return invalid('deadlineMs', `must be a number of milliseconds above 0 and at most ${MAX_DEADLINE_MS}, got ${show(opts.deadlineMs)}`)
+  if (opts.gpu !== undefined && typeof opts.gpu !== 'boolean') return invalid('gpu', `must be a boolean, got ${show(opts.gpu)}`)
+  if (opts.tags !== undefined && (!Array.isArray(opts.tags) || !opts.tags.every((t) => typeof t === 'string')))
+    return invalid('tags', 'must be an array of strings')
+  if (opts.jobId !== undefined && (typeof opts.jobId !== 'string' || opts.jobId === ''))
+    return invalid('jobId', `must be a non-empty string, got ${show(opts.jobId)}`)
+  const input = opts.input
+  if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array) && !isIterable(input))
+    return invalid('input', `must be bytes, a string or an (async) iterable of byte chunks, got ${show(input)}`)
+  if (opts.params !== undefined) {
+    try {
+      toJsonValue(opts.params, 'params', ErrorCodes.invalidParams)
+    } catch (err) {
+      return err instanceof CrankError ? err : new CrankError(ErrorCodes.invalidParams, `params cannot be read: ${(err as Error).message}`)
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { cli } from './helpers/cli-process.ts'
+
+/** One line on stderr, no stack frames. */
+function oneLine(stderr: string): void {
+  assert.equal(stderr.trim().split('\n').length, 1, stderr)
+  assert.doesNotMatch(stderr, /^\s+at /m)
+}
+
+describe('crank-node CLI: mistakes give one line and the documented exit code', function () {
+  this.timeout(120_000)
+  let dir: string
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'crank-cli-errors-'))
+  })
+  after(() => rm(dir, { recursive: true, force: true }))
+
+  it('--deadline abc is a usage error: exit 2', async () => {
+    const r = await cli(['submit', 'example.echo', '--route', 'local', '--deadline', 'abc'])
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /--deadline must be a positive integer, got "abc"/)
+    assert.equal((await cli(['submit', 'example.echo', '--route', 'local', '--attempts', '0'])).code, 2)
+  })
+
+  it('--output that is a directory, or under a missing folder, is refused before the job runs', async () => {
+    await mkdir(join(dir, 'out-dir'))
+    for (const [target, why] of [
+      [join(dir, 'out-dir'), /is a directory/],
+      [join(dir, 'missing', 'out.bin'), /does not exist/],
+    ] as const) {
+      const r = await cli(['submit', 'example.echo', '--route', 'local', '--output', target, '--json'])
+      assert.equal(r.code, 1, r.stderr)
+      oneLine(r.stderr)
+      assert.match(r.stderr, /^crank-node: invalid_option: --output /)
+      assert.match(r.stderr, why)
+      assert.equal(r.stdout, '', 'the job ran although its output could not be kept')
+    }
+  })
+
+  it('start on a port in use says so in one line', async () => {
+    const server: Server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    try {
+      const data = join(dir, 'node')
+      assert.equal((await cli(['init', '--data-dir', data, '--open-mesh'])).code, 0)
+      const r = await cli(['start', '--data-dir', data, '--listen', `/ip4/127.0.0.1/tcp/${port}`])
+      assert.equal(r.code, 1, r.stderr)
+      oneLine(
+        r.stderr
+          .split('\n')
+          .filter((l) => !l.startsWith('{'))
+          .join('\n'),
+      )
+      assert.match(r.stderr, /invalid_config: cannot listen on \/ip4\/127\.0\.0\.1\/tcp\/\d+: address already in use/)
+    } finally {
+      server.close()
+    }
+  })
+
+  it('ca issue --days abc gives one line, no stack trace', async () => {
+    assert.equal((await cli(['ca', 'init', '--ca-dir', join(dir, 'ca')])).code, 0)
+    const r = await cli([
+      'ca',
+      'issue',
+      '--ca-dir',
+      join(dir, 'ca'),
+      '--peer-id',
+      '12D3KooWGLP1e4qvr7ikEsKaKhi6yQGeRUGBmy6cffwg31sgKmiW',
+      '--days',
+      'abc',
+    ])
+    assert.notEqual(r.code, 0)
+    oneLine(r.stderr)
+    assert.match(r.stderr, /^crank-node: /)
+  })
+})
