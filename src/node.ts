@@ -14,6 +14,7 @@ import type { AnyCapability } from './capability.ts'
 import { type CrankConfig, type PartialConfig, resolveConfig, transportsFor } from './config.ts'
 import { AdvertService, SNAPSHOT_PROTOCOL } from './controller/adverts.ts'
 import { BanList } from './controller/bans.ts'
+import { Connectivity } from './controller/connectivity.ts'
 import type { JobOutcome } from './controller/executor.ts'
 import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
@@ -115,7 +116,8 @@ export class CrankNode {
   private readonly router: Router
   private started = false
   private snapshot: 'none' | 'pending' | 'taken' = 'none'
-  private topUpTimer: NodeJS.Timeout | undefined
+  /** Redials bootstrap peers and known members while below mesh.minPeers; says when the node is isolated. */
+  readonly connectivity: Connectivity
   /** Settles when this node's capabilities have been announced in the DHT (or that failed). */
   dhtProvided: Promise<void> = Promise.resolve()
 
@@ -146,6 +148,16 @@ export class CrankNode {
       policy: config.trust.policyFile === undefined ? new AccessPolicy() : AccessPolicy.load(config.trust.policyFile),
       membership: this.membership,
       ...(this.audit === undefined ? {} : { audit: this.audit }),
+    })
+    this.connectivity = new Connectivity({
+      libp2p,
+      name: config.name,
+      bootstrap: config.bootstrap,
+      ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
+      ...config.mesh,
+      isMember: (peer) => this.membership.isMember(peer),
+      passive: client,
+      log,
     })
     this.registry = new CapabilityRegistry(capabilities)
     this.scheduler = new Scheduler({ onChange: () => this.adverts?.loadChanged(this.scheduler.totals()) })
@@ -253,23 +265,6 @@ export class CrankNode {
     }
   }
 
-  /** Keeps at least `mesh.minPeers` connections by dialling random peers known from adverts. */
-  private topUpConnections(): void {
-    const connected = new Set(this.libp2p.getConnections().map((c) => c.remotePeer.toString()))
-    const missing = this.config.mesh.minPeers - connected.size
-    if (missing <= 0) return
-    const known = this.mesh.all().filter((p) => !connected.has(p.peer) && (p.advert.addrs?.length ?? 0) > 0)
-    for (let i = known.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1))
-      ;[known[i], known[j]] = [known[j]!, known[i]!]
-    }
-    for (const p of known.slice(0, missing)) {
-      this.libp2p.dial(this.peerIdOf(p.peer), { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
-        this.log.debug({ peer: p.peer, err: (err as Error).message }, 'could not top up a connection')
-      })
-    }
-  }
-
   /** A provider we only heard of through gossip must still be dialable: its advert carries its addresses. */
   private learnAddresses(peer: string): void {
     const addrs = this.mesh.get(peer)?.advert.addrs ?? []
@@ -282,6 +277,7 @@ export class CrankNode {
       }
     }
     if (multiaddrs.length === 0) return
+    this.connectivity.advertised(peer, multiaddrs, this.mesh.get(peer)?.advert.name ?? undefined)
     this.libp2p.peerStore.merge(this.peerIdOf(peer), { multiaddrs }).catch((err: unknown) => {
       this.log.debug({ peer, err: (err as Error).message }, 'could not record advertised addresses')
     })
@@ -346,11 +342,13 @@ export class CrankNode {
     const shutOut = (r: { peerId: string }): void => {
       this.refusedPeers.add(r.peerId)
       this.mesh.remove(r.peerId)
+      this.connectivity.forget(r.peerId)
     }
     this.membership.on('refused', shutOut)
     this.membership.on('removed', shutOut)
     this.membership.on('verified', (id) => {
       this.refusedPeers.delete(id.peerId)
+      this.connectivity.verified(id.peerId, id.name)
       // Our first adverts may have gone out before any neighbour had verified us; once one has, speak.
       // (Receivers also hold an advert while its sender's Hello is in flight: see awaitMembership.)
       if (!this.adverts.heard) this.adverts.changed()
@@ -361,10 +359,7 @@ export class CrankNode {
       maxOutboundStreams: 8,
     })
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
-    if (!this.clientMode && this.config.mesh.minPeers > 0) {
-      this.topUpTimer = setInterval(() => this.topUpConnections(), this.config.mesh.heartbeatMs)
-      this.topUpTimer.unref()
-    }
+    await this.connectivity.start()
     const dataDir = this.config.dataDir
     if (dataDir !== undefined) {
       this.membership.on('crl', () => {
@@ -398,7 +393,7 @@ export class CrankNode {
     this.log.info(report, 'drained')
     this.adverts.stop()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
-    clearInterval(this.topUpTimer)
+    await this.connectivity.stop()
     for (const h of this.handles) h.cancel('node is stopping')
     this.server.closeAll()
     this.pool.closeAll()
@@ -725,13 +720,15 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
       `no mesh CA${config.dataDir === undefined ? '' : ` in ${config.dataDir}`}: enrol with \`crank-node join\` or \`crank-node ca issue\`, or set trust.openMesh (development only: any peer is accepted)`,
     )
   }
-  const libp2p = await createNet({
+  const { libp2p } = await createNet({
     privateKey,
     listen: config.listen,
-    bootstrap: config.bootstrap,
     transports: transportsFor(config),
     maxStreamsPerConnection: config.jobs.maxStreamsPerConnection,
     maxConnections: config.maxConnections,
+    maxPendingInbound: config.maxPendingInbound,
+    maxPendingInboundPerAddress: config.maxPendingInboundPerAddress,
+    inboundUpgradeTimeoutMs: config.inboundUpgradeTimeoutMs,
     maxPubsubMessageBytes: config.mesh.maxAdvertBytes * 2,
     dht: config.mesh.dht,
     ...(config.trust.swarmKeyFile === undefined ? {} : { swarmKey: loadOrCreateSwarmKey(config.trust.swarmKeyFile) }),

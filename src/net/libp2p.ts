@@ -1,12 +1,12 @@
 /**
  * libp2p assembly: TCP and/or memory transports, TLS, yamux, identify, ping.
  * Everything Crank-specific (protocols, pubsub topics) is registered by the
- * node on the instance this returns.
+ * node on the instance this returns. Bootstrap peers are not dialled here: libp2p's
+ * bootstrap module dials once and gives up, so the node's Reconnector dials them instead.
  */
-import { bootstrap } from '@libp2p/bootstrap'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
@@ -15,17 +15,26 @@ import { tcp } from '@libp2p/tcp'
 import { tls } from '@libp2p/tls'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
+import { composeGaters } from './gaters.ts'
+import { PendingInboundLimiter } from './pending-inbound.ts'
 
 export type TransportName = 'tcp' | 'memory'
 
 export interface NetOptions {
   privateKey: PrivateKey
   listen: string[]
-  bootstrap: string[]
   transports: TransportName[]
   /** Per-connection stream limit for Crank protocols (libp2p's default of 32/64 is far too low). */
   maxStreamsPerConnection: number
   maxConnections: number
+  /** Inbound connections still in their handshake, for the whole node. */
+  maxPendingInbound: number
+  /** Of those, how many one address may hold (an IPv4 address, an IPv6 /64): see PendingInboundLimiter. */
+  maxPendingInboundPerAddress: number
+  /** An inbound connection that has not finished its handshake by then is closed. */
+  inboundUpgradeTimeoutMs: number
+  /** More gating (refused peers…), composed with the per-address pending limit. */
+  connectionGater?: ConnectionGater
   /** Largest pubsub message accepted, bytes. */
   maxPubsubMessageBytes: number
   /** Run the Kademlia DHT (off: no DHT traffic, no provider records). */
@@ -43,9 +52,15 @@ export interface NetServices extends Record<string, unknown> {
   dht?: KadDHT
 }
 
-export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> {
+export interface Net {
+  libp2p: Libp2p<NetServices>
+  pendingInbound: PendingInboundLimiter
+}
+
+export async function createNet(opts: NetOptions): Promise<Net> {
   const transports = opts.transports.map((t) => (t === 'tcp' ? tcp() : memory()))
-  return createLibp2p({
+  const pendingInbound = new PendingInboundLimiter({ maxPerAddress: opts.maxPendingInboundPerAddress })
+  const libp2p = await createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
     transports,
@@ -60,11 +75,14 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
         streamOptions: { maxStreamWindowSize: 1024 * 1024 },
       }),
     ],
-    peerDiscovery: opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap })] : [],
+    connectionGater: composeGaters(pendingInbound.gater, opts.connectionGater),
     connectionManager: {
       maxConnections: opts.maxConnections,
+      // New connections per second from one host. Loopback meshes (100 simulated nodes on one
+      // host) open many at once; what one host may *hold* is bounded per address by the gater.
       inboundConnectionThreshold: 1000,
-      maxIncomingPendingConnections: 100,
+      maxIncomingPendingConnections: opts.maxPendingInbound,
+      inboundUpgradeTimeout: opts.inboundUpgradeTimeoutMs,
     },
     services: {
       identify: identify(),
@@ -100,4 +118,5 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
         : {}),
     },
   })
+  return { libp2p, pendingInbound }
 }
