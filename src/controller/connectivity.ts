@@ -143,9 +143,13 @@ export class Connectivity {
     this.#statusChanged()
   }
 
-  /** A member's advert named its addresses (adverts pass membership checks before they get here). */
+  /**
+   * A member's advert named its addresses. Adverts get here only through gossip validation (a
+   * verified neighbour relayed it, and a publisher we are connected to is verified itself) or a
+   * snapshot from a verified member, so the publisher need not be connected to us.
+   */
   advertised(peer: string, addrs: Multiaddr[], name?: string): void {
-    if (this.#running && this.#o.isMember(peer)) this.#record(peer, addrs, name)
+    if (this.#running) this.#record(peer, addrs, name)
   }
 
   /** Refused or revoked: never redial it from the book. */
