@@ -39,6 +39,8 @@ export interface SimNodeSettings {
   dht: boolean
   privateKey: PrivateKey
   membership: { ca: string; certificate: string }
+  /** A data dir (seeds): the node keeps its address book there, as a real seed does across restarts. */
+  dataDir?: string
 }
 
 /** The node config both modes use, so that they simulate the same product. */
@@ -48,9 +50,11 @@ export function simNodeConfig(s: SimNodeSettings): NodeInit {
     listen: [s.listen],
     bootstrap: s.seeds,
     capabilities: s.provider ? [simWork] : [],
-    logLevel: 'silent',
+    // CRANK_SIM_LOG=info (or debug) shows every node's log on stderr.
+    logLevel: (process.env.CRANK_SIM_LOG as NodeInit['logLevel']) ?? 'silent',
     privateKey: s.privateKey,
     membership: s.membership,
+    ...(s.dataDir === undefined ? {} : { dataDir: s.dataDir }),
     maxConnections: 1000,
     mesh: { heartbeatMs: s.heartbeatMs, dht: s.dht, attempts: 3, banBaseMs: 2000 },
     jobs: { cancelGraceMs: 1000, drainTimeoutMs: 0 },
@@ -69,8 +73,8 @@ export async function startSimNode(s: SimNodeSettings, watch: MeshWatcher): Prom
   node.mesh.on('added', (peer) => watch.added(peer, Date.now()))
   node.mesh.on('removed', (peer) => watch.removed(peer))
   const startedAt = Date.now()
+  // The node dials its seeds itself (and keeps redialling them until it has mesh.minPeers members).
   await node.start()
-  await Promise.allSettled(s.seeds.map((seed) => node.connect(seed)))
   return { node, startedAt }
 }
 

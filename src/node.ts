@@ -155,6 +155,7 @@ export class CrankNode {
       bootstrap: config.bootstrap,
       ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
       ...config.mesh,
+      gracePeriodMs: config.trust.gracePeriodMs,
       isMember: (peer) => this.membership.isMember(peer),
       passive: client,
       log,

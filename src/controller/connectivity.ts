@@ -28,6 +28,8 @@ export interface ConnectivityOptions {
   redialMaxMs: number
   maxParallelRedials: number
   addressBookSize: number
+  /** How long a connected peer may take to prove membership (trust.gracePeriodMs). */
+  gracePeriodMs: number
   /** Verified membership (always true in an open mesh). */
   isMember(peer: string): boolean
   /** Client mode (the CLI): reads the address book, never writes it or anything else, never redials. */
@@ -86,6 +88,7 @@ export class Connectivity {
       members: () => this.members(),
       isConnected: (peer) => this.#connected(peer),
       dial: (t) => this.#dial(t),
+      verifyGraceMs: opts.gracePeriodMs,
       log: opts.log,
       onState: () => this.#statusChanged(),
     })

@@ -57,6 +57,12 @@ export interface ReconnectorOptions {
   clock?: Clock
   /** In [0, 1); Math.random by default. */
   random?: () => number
+  /**
+   * A connection proves nothing until the peer's membership is verified. When the first round
+   * of dials connected somewhere but no member is verified yet, "isolated" is said only if that
+   * is still so this much later (the trust grace period). Default 10 s.
+   */
+  verifyGraceMs?: number
   /** Called on every change of state, after the log line. */
   onState?: (status: ReconnectorStatus) => void
 }
@@ -103,6 +109,7 @@ export class Reconnector {
   #everJoined = false
   /** Targets dialled in the first round; once it ends without a member, "isolated" is worth saying. */
   #firstRound: Set<string> | undefined
+  #firstRoundConnected = false
 
   constructor(opts: ReconnectorOptions) {
     this.#o = opts
@@ -189,6 +196,7 @@ export class Reconnector {
         () => {
           st.failures = 0
           st.nextAt = 0
+          if (this.#firstRound !== undefined) this.#firstRoundConnected = true
           this.#o.log.debug({ target: t.key }, 'redialled')
         },
         (err: unknown) => {
@@ -210,7 +218,11 @@ export class Reconnector {
 
   #endFirstRound(): void {
     this.#firstRound = undefined
-    if (this.#running && this.#state === 'isolated' && !this.#everJoined) this.#announceIsolated()
+    const announce = (): void => {
+      if (this.#running && this.#state === 'isolated' && !this.#everJoined) this.#announceIsolated()
+    }
+    if (this.#firstRoundConnected) this.#clock.setTimeout(announce, this.#o.verifyGraceMs ?? 10_000)
+    else announce()
   }
 
   /** Logs, once per change, whether the node has a member connected. */
