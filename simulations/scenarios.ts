@@ -200,10 +200,15 @@ export async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
 
 /**
  * From `since`, how long until each node knew every provider: per node, the latest first-learned
- * time among the providers, as the node itself timed it (0 for what it already knew).
+ * time among the providers, as the node itself timed it (0 for what it already knew). Nodes that
+ * still miss a provider are counted, not timed.
  */
-function wholeTimes(mesh: SimMesh, since: number): number[] {
-  return mesh.nodes.map((n) => Math.max(0, ...mesh.providers.filter((p) => p !== n).map((p) => (n.learnedAt(p.peerId) ?? since) - since)))
+function wholeTimes(mesh: SimMesh, since: number): { times: number[]; incomplete: number } {
+  const complete = mesh.nodes.filter((n) => knowsAll(n, mesh.providers))
+  return {
+    times: complete.map((n) => Math.max(0, ...mesh.providers.filter((p) => p !== n).map((p) => n.learnedAt(p.peerId)! - since))),
+    incomplete: mesh.nodes.length - complete.length,
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -231,7 +236,7 @@ export async function seedRestart(opts: ScenarioOptions): Promise<ScenarioResult
     await mesh.startSeeds()
     const seedStartMs = Date.now() - t1
     const whole = await until(() => mesh.nodes.every((n) => knowsAll(n, mesh.providers)), 60_000)
-    const times = wholeTimes(mesh, t1)
+    const { times, incomplete } = wholeTimes(mesh, t1)
     return {
       scenario: 'seed-restart',
       nodes: opts.nodes,
@@ -247,6 +252,7 @@ export async function seedRestart(opts: ScenarioOptions): Promise<ScenarioResult
       whole,
       // From the seeds' restart until each node knew every provider again (the seeds included).
       wholeAgainMs: percentiles(times),
+      incompleteNodes: incomplete,
     }
   } finally {
     await mesh.stop()
@@ -269,6 +275,7 @@ export async function lateSeed(opts: ScenarioOptions): Promise<ScenarioResult> {
     await mesh.startSeeds()
     const seedStartMs = Date.now() - t1
     const whole = await until(() => mesh.nodes.every((n) => knowsAll(n, mesh.providers)), 60_000)
+    const { times, incomplete } = wholeTimes(mesh, t1)
     return {
       scenario: 'late-seed',
       nodes: opts.nodes,
@@ -280,7 +287,8 @@ export async function lateSeed(opts: ScenarioOptions): Promise<ScenarioResult> {
       seedStartMs,
       whole,
       // From the seeds' start until each node knew every provider.
-      wholeMs: percentiles(wholeTimes(mesh, t1)),
+      wholeMs: percentiles(times),
+      incompleteNodes: incomplete,
     }
   } finally {
     await mesh.stop()
