@@ -300,7 +300,8 @@ function program(): Command {
     .action(async (o: { dataDir?: string; json?: boolean }) => {
       const dataDir = dataDirFrom(o.dataDir)
       const status = await readNodeStatus(dataDir)
-      if (status === undefined) throw new CrankError(ErrorCodes.notStarted, `no node status in ${dataDir}: start the node with \`crank-node start\``)
+      if (status === undefined)
+        throw new CrankError(ErrorCodes.notStarted, `no node status in ${dataDir}: start the node with \`crank-node start\``)
       if (o.json === true) console.log(JSON.stringify(status))
       else console.log(describeNodeStatus(status).join('\n'))
       // Scripts can test it: 0 joined, 1 isolated or not running.
