@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import echo from '../capabilities/example.echo/index.ts'
 import { DEFAULT_CONFIG } from '../src/config.ts'
+import { composeGaters } from '../src/net/gaters.ts'
 import { addressGroup } from '../src/net/pending-inbound.ts'
 import { type CrankNode, createNode } from '../src/node.ts'
 import { enrol } from './helpers/trust.ts'
@@ -89,5 +90,33 @@ describe('pending-inbound address groups', () => {
     assert.equal(addressGroup('2001:db8:1:2:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64')
     assert.equal(addressGroup('2001:db8::1'), '2001:db8:0:0::/64')
     assert.equal(addressGroup('::ffff:192.0.2.7'), '192.0.2.7')
+  })
+})
+
+describe('composed connection gaters', () => {
+  it('deny when any gater denies, keep an address only when every gater keeps it, and call every gater', async () => {
+    const calls: string[] = []
+    const g = composeGaters(
+      {
+        denyDialMultiaddr: () => {
+          calls.push('a')
+          return false
+        },
+        filterMultiaddrForPeer: () => true,
+      },
+      {
+        denyDialMultiaddr: async () => {
+          calls.push('b')
+          return true
+        },
+      },
+      undefined,
+    )
+    // biome-ignore lint/suspicious/noExplicitAny: the arguments are passed through untouched and unused here
+    const none = undefined as any
+    assert.equal(await g.denyDialMultiaddr?.(none), true)
+    assert.deepEqual(calls, ['a', 'b'])
+    assert.equal(await g.filterMultiaddrForPeer?.(none, none), true)
+    assert.equal(g.denyInboundConnection, undefined, 'a hook nobody implements stays absent')
   })
 })
