@@ -44,7 +44,7 @@ export interface ReconnectorOptions {
   /** First retry after about this long; doubles per consecutive failure. */
   baseDelayMs: number
   maxDelayMs: number
-  /** Dials in flight at once. */
+  /** Dials in flight at once while isolated; below minPeers but connected, one at a time, `baseDelayMs` apart. */
   maxParallel: number
   /** Bootstrap peers and known members, fresh on every round. */
   targets(): DialTarget[]
@@ -178,7 +178,11 @@ export class Reconnector {
       if (st.nextAt <= now) due.push(t)
       else next = Math.min(next, st.nextAt)
     }
-    const budget = Math.min(this.#o.maxParallel - this.#inFlight, this.#o.minPeers - members - this.#inFlight)
+    // Isolated: dial as many as allowed at once. Merely below minPeers: one at a time, paced (see
+    // #dial), since every new connection costs both ends a TLS handshake and a certificate check,
+    // and a whole mesh topping up at once (right after its seed appears) saturates small hosts.
+    const parallel = members === 0 ? this.#o.maxParallel : 1
+    const budget = Math.min(parallel - this.#inFlight, this.#o.minPeers - members - this.#inFlight)
     shuffle(due, this.#random)
     // Targets past the budget wait for a dial to end, which ticks again.
     for (const t of due.slice(0, Math.max(0, budget))) this.#dial(t)
@@ -212,7 +216,7 @@ export class Reconnector {
           this.#firstRound.delete(t.key)
           if (this.#firstRound.size === 0) this.#endFirstRound()
         }
-        this.#schedule(this.#clock.now())
+        this.#schedule(this.#clock.now() + (this.#o.members() === 0 ? 0 : this.#o.baseDelayMs))
       })
   }
 
