@@ -73,8 +73,11 @@ export async function startSimNode(s: SimNodeSettings, watch: MeshWatcher): Prom
   node.mesh.on('added', (peer) => watch.added(peer, Date.now()))
   node.mesh.on('removed', (peer) => watch.removed(peer))
   const startedAt = Date.now()
-  // The node dials its seeds itself (and keeps redialling them until it has mesh.minPeers members).
   await node.start()
+  // The node dials its seeds itself (and keeps redialling them while below mesh.minPeers); the
+  // harness also waits for the first dials, so that a node is "ready" once it is in the mesh.
+  // Seeds that are not up yet (late-seed) fail at once and are left to the node's redials.
+  await Promise.allSettled(s.seeds.map((seed) => node.connect(seed)))
   return { node, startedAt }
 }
 
