@@ -40,6 +40,7 @@ export interface Clock {
 }
 
 export interface ReconnectorOptions {
+  /** Redial while fewer members than this are connected; an isolated node redials even at 0. */
   minPeers: number
   /** First retry after about this long; doubles per consecutive failure. */
   baseDelayMs: number
@@ -164,7 +165,10 @@ export class Reconnector {
     const targets = this.#o.targets()
     const live = new Set(targets.map((t) => t.key))
     for (const key of this.#targets.keys()) if (!live.has(key) && !this.#targets.get(key)!.dialing) this.#targets.delete(key)
-    if (members >= this.#o.minPeers) return
+    // An isolated node always looks for its mesh, even with minPeers 0 (libp2p's bootstrap
+    // module, which this replaces, dialled the seeds whatever the degree target).
+    const want = Math.max(1, this.#o.minPeers)
+    if (members >= want) return
     const due: DialTarget[] = []
     let next = Number.POSITIVE_INFINITY
     for (const t of targets) {
@@ -182,7 +186,7 @@ export class Reconnector {
     // #dial), since every new connection costs both ends a TLS handshake and a certificate check,
     // and a whole mesh topping up at once (right after its seed appears) saturates small hosts.
     const parallel = members === 0 ? this.#o.maxParallel : 1
-    const budget = Math.min(parallel - this.#inFlight, this.#o.minPeers - members - this.#inFlight)
+    const budget = Math.min(parallel - this.#inFlight, want - members - this.#inFlight)
     shuffle(due, this.#random)
     // Targets past the budget wait for a dial to end, which ticks again.
     for (const t of due.slice(0, Math.max(0, budget))) this.#dial(t)
