@@ -1,9 +1,9 @@
 /**
- * `npm run sim -- --nodes N --scenario converge|load|churn [--transport memory|tcp] [--processes] [--json]`
+ * `npm run sim -- --nodes N --scenario converge|load|churn|seed-restart|late-seed [--transport memory|tcp] [--processes] [--json]`
  * Runs N real nodes, in this process or one OS process each (`--processes`), and prints a table (or one JSON object).
  */
 import { parseArgs } from 'node:util'
-import { churn, converge, load, type ScenarioOptions } from './scenarios.ts'
+import { churn, converge, lateSeed, load, type ScenarioOptions, seedRestart } from './scenarios.ts'
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +20,9 @@ const { values } = parseArgs({
     kill: { type: 'string', default: '0.2' },
     'work-ms': { type: 'string', default: '5' },
     'heartbeat-ms': { type: 'string', default: '5000' },
+    seeds: { type: 'string' },
+    'outage-ms': { type: 'string' },
+    'seed-delay-ms': { type: 'string' },
     dht: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -29,7 +32,7 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`npm run sim -- [options]
   --nodes N              nodes in the mesh (default 20)
-  --scenario S           converge | load | churn (default converge)
+  --scenario S           converge | load | churn | seed-restart | late-seed (default converge)
   --transport T          memory | tcp (default memory), all nodes in this process
   --processes            nodes in other OS processes on loopback TCP, one per process unless
   --per-process K        K nodes per OS process (100 nodes over 2 processes uses both cores of a
@@ -41,6 +44,9 @@ if (values.help) {
   --kill F               churn: fraction of providers killed (default 0.2)
   --work-ms MS           time each job holds its slot (default 5)
   --heartbeat-ms MS      advert heartbeat (default 5000, the product default)
+  --seeds K              seed-restart, late-seed: bootstrap nodes, which also serve (default 2 / 1)
+  --outage-ms MS         seed-restart: how long the seeds stay down (default 4 heartbeats + 1 s)
+  --seed-delay-ms MS     late-seed: how long the nodes run before their seeds start (default 2 heartbeats)
   --dht                  run the Kademlia DHT too
   --json                 print one JSON object`)
   process.exit(0)
@@ -60,11 +66,14 @@ const opts: ScenarioOptions = {
   jobs: Number(values.jobs),
   concurrency: Number(values.concurrency),
   kill: Number(values.kill),
+  ...(values.seeds === undefined ? {} : { seeds: Number(values.seeds) }),
+  ...(values['outage-ms'] === undefined ? {} : { outageMs: Number(values['outage-ms']) }),
+  ...(values['seed-delay-ms'] === undefined ? {} : { seedDelayMs: Number(values['seed-delay-ms']) }),
 }
-const scenarios = { converge, load, churn }
+const scenarios = { converge, load, churn, 'seed-restart': seedRestart, 'late-seed': lateSeed }
 const scenario = scenarios[values.scenario as keyof typeof scenarios]
 if (scenario === undefined) {
-  console.error(`sim: unknown scenario "${values.scenario}" (converge | load | churn)`)
+  console.error(`sim: unknown scenario "${values.scenario}" (converge | load | churn | seed-restart | late-seed)`)
   process.exit(2)
 }
 const result = await scenario(opts)

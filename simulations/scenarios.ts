@@ -18,6 +18,10 @@ export interface ScenarioOptions extends SimMeshOptions {
   joins: number
   /** converge: wait after formation before the joins. */
   settleMs: number
+  /** seed-restart: how long the seeds stay down (default: until the others have dropped their adverts). */
+  outageMs?: number
+  /** late-seed: how long the other nodes run, redialling, before the seeds start. */
+  seedDelayMs?: number
 }
 
 export type ScenarioResult = Record<string, unknown>
@@ -188,6 +192,103 @@ export async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
       ended: run.ended,
       lost: run.lost,
       ...summarise(run.reports, opts.jobs),
+    }
+  } finally {
+    await mesh.stop()
+  }
+}
+
+/**
+ * From `since`, how long until each node knew every provider: per node, the latest first-learned
+ * time among the providers, as the node itself timed it (0 for what it already knew). Nodes that
+ * still miss a provider are counted, not timed.
+ */
+function wholeTimes(mesh: SimMesh, since: number): { times: number[]; incomplete: number } {
+  const complete = mesh.nodes.filter((n) => knowsAll(n, mesh.providers))
+  return {
+    times: complete.map((n) => Math.max(0, ...mesh.providers.filter((p) => p !== n).map((p) => n.learnedAt(p.peerId)! - since))),
+    incomplete: mesh.nodes.length - complete.length,
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * The seeds (bootstrap peers, which also serve) stop cleanly while the mesh runs, stay down long
+ * enough for everyone to drop their adverts, and come back with their identities, addresses and
+ * data dirs. Reports whether the rest of the mesh held together meanwhile, and the time from the
+ * seeds' restart until every node knows every provider again.
+ */
+export async function seedRestart(opts: ScenarioOptions): Promise<ScenarioResult> {
+  const seeds = opts.seeds ?? 2
+  const mesh = await buildMesh({ ...opts, seeds })
+  try {
+    const formedAll = await formed(mesh)
+    const outageMs = opts.outageMs ?? 4 * opts.heartbeatMs + 1000
+    const oldSeeds = mesh.seeds.slice()
+    const rest = mesh.nodes.filter((n) => !oldSeeds.includes(n))
+    const restProviders = mesh.providers.filter((p) => !oldSeeds.includes(p))
+    await mesh.stopSeeds()
+    await sleep(outageMs)
+    const restWhole = rest.every((n) => knowsAll(n, restProviders))
+    const droppedSeeds = rest.filter((n) => oldSeeds.every((s) => n.learnedAt(s.peerId) === undefined)).length
+    const t1 = Date.now()
+    await mesh.startSeeds()
+    const seedStartMs = Date.now() - t1
+    const whole = await until(() => mesh.nodes.every((n) => knowsAll(n, mesh.providers)), 60_000)
+    const { times, incomplete } = wholeTimes(mesh, t1)
+    return {
+      scenario: 'seed-restart',
+      nodes: opts.nodes,
+      seeds,
+      providers: mesh.providers.length,
+      formed: formedAll,
+      outageMs,
+      // During the outage: the other nodes still knew each other's providers (the mesh did not split),
+      // and how many of them had dropped the seeds' adverts by the time the seeds came back.
+      restWholeDuringOutage: restWhole,
+      droppedSeedAdverts: droppedSeeds,
+      seedStartMs,
+      whole,
+      // From the seeds' restart until each node knew every provider again (the seeds included).
+      wholeAgainMs: percentiles(times),
+      incompleteNodes: incomplete,
+    }
+  } finally {
+    await mesh.stop()
+  }
+}
+
+/**
+ * Every node starts before its seeds, bootstrapping from the seeds alone, and keeps redialling
+ * them; the seeds start `seedDelayMs` later. Reports the time from the seeds' start until every
+ * node knows every provider.
+ */
+export async function lateSeed(opts: ScenarioOptions): Promise<ScenarioResult> {
+  const seeds = opts.seeds ?? 1
+  const mesh = await buildMesh({ ...opts, seeds, lateSeeds: true })
+  try {
+    const seedDelayMs = opts.seedDelayMs ?? 2 * opts.heartbeatMs
+    await sleep(seedDelayMs)
+    const knewNothing = mesh.nodes.filter((n) => mesh.providers.every((p) => p === n || n.learnedAt(p.peerId) === undefined)).length
+    const t1 = Date.now()
+    await mesh.startSeeds()
+    const seedStartMs = Date.now() - t1
+    const whole = await until(() => mesh.nodes.every((n) => knowsAll(n, mesh.providers)), 60_000)
+    const { times, incomplete } = wholeTimes(mesh, t1)
+    return {
+      scenario: 'late-seed',
+      nodes: opts.nodes,
+      seeds,
+      providers: mesh.providers.length,
+      seedDelayMs,
+      // Nodes that knew no provider at all when the seeds started (all of them, unless they met otherwise).
+      isolatedBeforeSeeds: knewNothing,
+      seedStartMs,
+      whole,
+      // From the seeds' start until each node knew every provider.
+      wholeMs: percentiles(times),
+      incompleteNodes: incomplete,
     }
   } finally {
     await mesh.stop()

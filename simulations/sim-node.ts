@@ -39,6 +39,8 @@ export interface SimNodeSettings {
   dht: boolean
   privateKey: PrivateKey
   membership: { ca: string; certificate: string }
+  /** A data dir (seeds): the node keeps its address book there, as a real seed does across restarts. */
+  dataDir?: string
 }
 
 /** The node config both modes use, so that they simulate the same product. */
@@ -48,9 +50,11 @@ export function simNodeConfig(s: SimNodeSettings): NodeInit {
     listen: [s.listen],
     bootstrap: s.seeds,
     capabilities: s.provider ? [simWork] : [],
-    logLevel: 'silent',
+    // CRANK_SIM_LOG=info (or debug) shows every node's log on stderr.
+    logLevel: (process.env.CRANK_SIM_LOG as NodeInit['logLevel']) ?? 'silent',
     privateKey: s.privateKey,
     membership: s.membership,
+    ...(s.dataDir === undefined ? {} : { dataDir: s.dataDir }),
     maxConnections: 1000,
     mesh: { heartbeatMs: s.heartbeatMs, dht: s.dht, attempts: 3, banBaseMs: 2000 },
     jobs: { cancelGraceMs: 1000, drainTimeoutMs: 0 },
@@ -70,6 +74,9 @@ export async function startSimNode(s: SimNodeSettings, watch: MeshWatcher): Prom
   node.mesh.on('removed', (peer) => watch.removed(peer))
   const startedAt = Date.now()
   await node.start()
+  // The node dials its seeds itself (and keeps redialling them while below mesh.minPeers); the
+  // harness also waits for the first dials, so that a node is "ready" once it is in the mesh.
+  // Seeds that are not up yet (late-seed) fail at once and are left to the node's redials.
   await Promise.allSettled(s.seeds.map((seed) => node.connect(seed)))
   return { node, startedAt }
 }

@@ -63,6 +63,18 @@ export interface MeshConfig {
    * name only a few seeds; gossip needs a well-connected graph to reach everyone quickly.
    */
   minPeers: number
+  /**
+   * While below `minPeers`, bootstrap peers and members from the address book are redialled:
+   * the first retry after about redialBaseMs, doubling per failure up to redialMaxMs, each
+   * delay jittered down by up to half so that a mesh whose seed restarts does not redial it in
+   * step. Defaults 1000 and 30000.
+   */
+  redialBaseMs: number
+  redialMaxMs: number
+  /** Redials in flight at once. Default 4. */
+  maxParallelRedials: number
+  /** Members remembered in `<dataDir>/address-book.json`, most recently seen first. Default 256. */
+  addressBookSize: number
 }
 
 export interface TrustConfig {
@@ -99,6 +111,19 @@ export interface CrankConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Connections libp2p keeps before it prunes the least useful. */
   maxConnections: number
+  /**
+   * Inbound connections still in their handshake, whole node (libp2p's default is 10, too few
+   * for a mesh whose seed many nodes dial at once). Default 128.
+   */
+  maxPendingInbound: number
+  /**
+   * Of `maxPendingInbound`, how many one address (an IPv4 address, an IPv6 /64) may hold: a
+   * host that opens sockets and never handshakes then cannot lock everyone else out. Sized for
+   * a whole simulated mesh dialling from one loopback address in batches. Default 32.
+   */
+  maxPendingInboundPerAddress: number
+  /** An inbound connection that has not finished TLS and muxer negotiation by then is closed. Default 5000. */
+  inboundUpgradeTimeoutMs: number
   jobs: JobsConfig
   mesh: MeshConfig
   trust: TrustConfig
@@ -117,6 +142,9 @@ export const DEFAULT_CONFIG: CrankConfig = {
   validateOutput: process.env.NODE_ENV !== 'production',
   logLevel: 'warn',
   maxConnections: 300,
+  maxPendingInbound: 128,
+  maxPendingInboundPerAddress: 32,
+  inboundUpgradeTimeoutMs: 5000,
   jobs: {
     maxFrameBytes: 1024 * 1024 + 1024,
     inputChunkBytes: 64 * 1024,
@@ -142,6 +170,10 @@ export const DEFAULT_CONFIG: CrankConfig = {
     dht: true,
     dhtTimeoutMs: 3000,
     minPeers: 8,
+    redialBaseMs: 1000,
+    redialMaxMs: 30_000,
+    maxParallelRedials: 4,
+    addressBookSize: 256,
   },
   trust: {
     openMesh: false,
@@ -164,6 +196,9 @@ export const CONFIG_SCHEMA = {
     validateOutput: { type: 'boolean' },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     maxConnections: positiveInt,
+    maxPendingInbound: positiveInt,
+    maxPendingInboundPerAddress: positiveInt,
+    inboundUpgradeTimeoutMs: { type: 'integer', minimum: 100 },
     jobs: {
       type: 'object',
       additionalProperties: false,
@@ -196,6 +231,10 @@ export const CONFIG_SCHEMA = {
         dht: { type: 'boolean' },
         dhtTimeoutMs: positiveInt,
         minPeers: { type: 'integer', minimum: 0 },
+        redialBaseMs: { type: 'integer', minimum: 10 },
+        redialMaxMs: { type: 'integer', minimum: 10 },
+        maxParallelRedials: positiveInt,
+        addressBookSize: { type: 'integer', minimum: 0 },
       },
     },
     trust: {

@@ -14,6 +14,7 @@ import type { AnyCapability } from './capability.ts'
 import { type CrankConfig, type PartialConfig, resolveConfig, transportsFor } from './config.ts'
 import { AdvertService, SNAPSHOT_PROTOCOL } from './controller/adverts.ts'
 import { BanList } from './controller/bans.ts'
+import { Connectivity } from './controller/connectivity.ts'
 import type { JobOutcome } from './controller/executor.ts'
 import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
@@ -123,7 +124,8 @@ export class CrankNode {
   private readonly router: Router
   private started = false
   private snapshot: 'none' | 'pending' | 'taken' = 'none'
-  private topUpTimer: NodeJS.Timeout | undefined
+  /** Redials bootstrap peers and known members while below mesh.minPeers; says when the node is isolated. */
+  readonly connectivity: Connectivity
   /** Settles when this node's capabilities have been announced in the DHT (or that failed). */
   dhtProvided: Promise<void> = Promise.resolve()
 
@@ -162,6 +164,17 @@ export class CrankNode {
       policy: config.trust.policyFile === undefined ? new AccessPolicy() : AccessPolicy.load(config.trust.policyFile),
       membership: this.membership,
       ...(this.audit === undefined ? {} : { audit: this.audit }),
+    })
+    this.connectivity = new Connectivity({
+      libp2p,
+      name: config.name,
+      bootstrap: config.bootstrap,
+      ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
+      ...config.mesh,
+      gracePeriodMs: config.trust.gracePeriodMs,
+      isMember: (peer) => this.membership.isMember(peer),
+      passive: client,
+      log,
     })
     this.registry = new CapabilityRegistry(capabilities)
     this.scheduler = new Scheduler({ onChange: () => this.adverts?.loadChanged(this.scheduler.totals()) })
@@ -283,29 +296,6 @@ export class CrankNode {
     }
   }
 
-  /** Keeps at least `mesh.minPeers` connections by dialling random peers known from adverts. */
-  private topUpConnections(): void {
-    const connected = new Set(this.libp2p.getConnections().map((c) => c.remotePeer.toString()))
-    const missing = this.config.mesh.minPeers - connected.size
-    if (missing <= 0) return
-    const known = this.mesh.all().filter((p) => !connected.has(p.peer) && (p.advert.addrs?.length ?? 0) > 0)
-    for (let i = known.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1))
-      ;[known[i], known[j]] = [known[j]!, known[i]!]
-    }
-    for (const p of known.slice(0, missing)) {
-      let id: PeerId
-      try {
-        id = this.peerIdOf(p.peer)
-      } catch {
-        continue // not a peer id: nothing to dial (runs on a timer, where a throw would end the process)
-      }
-      this.libp2p.dial(id, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
-        this.log.debug({ peer: p.peer, err: (err as Error).message }, 'could not top up a connection')
-      })
-    }
-  }
-
   /** A provider we only heard of through gossip must still be dialable: its advert carries its addresses. */
   private learnAddresses(peer: string): void {
     const addrs = this.mesh.get(peer)?.advert.addrs ?? []
@@ -318,6 +308,7 @@ export class CrankNode {
       }
     }
     if (multiaddrs.length === 0) return
+    this.connectivity.advertised(peer, multiaddrs, this.mesh.get(peer)?.advert.name ?? undefined)
     this.libp2p.peerStore.merge(this.peerIdOf(peer), { multiaddrs }).catch((err: unknown) => {
       this.log.debug({ peer, err: (err as Error).message }, 'could not record advertised addresses')
     })
@@ -390,12 +381,14 @@ export class CrankNode {
       this.refusedPeers.add(r.peerId)
       this.mesh.remove(r.peerId)
       this.refusals?.refuse(r.peerId, r.code)
+      this.connectivity.forget(r.peerId)
     }
     this.membership.on('refused', shutOut)
     this.membership.on('removed', shutOut)
     this.membership.on('verified', (id) => {
       this.refusedPeers.delete(id.peerId)
       this.refusals?.clear(id.peerId)
+      this.connectivity.verified(id.peerId, id.name)
       // Our first adverts may have gone out before any neighbour had verified us; once one has, speak.
       // (Receivers also hold an advert while its sender's Hello is in flight: see awaitMembership.)
       if (!this.adverts.heard) this.adverts.changed()
@@ -406,10 +399,7 @@ export class CrankNode {
       maxOutboundStreams: 8,
     })
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
-    if (!this.clientMode && this.config.mesh.minPeers > 0) {
-      this.topUpTimer = setInterval(() => this.topUpConnections(), this.config.mesh.heartbeatMs)
-      this.topUpTimer.unref()
-    }
+    await this.connectivity.start()
     const dataDir = this.config.dataDir
     if (dataDir !== undefined) {
       this.membership.on('crl', () => {
@@ -443,7 +433,7 @@ export class CrankNode {
     this.log.info(report, 'drained')
     this.adverts.stop()
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
-    clearInterval(this.topUpTimer)
+    await this.connectivity.stop()
     for (const h of this.handles) h.cancel('node is stopping')
     await this.server.close()
     this.pool.closeAll()
@@ -786,13 +776,15 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
         refusals: new RefusalGate({ baseMs: config.trust.refusalBackoffMs, maxMs: config.trust.refusalBackoffMaxMs, log }),
         membersOnly: new MembersOnly(),
       }
-  const libp2p = await createNet({
+  const { libp2p } = await createNet({
     privateKey,
     listen: config.listen,
-    bootstrap: config.bootstrap,
     transports: transportsFor(config),
     maxStreamsPerConnection: config.jobs.maxStreamsPerConnection,
     maxConnections: config.maxConnections,
+    maxPendingInbound: config.maxPendingInbound,
+    maxPendingInboundPerAddress: config.maxPendingInboundPerAddress,
+    inboundUpgradeTimeoutMs: config.inboundUpgradeTimeoutMs,
     maxPubsubMessageBytes: config.mesh.maxAdvertBytes * 2,
     dht: config.mesh.dht,
     ...(config.trust.swarmKeyFile === undefined ? {} : { swarmKey: loadOrCreateSwarmKey(config.trust.swarmKeyFile) }),

@@ -41,16 +41,19 @@ async function member(name: string, init: NodeInit = {}): Promise<CrankNode> {
 
 /** A plain js-libp2p peer: speaks gossipsub and the DHT, knows nothing of membership. */
 async function stranger(name: string, privateKey?: PrivateKey): Promise<Libp2p<NetServices>> {
-  return createNet({
+  const { libp2p } = await createNet({
     privateKey: privateKey ?? (await generateKeyPair('Ed25519')),
     listen: [addr(name)],
-    bootstrap: [],
     transports: ['memory'],
     maxStreamsPerConnection: 64,
     maxConnections: 50,
+    maxPendingInbound: 64,
+    maxPendingInboundPerAddress: 64,
+    inboundUpgradeTimeoutMs: 5000,
     maxPubsubMessageBytes: 64 * 1024,
     dht: true,
   })
+  return libp2p
 }
 
 function refusalOf(node: CrankNode, peer: string): Promise<RefusedPeer> {

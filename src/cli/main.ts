@@ -14,6 +14,7 @@ import { AuditLog } from '../trust/audit-log.ts'
 import { MeshCA } from '../trust/ca.ts'
 import { initNode } from './init.ts'
 import { withMeshClient } from './mesh-client.ts'
+import { describeNodeStatus, readNodeStatus } from './node-status.ts'
 import { CONFIG_FILE, dataDirFrom } from './paths.ts'
 import { registerTrustCommands } from './trust-commands.ts'
 
@@ -238,6 +239,8 @@ function program(): Command {
     await withMeshClient(
       { dataDir: dataDirFrom(o.dataDir), layers: await meshLayers(o), bootstrap: o.bootstrap ?? [], waitMs: o.wait, serveBuiltins: false },
       async (node) => {
+        // The data dir's own node (if it runs): is it in the mesh? The client below only sees its neighbours.
+        const self = await readNodeStatus(dataDirFrom(o.dataDir))
         const peers = node.libp2p.getConnections().map((c) => {
           const ad = node.mesh.get(c.remotePeer.toString())?.advert
           return {
@@ -251,8 +254,13 @@ function program(): Command {
         const known = node.mesh.all().filter((p) => !peers.some((x) => x.peer === p.peer))
         if (o.json === true)
           return console.log(
-            JSON.stringify({ connected: peers, knownFromAdverts: known.map((p) => ({ peer: p.peer, name: p.advert.name })) }),
+            JSON.stringify({
+              ...(self === undefined ? {} : { node: self }),
+              connected: peers,
+              knownFromAdverts: known.map((p) => ({ peer: p.peer, name: p.advert.name })),
+            }),
           )
+        if (self !== undefined) console.log(`${describeNodeStatus(self).join('\n')}\n`)
         printTable(
           ['PEER', 'NAME', 'HEALTH', 'ADDRESS', 'CAPABILITIES'],
           peers.map((p) => [short(p.peer), p.name, p.health, p.addr, p.capabilities.join(' ')]),
@@ -291,6 +299,21 @@ function program(): Command {
       },
     )
   })
+  cli
+    .command('status')
+    .description("whether this data dir's node is running and in its mesh (isolated or joined, members, redials)")
+    .option('--data-dir <dir>', 'node data directory (default: $CRANK_DATA_DIR or ~/.crank)')
+    .option('--json', 'one JSON object')
+    .action(async (o: { dataDir?: string; json?: boolean }) => {
+      const dataDir = dataDirFrom(o.dataDir)
+      const status = await readNodeStatus(dataDir)
+      if (status === undefined)
+        throw new CrankError(ErrorCodes.notStarted, `no node status in ${dataDir}: start the node with \`crank-node start\``)
+      if (o.json === true) console.log(JSON.stringify(status))
+      else console.log(describeNodeStatus(status).join('\n'))
+      // Scripts can test it: 0 joined, 1 isolated or not running.
+      process.exitCode = status.alive && status.connectivity.state === 'joined' ? 0 : 1
+    })
   registerTrustCommands(cli)
   return cli
 }

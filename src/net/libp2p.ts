@@ -1,9 +1,9 @@
 /**
  * libp2p assembly: TCP and/or memory transports, TLS, yamux, identify, ping.
  * Everything Crank-specific (protocols, pubsub topics) is registered by the
- * node on the instance this returns.
+ * node on the instance this returns. Bootstrap peers are not dialled here: libp2p's
+ * bootstrap module dials once and gives up, so the node's Reconnector dials them instead.
  */
-import { bootstrap } from '@libp2p/bootstrap'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
@@ -15,24 +15,34 @@ import { tcp } from '@libp2p/tcp'
 import { tls } from '@libp2p/tls'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
+import { composeGaters } from './gaters.ts'
+import { PendingInboundLimiter } from './pending-inbound.ts'
 
 export type TransportName = 'tcp' | 'memory'
 
 export interface NetOptions {
   privateKey: PrivateKey
   listen: string[]
-  bootstrap: string[]
   transports: TransportName[]
   /** Per-connection stream limit for Crank protocols (libp2p's default of 32/64 is far too low). */
   maxStreamsPerConnection: number
   maxConnections: number
+  /** Inbound connections still in their handshake, for the whole node. */
+  maxPendingInbound: number
+  /** Of those, how many one address may hold (an IPv4 address, an IPv6 /64): see PendingInboundLimiter. */
+  maxPendingInboundPerAddress: number
+  /** An inbound connection that has not finished its handshake by then is closed. */
+  inboundUpgradeTimeoutMs: number
   /** Largest pubsub message accepted, bytes. */
   maxPubsubMessageBytes: number
   /** Run the Kademlia DHT (off: no DHT traffic, no provider records). */
   dht: boolean
   /** Pre-shared private-network key (@libp2p/pnet): peers without it cannot even start TLS with us. */
   swarmKey?: Uint8Array
-  /** Refuses dials and connections by peer id (the node gates refused peers: src/trust/refusal-gate.ts). */
+  /**
+   * Refuses dials and connections by peer id (the node gates refused peers: src/trust/refusal-gate.ts);
+   * composed with the per-address pending-connection limit.
+   */
   connectionGater?: ConnectionGater
   /** The components gossipsub and the DHT see (the node admits only proven members: src/trust/members-only.ts). */
   serviceComponents?: <C extends object>(components: C) => C
@@ -47,15 +57,20 @@ export interface NetServices extends Record<string, unknown> {
   dht?: KadDHT
 }
 
-export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> {
+export interface Net {
+  libp2p: Libp2p<NetServices>
+  pendingInbound: PendingInboundLimiter
+}
+
+export async function createNet(opts: NetOptions): Promise<Net> {
   const transports = opts.transports.map((t) => (t === 'tcp' ? tcp() : memory()))
-  return createLibp2p({
+  const pendingInbound = new PendingInboundLimiter({ maxPerAddress: opts.maxPendingInboundPerAddress })
+  const libp2p = await createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
     transports,
     connectionEncrypters: [tls()],
     ...(opts.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: opts.swarmKey }) }),
-    ...(opts.connectionGater === undefined ? {} : { connectionGater: opts.connectionGater }),
     streamMuxers: [
       yamux({
         maxInboundStreams: opts.maxStreamsPerConnection,
@@ -65,11 +80,14 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
         streamOptions: { maxStreamWindowSize: 1024 * 1024 },
       }),
     ],
-    peerDiscovery: opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap })] : [],
+    connectionGater: composeGaters(pendingInbound.gater, opts.connectionGater),
     connectionManager: {
       maxConnections: opts.maxConnections,
+      // New connections per second from one host. Loopback meshes (100 simulated nodes on one
+      // host) open many at once; what one host may *hold* is bounded per address by the gater.
       inboundConnectionThreshold: 1000,
-      maxIncomingPendingConnections: 100,
+      maxIncomingPendingConnections: opts.maxPendingInbound,
+      inboundUpgradeTimeout: opts.inboundUpgradeTimeoutMs,
     },
     services: guardServices(opts, {
       identify: identify(),
@@ -105,6 +123,7 @@ export async function createNet(opts: NetOptions): Promise<Libp2p<NetServices>> 
         : {}),
     }),
   })
+  return { libp2p, pendingInbound }
 }
 
 /** Gossipsub and the DHT see their components through `serviceComponents`; identify and ping do not need to. */
