@@ -171,8 +171,9 @@ export class AdvertService {
     const entries = this.opts.registry
       .all()
       .map((p) => ({ peer: p.peer, advert: pb.Advert.encode(p.advert).finish(), ageMs: now - p.receivedAt }))
+    // A stopped service is silent: it no more names itself in a snapshot than on gossip.
     const own =
-      this.opts.listenOnly === true
+      this.opts.listenOnly === true || this.timer === undefined
         ? []
         : [{ peer: this.opts.self.toString(), advert: pb.Advert.encode(this.current()).finish(), ageMs: 0 }]
     const bytes = pb.AdvertSnapshot.encode({ entries: [...own, ...entries] }).finish()
