@@ -70,6 +70,7 @@ export interface MeshConfig {
    * step. Defaults 1000 and 30000.
    */
   redialBaseMs: number
+  /** Longest wait between redials of one peer (see redialBaseMs). */
   redialMaxMs: number
   /** Redials in flight at once. Default 4. */
   maxParallelRedials: number
