@@ -127,15 +127,20 @@ export async function decodeImage(
       if (pp.invert === 'auto') invert = isLight(bg)
       if (pp.trim === true) crop = worthCropping(contentBox(px, bg), px)
       if (crop !== null) shownCrop = scaleBox(crop, px, header)
-      const [br = 0, bgG = br, bb = br] = bg
-      let second = sharp(seen.data, { raw: { width: px.width, height: px.height, channels: px.channels as 1 | 3 } })
-      if (crop !== null) second = second.extract(crop)
-      // pad with the image's own background, so that the padding looks like the background the model saw
-      raw = await colour(
-        second.resize(width, height, { fit: pp.resize, background: { r: br, g: bgG, b: bb, alpha: 1 }, position: 'centre' }),
-      )
-        .raw()
-        .toBuffer({ resolveWithObject: true })
+      if (crop === null && px.width === width && px.height === height) {
+        // already the model's size, nothing to crop (images like the training data): no second pass
+        raw = seen
+      } else {
+        const [br = 0, bgG = br, bb = br] = bg
+        let second = sharp(seen.data, { raw: { width: px.width, height: px.height, channels: px.channels as 1 | 3 } })
+        if (crop !== null) second = second.extract(crop)
+        // pad with the image's own background, so that the padding looks like the background the model saw
+        raw = await colour(
+          second.resize(width, height, { fit: pp.resize, background: { r: br, g: bgG, b: bb, alpha: 1 }, position: 'centre' }),
+        )
+          .raw()
+          .toBuffer({ resolveWithObject: true })
+      }
     }
   } catch (err) {
     if (err instanceof JobError) throw err
