@@ -16,11 +16,14 @@ export interface DecodedInfo {
   height: number
   /** Whether the pixels were inverted (manifest `invert: true`, or `auto` on a light background). */
   inverted: boolean
-  /** The content box kept before resizing (manifest `trim`), in the upright image's pixels; null when not trimming. */
+  /** The content box kept before resizing (manifest `trim`), in the upright image's pixels; null when nothing was cropped. */
   crop: Box | null
   /** Share of the model's input that is background, for the OOD test (manifest `ood.background`). */
   backgroundFraction?: number
 }
+
+/** Trimming is skipped unless it enlarges the content by this factor (margins over ~7% of the longest side on each end). */
+export const MIN_TRIM_GAIN = 1.15
 
 /** Background analysis runs on a copy at most this large on a side: enough to find borders, cheap to scan. */
 export const LOOK_SIZE = 256
@@ -122,17 +125,22 @@ export async function decodeImage(
       const px = { data: seen.data, width: seen.info.width, height: seen.info.height, channels: seen.info.channels }
       const bg = borderColour(px)
       if (pp.invert === 'auto') invert = isLight(bg)
-      if (pp.trim === true) crop = contentBox(px, bg)
+      if (pp.trim === true) crop = worthCropping(contentBox(px, bg), px)
       if (crop !== null) shownCrop = scaleBox(crop, px, header)
-      const [br = 0, bgG = br, bb = br] = bg
-      let second = sharp(seen.data, { raw: { width: px.width, height: px.height, channels: px.channels as 1 | 3 } })
-      if (crop !== null) second = second.extract(crop)
-      // pad with the image's own background, so that the padding looks like the background the model saw
-      raw = await colour(
-        second.resize(width, height, { fit: pp.resize, background: { r: br, g: bgG, b: bb, alpha: 1 }, position: 'centre' }),
-      )
-        .raw()
-        .toBuffer({ resolveWithObject: true })
+      if (crop === null && px.width === width && px.height === height) {
+        // already the model's size, nothing to crop (images like the training data): no second pass
+        raw = seen
+      } else {
+        const [br = 0, bgG = br, bb = br] = bg
+        let second = sharp(seen.data, { raw: { width: px.width, height: px.height, channels: px.channels as 1 | 3 } })
+        if (crop !== null) second = second.extract(crop)
+        // pad with the image's own background, so that the padding looks like the background the model saw
+        raw = await colour(
+          second.resize(width, height, { fit: pp.resize, background: { r: br, g: bgG, b: bb, alpha: 1 }, position: 'centre' }),
+        )
+          .raw()
+          .toBuffer({ resolveWithObject: true })
+      }
     }
   } catch (err) {
     if (err instanceof JobError) throw err
@@ -153,6 +161,16 @@ export async function decodeImage(
     crop: shownCrop,
     ...(bg === undefined ? {} : { backgroundFraction: backgroundFraction(data, info.channels, bg.level, invert) }),
   }
+}
+
+/**
+ * The box, when cropping to it enlarges the content by at least MIN_TRIM_GAIN; else null. An
+ * image already framed like the training data (a garment whose longest side spans the frame, with
+ * faint edges a threshold would shave) is left as it is.
+ */
+function worthCropping(box: Box, img: { width: number; height: number }): Box | null {
+  const gain = Math.max(img.width, img.height) / Math.max(box.width, box.height)
+  return gain >= MIN_TRIM_GAIN ? box : null
 }
 
 /** A box found on the reduced copy, in the pixels of the upright original (EXIF orientations 5–8 swap the sides). */

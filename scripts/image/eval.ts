@@ -105,9 +105,14 @@ for (let k = 0; k < K; k++)
 const sizes = [...batchSizes.entries()].sort((a, b) => a[0] - b[0])
 const mean = sizes.reduce((s, [b, n]) => s + b * n, 0) / Math.max(1, count - failed)
 console.log(`\ndynamic batching: mean batch ${mean.toFixed(1)} images (by image), largest ${sizes.at(-1)?.[0] ?? 0}`)
-console.log(
-  `out-of-distribution flag on the test set: ${flaggedOod.length}/${count - failed} flagged (${pct(flaggedOod.length, count - failed)})`,
-)
+{
+  const cal = readManifest(join(BUILTIN_MODELS_DIR, `${args.model}.json`)).ood?.calibration
+  const e = testScores.filter((t) => t.energy < Number(cal?.energyOnlyThreshold)).length
+  const p = testScores.filter((t) => t.msp < Number(cal?.maxSoftmaxThreshold)).length
+  console.log(
+    `out-of-distribution flag on the test set (false negatives): ${flaggedOod.length}/${count - failed} (${pct(flaggedOod.length, count - failed)}); energy alone ${pct(e, testScores.length)}, max-softmax ${pct(p, testScores.length)}`,
+  )
+}
 if (failed > 0) process.exitCode = 1
 
 if (!skip.has('letterbox')) await letterboxEval()
@@ -144,9 +149,7 @@ async function letterboxEval(): Promise<void> {
     const right = (rs: ImageClassifyResult[]): number => rs.filter((r, i) => r.predictions[0]?.index === test.labels[i]).length
     const ood = now.filter((r) => r.in_distribution === false).length
     const label = bg === 'dark' ? 'light garment on black' : 'dark garment on white'
-    console.log(
-      `${label.padEnd(28)}${pct(right(old), count).padStart(20)}${pct(right(now), count).padStart(20)}${pct(ood, count).padStart(14)}`,
-    )
+    console.log(`${label.padEnd(28)}${pct(right(old), n).padStart(20)}${pct(right(now), n).padStart(20)}${pct(ood, n).padStart(14)}`)
   }
   await lic.close()
 }
