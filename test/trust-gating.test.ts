@@ -126,8 +126,29 @@ describe('trust: nothing of the mesh for unproven peers; refused peers gated wit
       return found
     })()
 
+    // And it announces itself as a provider of the same capability: no member may store that.
+    const announced = (async () => {
+      try {
+        await s.contentRouting.provide(await capabilityCid('example.echo', 1), { signal: AbortSignal.timeout(5000) })
+      } catch {
+        // refused by every DHT peer it found
+      }
+    })()
+
     const r = await refused
     assert.equal(r.code, 'not_member')
+    await announced
+    const stored: string[] = []
+    try {
+      for await (const p of witness.libp2p.contentRouting.findProviders(await capabilityCid('example.echo', 1), {
+        signal: AbortSignal.timeout(3000),
+      }))
+        stored.push(p.id.toString())
+    } catch {
+      // the lookup may end by timeout once the provider's own record is found
+    }
+    assert.ok(stored.includes(provider.peerId.toString()), `the member's record is found: ${stored.join(',')}`)
+    assert.ok(!stored.includes(s.peerId.toString()), "the stranger's provider record was stored nowhere")
     assert.ok(provider.adverts.published - publishedBefore >= 3, 'the provider kept publishing during the grace period')
     assert.deepEqual(heard, [], 'no advert reached the stranger')
     assert.equal(await snapshot, 0, 'no snapshot bytes reached the stranger')
