@@ -343,6 +343,11 @@ describe('stream.process on real-world input', function () {
       })
     }
 
+    it('repeated CSV header names keep every value (a, a_2, a_3), not only the last', async () => {
+      const { records } = await run({ format: 'csv', pipeline: [] }, 'a,b,a,a_2,a\n1,2,3,4,5\n')
+      assert.deepEqual(records, [{ a: '1', b: '2', a_3: '3', a_2: '4', a_4: '5' }])
+    })
+
     it('a BOM anywhere but the start is malformed', async () => {
       const { result } = await run({ pipeline: [] }, `{"a":1}\n\uFEFF{"a":2}\n`)
       assert.equal(result.malformed, 1)

@@ -30,7 +30,7 @@ export interface CsvReaderOptions {
 export async function* readCsv(input: AsyncIterable<Uint8Array>, opts: CsvReaderOptions): AsyncGenerator<Batch> {
   const malformed: string[] = []
   const parser = csvParser({
-    columns: true,
+    columns: uniqueColumns,
     bom: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
@@ -61,6 +61,26 @@ export async function* readCsv(input: AsyncIterable<Uint8Array>, opts: CsvReader
   const records: Rec[] = []
   for await (const r of parser) records.push(r as Rec)
   yield { records, malformed: malformed.splice(0), bytes: 0 }
+}
+
+/**
+ * Header names, a repeated one suffixed `_2`, `_3`… (skipping names already
+ * taken): exports often repeat a column name, and an object keeps only one.
+ */
+export function uniqueColumns(header: string[]): string[] {
+  const taken = new Set(header)
+  const seen = new Set<string>()
+  return header.map((name) => {
+    if (!seen.has(name)) {
+      seen.add(name)
+      return name
+    }
+    let k = 2
+    while (taken.has(`${name}_${k}`)) k++
+    const unique = `${name}_${k}`
+    taken.add(unique)
+    return unique
+  })
 }
 
 interface ScannerSink {

@@ -6,7 +6,7 @@
  * chunk of valid UTF-8) costs one validation and one decode per chunk.
  */
 import { Buffer, isUtf8 } from 'node:buffer'
-import { LONG_DIGITS, parseJsonLine } from './exact-json.ts'
+import { parseJsonLine } from './exact-json.ts'
 import type { Rec } from './expression.ts'
 import type { Batch } from './record-reader.ts'
 
@@ -27,15 +27,14 @@ export async function* readNdjson(input: AsyncIterable<Uint8Array>, maxRecordByt
   const tooLong = (n: number): void => {
     batch.malformed.push(`line ${n}: longer than ${maxRecordBytes} bytes`)
   }
-  /** `mayBeLong`: false when the whole region was seen to hold no 16-digit run (see exact-json.ts). */
-  const parseText = (line: string, mayBeLong = true): void => {
+  const parseText = (line: string): void => {
     lineNo++
     if (lineNo === 1 && line.startsWith(BOM)) line = line.slice(1)
     // JSON.parse accepts surrounding whitespace, so CRLF line endings need nothing more.
     if (line.length === 0) return
     let value: unknown
     try {
-      value = parseJsonLine(line, mayBeLong)
+      value = parseJsonLine(line)
     } catch {
       // A blank (or CR-only) line is no record.
       if (line.trim() !== '') batch.malformed.push(`line ${lineNo}: not JSON`)
@@ -67,12 +66,11 @@ export async function* readNdjson(input: AsyncIterable<Uint8Array>, maxRecordByt
     const text = decoder.decode(region)
     // A UTF-16 unit is at most 3 UTF-8 bytes, and ASCII text is one byte per unit.
     const ascii = text.length === region.byteLength
-    const mayBeLong = LONG_DIGITS.test(text)
     for (let start = 0, nl = text.indexOf('\n'); nl !== -1; start = nl + 1, nl = text.indexOf('\n', start)) {
       const units = nl - start
       if (units > maxRecordBytes || (!ascii && units * 3 > maxRecordBytes && Buffer.byteLength(text.slice(start, nl)) > maxRecordBytes)) {
         tooLong(++lineNo)
-      } else parseText(text.slice(start, nl), mayBeLong)
+      } else parseText(text.slice(start, nl))
     }
   }
   /** The start of a line whose newline is in a later chunk. */
