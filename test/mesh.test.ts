@@ -110,13 +110,15 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
   })
 
   it('when a provider dies mid-job its jobs finish on the others and none are lost', async () => {
-    const cap = slow('test.slow', 400)
+    // Long enough to be still running when the victim is stopped, however late the test sees them start.
+    const cap = slow('test.slow', 2000)
     nodes = await mesh([{}, { capabilities: [cap] }, { capabilities: [cap] }, { capabilities: [cap] }])
     const [client, victim] = [nodes[0]!, nodes[1]!]
     const providers = nodes.slice(1).map((n) => n.peerId.toString())
     await until('client to see providers', () => providers.every((p) => client.mesh.get(p) !== undefined))
     const handles = Array.from({ length: 30 }, () => client.submit({ capability: 'test.slow', attempts: 3 }))
-    await new Promise((r) => setTimeout(r, 100))
+    // Killed only once it runs some of them: a fixed pause let it go before any had arrived.
+    await until('the victim to run jobs', () => victim.scheduler.totals().inFlight > 0)
     // A crash, not a drain: the connection drops under the running jobs.
     await victim.libp2p.stop()
     const reports = await Promise.all(handles.map((h) => h.outcome))
@@ -173,7 +175,7 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
     await until('provider known', () => nodes[0]!.mesh.get(provider) !== undefined)
     nodes[1]!.adverts.stop() // silent, but still connected
     const seen = nodes[0]!.mesh.get(provider)!.receivedAt
-    await until('provider dropped', () => nodes[0]!.mesh.get(provider) === undefined, 5000)
+    await until('provider dropped', () => nodes[0]!.mesh.get(provider) === undefined)
     assert.ok(Date.now() - seen >= 3 * FAST_HEARTBEAT, 'dropped too early')
     const report = await nodes[0]!.submit({ capability: 'example.echo' }).outcome
     assert.equal(report.error?.code, 'no_provider')
@@ -219,8 +221,9 @@ describe('mesh: adverts, routing and failover (10 in-process nodes, memory trans
     await late.connect(nodes[0]!.multiaddrs[0]!)
     await until(
       'the newcomer to know both providers',
+      // Well inside the 60 s heartbeat, which is what this tells apart; not a tighter budget than that.
       () => nodes.slice(1, 3).every((p) => late.mesh.get(p.peerId.toString()) !== undefined),
-      5000,
+      20_000,
     )
     assert.equal(late.libp2p.getConnections(nodes[1]!.peerId).length, 0, 'learned without connecting to the provider')
     const r = await late.submit({ capability: 'example.echo', params: { echo: 'snap' } }).result

@@ -48,11 +48,75 @@ export function startNodeProcess(dataDir: string, extra: string[] = []): Promise
   })
 }
 
-export async function waitFor<T>(get: () => T, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+/**
+ * Polls `get` until `ok` holds and returns the value; fails naming what it saw after `ms`.
+ * The budget is only there for a clearer message than the test's own timeout: give one that
+ * allows for OS processes starting on a loaded host (each CLI process loads the whole stack).
+ */
+export async function waitFor<T>(get: () => T, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
   const end = Date.now() + ms
   for (;;) {
     const v = get()
-    if (ok(v) || Date.now() > end) return v
+    if (ok(v)) return v
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms; last value: ${JSON.stringify(v)}`)
     await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** What a spawned process has written so far, with a wait on a line appearing. */
+export interface ProcessOutput {
+  readonly stdout: string
+  readonly stderr: string
+  /**
+   * Resolves with the first match of `re` in stderr; rejects as soon as the process exits
+   * without one (no budget of its own: a failed process is reported at once, a slow one is
+   * bounded by the test's timeout).
+   */
+  stderrMatch(re: RegExp): Promise<RegExpExecArray>
+}
+
+export function watchOutput(proc: ChildProcess): ProcessOutput {
+  let stdout = ''
+  let stderr = ''
+  let exited: number | null | undefined
+  const waiters = new Set<() => void>()
+  const wake = (): void => {
+    for (const w of [...waiters]) w()
+  }
+  proc.stdout?.on('data', (d) => {
+    stdout += d
+  })
+  proc.stderr?.on('data', (d) => {
+    stderr += d
+    wake()
+  })
+  // 'close', not 'exit': the last output may still be in the pipes when the process exits.
+  proc.once('close', (code) => {
+    exited = code
+    wake()
+  })
+  return {
+    get stdout() {
+      return stdout
+    },
+    get stderr() {
+      return stderr
+    },
+    stderrMatch(re) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const m = re.exec(stderr)
+          if (m !== null) {
+            waiters.delete(check)
+            resolve(m)
+          } else if (exited !== undefined) {
+            waiters.delete(check)
+            reject(new Error(`process exited (${exited}) before writing ${re}: ${stderr}${stdout}`))
+          }
+        }
+        waiters.add(check)
+        check()
+      })
+    },
   }
 }
