@@ -165,9 +165,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     const who = asMember || c.protocol === 'snapshot-serve' ? 'member' : 'stranger'
     recent.push(`${c.protocol}/${c.shape}`)
     if (recent.length > 16) recent.shift()
-    // Garbage Hellos get a member refused and hung up on: they go out on a member identity of
-    // their own, so the member fuzzing the other protocols keeps its connection.
-    const burns = who === 'member' && c.protocol === 'membership'
+    // Garbage Hellos get a member refused and hung up on, and asking for a snapshot means
+    // reconnecting: both go out on a member identity of their own, so the member fuzzing the
+    // other protocols keeps its connection (and the cases in flight on it).
+    const burns = who === 'member' && (c.protocol === 'membership' || c.protocol === 'snapshot-serve')
     const peer = burns ? burner : who === 'member' ? member : stranger
     let answer: string
     try {
