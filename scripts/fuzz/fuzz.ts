@@ -125,6 +125,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   }
   const newStranger = async (): Promise<HostilePeer> => HostilePeer.create({ privateKey: await generateKeyPair('Ed25519') })
   let member = await newMember()
+  let burner = await newMember()
   let stranger = await newStranger()
 
   const goodId = await ca.enrol({ name: 'fuzz-good-member' })
@@ -164,7 +165,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     const who = asMember || c.protocol === 'snapshot-serve' ? 'member' : 'stranger'
     recent.push(`${c.protocol}/${c.shape}`)
     if (recent.length > 16) recent.shift()
-    const peer = who === 'member' ? member : stranger
+    // Garbage Hellos get a member refused and hung up on, and asking for a snapshot means
+    // reconnecting: both go out on a member identity of their own, so the member fuzzing the
+    // other protocols keeps its connection (and the cases in flight on it).
+    const burns = who === 'member' && (c.protocol === 'membership' || c.protocol === 'snapshot-serve')
+    const peer = burns ? burner : who === 'member' ? member : stranger
     let answer: string
     try {
       const conn = await peer.connect(target.addr)
@@ -183,7 +188,12 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     } catch (err) {
       answer = `connect-failed(${(err as Error).name})`
       // The target hung up on this identity (a garbage Hello may get a member refused): enrol a new one.
-      if (who === 'member') {
+      if (burns) {
+        const old = burner
+        burner = await newMember()
+        report.reenrolled++
+        void old.stop()
+      } else if (who === 'member') {
         const old = member
         member = await newMember()
         report.reenrolled++
@@ -243,7 +253,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     report.crashCases.push(recent.join(', '))
   } else {
     // Let held streams be reset and the budget settle before the last reading.
-    await Promise.all([member.stop(), stranger.stop()])
+    await Promise.all([member.stop(), burner.stop(), stranger.stop()])
     await new Promise((resolve) => setTimeout(resolve, 500))
     const end = await rssOf(target)
     report.rss.endBytes = end?.rss ?? 0
@@ -252,6 +262,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   }
   await good.stop({ drainTimeoutMs: 0 })
   await member.stop()
+  await burner.stop()
   await stranger.stop()
   target.proc.kill('SIGTERM')
   await new Promise((resolve) => (target.exited ? resolve(undefined) : target.proc.once('exit', resolve)))
