@@ -176,6 +176,7 @@ describe('document.convert', function () {
     assert.ok(rate >= 0.99, `pass rate ${rate}`)
   })
 
+  // soffice alone may take a minute on a loaded machine; its own limit below is 120 s.
   it('DOCX we write opens in LibreOffice, which gives back the text (one soffice run)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crank-docx-'))
     try {
@@ -202,7 +203,7 @@ describe('document.convert', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  })
+  }).timeout(180_000)
 
   describe('CSV ↔ JSON on SpamAssassin headers', () => {
     const rows = spamRecords()

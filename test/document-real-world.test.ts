@@ -187,6 +187,12 @@ describe('document.convert on real-world inputs', function () {
       const { text, result } = await convert(fixture('gpl-2.txt'), { to: 'markdown' })
       assert.equal(result.from, 'text')
       assert.match(text, /GNU GENERAL PUBLIC LICENSE/)
+      // Apache-2.0's opening: numbered sections and a quoted definition, nothing that is only Markdown.
+      const apache =
+        'TERMS AND CONDITIONS FOR USE\n\n1. Definitions.\n\n   "License" shall mean the terms and conditions.\n\n2. Grant of Copyright License.\n'
+      const asMarkdown = await convert(apache, { to: 'markdown' })
+      assert.equal(asMarkdown.result.from, 'text')
+      assert.match(asMarkdown.text, /1\\. Definitions\./)
     })
 
     it('release notes with underlined titles and bullets are text; a README with headings and links is Markdown', async () => {

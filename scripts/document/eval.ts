@@ -45,7 +45,9 @@ function readText(format: CorpusFormat, file: string): string {
     case 'text':
       return readFileSync(file, 'utf8')
     case 'markdown':
-      return run('pandoc', ['-f', 'gfm', '-t', 'plain', '--wrap=none', file]).toString('utf8')
+      // Through HTML: pandoc's plain writer drops the raw HTML blocks that GFM output holds (pandoc writes the
+      // tables GFM cannot express that way), which would count their text as lost.
+      return run('pandoc', ['-f', 'html', '-t', 'plain', '--wrap=none'], run('pandoc', ['-f', 'gfm', '-t', 'html', file])).toString('utf8')
     case 'html':
       return run('pandoc', ['-f', 'html', '-t', 'plain', '--wrap=none', file]).toString('utf8')
     case 'docx':
