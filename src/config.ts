@@ -67,7 +67,7 @@ export interface MeshConfig {
    * While below `minPeers`, bootstrap peers and members from the address book are redialled:
    * the first retry after about redialBaseMs, doubling per failure up to redialMaxMs, each
    * delay jittered down by up to half so that a mesh whose seed restarts does not redial it in
-   * step. Defaults 1000 and 30000.
+   * step. Defaults 1000 and 10000.
    */
   redialBaseMs: number
   /** Longest wait between redials of one peer (see redialBaseMs). */
@@ -172,7 +172,7 @@ export const DEFAULT_CONFIG: CrankConfig = {
     dhtTimeoutMs: 3000,
     minPeers: 8,
     redialBaseMs: 1000,
-    redialMaxMs: 30_000,
+    redialMaxMs: 10_000,
     maxParallelRedials: 4,
     addressBookSize: 256,
   },

@@ -74,6 +74,7 @@ describe('reconnector: redial policy (injected clock and randomness)', () => {
       targets: () => [seed],
       members: () => members,
       isConnected: () => members > 0,
+      isMember: () => members > 0,
       dial: async () => {
         dials.push(clock.now())
         if (!reachable) throw new Error('refused')
@@ -110,6 +111,33 @@ describe('reconnector: redial policy (injected clock and randomness)', () => {
     assert.equal(r.status().state, 'isolated')
     assert.equal(lines.filter((l) => l.msg.startsWith('isolated')).length, 2, 'one line per change, not per dial')
     r.stop()
+  })
+
+  it('a peer that accepts the connection but never proves membership is redialled with backoff, not in a loop', async () => {
+    const clock = new ManualClock()
+    const dials: number[] = []
+    const { log } = captureLog()
+    const r = new Reconnector({
+      minPeers: 3,
+      baseDelayMs: 100,
+      maxDelayMs: 800,
+      maxParallel: 4,
+      targets: () => [{ key: 'refuser', peer: 'refuser', addrs: ['/memory/r'], bootstrap: true }],
+      members: () => 0,
+      // Connected for a moment, then hung up on (a refused or revoked membership).
+      isConnected: () => false,
+      isMember: () => false,
+      dial: async () => {
+        dials.push(clock.now())
+      },
+      log,
+      clock,
+      random: () => 0,
+    })
+    r.start()
+    await clock.advance(100 + 200 + 400)
+    r.stop()
+    assert.deepEqual(dials, [0, 100, 300, 700])
   })
 
   it('jitter moves each delay down by at most half', () => {

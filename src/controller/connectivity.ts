@@ -87,6 +87,7 @@ export class Connectivity {
       targets: () => this.#targets(),
       members: () => this.members(),
       isConnected: (peer) => this.#connected(peer),
+      isMember: (peer) => this.#connected(peer) && opts.isMember(peer),
       dial: (t) => this.#dial(t),
       verifyGraceMs: opts.gracePeriodMs,
       log: opts.log,

@@ -52,6 +52,8 @@ export interface ReconnectorOptions {
   /** Members connected now (verified; pending peers do not count). */
   members(): number
   isConnected(peer: string): boolean
+  /** Connected and a verified member: only then does a target's backoff start over. */
+  isMember(peer: string): boolean
   /** Dials one target; resolves once connected, rejects on failure. */
   dial(target: DialTarget): Promise<void>
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; debug(obj: object, msg: string): void }
@@ -174,8 +176,10 @@ export class Reconnector {
     for (const t of targets) {
       const st = this.#stateOf(t.key)
       if (t.peer !== undefined && this.#o.isConnected(t.peer)) {
-        st.failures = 0
-        st.nextAt = 0
+        if (this.#o.isMember(t.peer)) {
+          st.failures = 0
+          st.nextAt = 0
+        }
         continue
       }
       if (st.dialing) continue
@@ -202,8 +206,11 @@ export class Reconnector {
       .dial(t)
       .then(
         () => {
-          st.failures = 0
-          st.nextAt = 0
+          // A connection is not yet a member: a peer that refuses us (or that we refuse) hangs up
+          // right after the handshake, and must not be redialled at once in a loop. The backoff
+          // starts over only once the peer is seen as a verified member (see #tick).
+          st.failures++
+          st.nextAt = this.#clock.now() + redialDelay(st.failures, this.#o.baseDelayMs, this.#o.maxDelayMs, this.#random)
           if (this.#firstRound !== undefined) this.#firstRoundConnected = true
           this.#o.log.debug({ target: t.key }, 'redialled')
         },
