@@ -102,6 +102,12 @@ export interface CrankConfig {
   dataDir?: string
   /** Multiaddrs to listen on (`/ip4/0.0.0.0/tcp/4501`, `/memory/name`). */
   listen: string[]
+  /**
+   * Addresses other nodes should dial instead of the listen addresses: the public address of a
+   * host behind NAT, or the host's address for a node in a container. Adverts and identify carry
+   * these. Default: none (the listen addresses are announced).
+   */
+  announce: string[]
   /** Peers dialled at start and whenever the node has too few connections (`…/p2p/<peer id>`). */
   bootstrap: string[]
   /** Derived from the listen and bootstrap addresses when not given. */
@@ -139,6 +145,7 @@ export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh' | 'trust'>
 export const DEFAULT_CONFIG: CrankConfig = {
   name: 'crank-node',
   listen: ['/ip4/127.0.0.1/tcp/0'],
+  announce: [],
   bootstrap: [],
   validateOutput: process.env.NODE_ENV !== 'production',
   logLevel: 'warn',
@@ -192,6 +199,7 @@ export const CONFIG_SCHEMA = {
     name: { type: 'string', minLength: 1 },
     dataDir: { type: 'string', minLength: 1 },
     listen: { type: 'array', items: { type: 'string', pattern: '^/' } },
+    announce: { type: 'array', items: { type: 'string', pattern: '^/' } },
     bootstrap: { type: 'array', items: { type: 'string', pattern: '^/' } },
     transports: { type: 'array', items: { enum: ['tcp', 'memory'] }, minItems: 1 },
     validateOutput: { type: 'boolean' },
@@ -308,13 +316,15 @@ const list = (v: string | undefined): string[] | undefined =>
         .map((s) => s.trim())
         .filter(Boolean)
 
-/** CRANK_NAME, CRANK_DATA_DIR, CRANK_LISTEN, CRANK_BOOTSTRAP (comma lists), CRANK_LOG_LEVEL, CRANK_OPEN_MESH. */
+/** CRANK_NAME, CRANK_DATA_DIR, CRANK_LISTEN, CRANK_ANNOUNCE, CRANK_BOOTSTRAP (comma lists), CRANK_LOG_LEVEL, CRANK_OPEN_MESH. */
 export function configFromEnv(env: NodeJS.ProcessEnv): PartialConfig {
   const out: PartialConfig = {}
   if (env.CRANK_NAME) out.name = env.CRANK_NAME
   if (env.CRANK_DATA_DIR) out.dataDir = env.CRANK_DATA_DIR
   const listen = list(env.CRANK_LISTEN)
   if (listen) out.listen = listen
+  const announce = list(env.CRANK_ANNOUNCE)
+  if (announce) out.announce = announce
   const bootstrap = list(env.CRANK_BOOTSTRAP)
   if (bootstrap) out.bootstrap = bootstrap
   if (env.CRANK_LOG_LEVEL) out.logLevel = env.CRANK_LOG_LEVEL as CrankConfig['logLevel']

@@ -779,6 +779,7 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
   const { libp2p } = await createNet({
     privateKey,
     listen: config.listen,
+    announce: config.announce,
     transports: transportsFor(config),
     maxStreamsPerConnection: config.jobs.maxStreamsPerConnection,
     maxConnections: config.maxConnections,

@@ -11,6 +11,7 @@ export interface InitOptions {
   dataDir: string
   name?: string
   listen?: string[]
+  announce?: string[]
   bootstrap?: string[]
   force?: boolean
   /** Development only: write trust.openMesh into the config. */
@@ -31,6 +32,7 @@ export async function initNode(opts: InitOptions): Promise<{ peerId: string; con
   const config = {
     name: opts.name ?? 'crank-node',
     listen: opts.listen ?? ['/ip4/0.0.0.0/tcp/4501'],
+    ...(opts.announce === undefined ? {} : { announce: opts.announce }),
     bootstrap: opts.bootstrap ?? [],
     logLevel: 'info' as const,
     ...(opts.openMesh === true ? { trust: { openMesh: true } } : {}),

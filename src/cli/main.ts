@@ -45,17 +45,27 @@ function program(): Command {
     .option('--data-dir <dir>', 'node data directory (default: $CRANK_DATA_DIR or ~/.crank)')
     .option('--name <name>', 'human-readable node name')
     .option('--listen <multiaddr>', 'listen address, repeatable (default /ip4/0.0.0.0/tcp/4501)', collect)
+    .option('--announce <multiaddr>', 'address peers should dial instead (NAT, containers), repeatable', collect)
     .option('--bootstrap <multiaddr>', 'bootstrap peer multiaddr with /p2p/<id>, repeatable', collect)
     .option('--force', 'overwrite an existing config.json (the identity is kept)')
     .option('--open-mesh', 'development only: accept any peer without a membership certificate')
     .action(
-      async (o: { dataDir?: string; name?: string; listen?: string[]; bootstrap?: string[]; force?: boolean; openMesh?: boolean }) => {
+      async (o: {
+        dataDir?: string
+        name?: string
+        listen?: string[]
+        announce?: string[]
+        bootstrap?: string[]
+        force?: boolean
+        openMesh?: boolean
+      }) => {
         const dataDir = dataDirFrom(o.dataDir)
         const r = await initNode({
           ...(o.openMesh === true ? { openMesh: true } : {}),
           dataDir,
           ...(o.name === undefined ? {} : { name: o.name }),
           ...(o.listen === undefined ? {} : { listen: o.listen }),
+          ...(o.announce === undefined ? {} : { announce: o.announce }),
           ...(o.bootstrap === undefined ? {} : { bootstrap: o.bootstrap }),
           ...(o.force === undefined ? {} : { force: o.force }),
         })
@@ -71,13 +81,20 @@ function program(): Command {
     .option('--data-dir <dir>', 'node data directory (default: $CRANK_DATA_DIR or ~/.crank)')
     .option('--config <file>', 'config file (default: <data-dir>/config.json)')
     .option('--listen <multiaddr>', 'listen address, repeatable; overrides the config', collect)
+    .option('--announce <multiaddr>', 'address peers should dial instead (NAT, containers), repeatable; overrides the config', collect)
     .option('--bootstrap <multiaddr>', 'bootstrap peer, repeatable; overrides the config', collect)
     .option('--name <name>', 'node name')
     .option('--ca-dir <dir>', 'this node holds the mesh CA: serve certificate.sign_csr (enrolment) and push the CRL when it changes')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (o: StartFlags) => {
       const dataDir = dataDirFrom(o.dataDir)
-      const flags = definedOnly({ listen: o.listen, bootstrap: o.bootstrap, name: o.name, logLevel: o.logLevel }) as PartialConfig
+      const flags = definedOnly({
+        listen: o.listen,
+        announce: o.announce,
+        bootstrap: o.bootstrap,
+        name: o.name,
+        logLevel: o.logLevel,
+      }) as PartialConfig
       const layers = await loadLayers(dataDir, o.config, flags)
       const merged = Object.assign({ logLevel: 'info' }, ...layers.map(definedOnly)) as PartialConfig
       const { builtinCapabilities, createSignCsrCapability } = await loadCatalogue()
@@ -332,6 +349,7 @@ interface StartFlags {
   dataDir?: string
   config?: string
   listen?: string[]
+  announce?: string[]
   bootstrap?: string[]
   name?: string
   caDir?: string

@@ -23,6 +23,8 @@ export type TransportName = 'tcp' | 'memory'
 export interface NetOptions {
   privateKey: PrivateKey
   listen: string[]
+  /** Addresses announced to peers instead of the listen addresses (NAT, containers); empty: the listen addresses. */
+  announce?: string[]
   transports: TransportName[]
   /** Per-connection stream limit for Crank protocols (libp2p's default of 32/64 is far too low). */
   maxStreamsPerConnection: number
@@ -67,7 +69,7 @@ export async function createNet(opts: NetOptions): Promise<Net> {
   const pendingInbound = new PendingInboundLimiter({ maxPerAddress: opts.maxPendingInboundPerAddress })
   const libp2p = await createLibp2p({
     privateKey: opts.privateKey,
-    addresses: { listen: opts.listen },
+    addresses: { listen: opts.listen, ...(opts.announce?.length ? { announce: opts.announce } : {}) },
     transports,
     connectionEncrypters: [tls()],
     ...(opts.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: opts.swarmKey }) }),
