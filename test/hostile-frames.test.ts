@@ -8,6 +8,7 @@ import { defineCapability } from '../src/capability.ts'
 import { UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES, UNPROVEN_JOB_STREAMS } from '../src/jobs/limits.ts'
 import { crank } from '../src/jobs/pb/job.js'
 import type { CrankNode } from '../src/node.ts'
+import { waitingCapability } from './helpers/capabilities.ts'
 import { startNodes, stopNodes } from './helpers/nodes.ts'
 import { enrol } from './helpers/trust.ts'
 import { until } from './helpers/wait.ts'
@@ -22,23 +23,7 @@ const submit = (fields: Record<string, unknown>): Uint8Array =>
     }).finish(),
   )
 
-const stall = defineCapability<{ ms: number }, { waited: number }>({
-  id: 'test.stall',
-  version: '1.0.0',
-  description: 'waits until done or aborted',
-  input: { type: 'object', properties: { ms: { type: 'integer' } }, required: ['ms'] },
-  output: { type: 'object' },
-  async handler(ctx) {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, ctx.params.ms)
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(t)
-        reject(ctx.signal.reason)
-      })
-    })
-    return { waited: ctx.params.ms }
-  },
-})
+const stall = waitingCapability('test.stall')
 
 describe('hostile frames from a plain js-libp2p peer', function () {
   this.timeout(240_000)

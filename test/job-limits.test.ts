@@ -4,6 +4,7 @@ import { defineCapability } from '../src/capability.ts'
 import { decodeBoundedJson, encodeBoundedJson, jsonDepth, toJsonValue } from '../src/jobs/json-bounds.ts'
 import { MAX_DEADLINE_MS, MAX_JSON_DEPTH } from '../src/jobs/limits.ts'
 import type { CrankNode } from '../src/node.ts'
+import { waitingCapability } from './helpers/capabilities.ts'
 import { startNodes, stopNodes } from './helpers/nodes.ts'
 
 const nest = (depth: number): unknown => {
@@ -13,23 +14,7 @@ const nest = (depth: number): unknown => {
 }
 
 /** Waits `ms`, then answers: a deadline timer that overflowed would expire it first. */
-const waiter = defineCapability<{ ms: number }, { waited: number }>({
-  id: 'test.pause',
-  version: '1.0.0',
-  description: 'waits, then answers',
-  input: { type: 'object', properties: { ms: { type: 'integer', minimum: 0 } }, required: ['ms'], additionalProperties: false },
-  output: { type: 'object', properties: { waited: { type: 'integer' } }, required: ['waited'] },
-  async handler(ctx) {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, ctx.params.ms)
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(t)
-        reject(ctx.signal.reason)
-      })
-    })
-    return { waited: ctx.params.ms }
-  },
-})
+const waiter = waitingCapability('test.pause')
 
 /** Returns a result nested deeper than any frame may carry. */
 const deepResult = defineCapability<Record<string, never>, unknown>({

@@ -5,28 +5,12 @@ import { defineCapability } from '../src/capability.ts'
 import { JOB_PROTOCOL } from '../src/jobs/messages.ts'
 import { crank } from '../src/jobs/pb/job.js'
 import type { CrankNode } from '../src/node.ts'
+import { waitingCapability } from './helpers/capabilities.ts'
 import { patternBytes, startNodes, stopNodes } from './helpers/nodes.ts'
 
 /** Records what the provider's handler saw, so tests can check the far side of a job. */
 const seen = { aborted: [] as string[] }
-const waiter = defineCapability<{ ms: number }, { waited: number }>({
-  id: 'test.wait',
-  version: '1.0.0',
-  description: 'waits, reading nothing, until done or aborted',
-  input: { type: 'object', properties: { ms: { type: 'integer', minimum: 0 } }, required: ['ms'], additionalProperties: false },
-  output: { type: 'object', properties: { waited: { type: 'integer' } }, required: ['waited'] },
-  async handler(ctx) {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, ctx.params.ms)
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(t)
-        seen.aborted.push(`${ctx.jobId}:${(ctx.signal.reason as { code?: string }).code}`)
-        reject(ctx.signal.reason)
-      })
-    })
-    return { waited: ctx.params.ms }
-  },
-})
+const waiter = waitingCapability('test.wait', (jobId, code) => seen.aborted.push(`${jobId}:${code}`))
 
 describe('job protocol between two real nodes (TCP + TLS + yamux)', () => {
   let provider: CrankNode

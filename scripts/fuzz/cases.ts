@@ -7,6 +7,7 @@
 import { crank as advertPb } from '../../src/jobs/pb/advert.js'
 import { crank as jobPb } from '../../src/jobs/pb/job.js'
 import { crank as membershipPb } from '../../src/jobs/pb/membership.js'
+import { encodeVarint } from '../../src/net/frame-stream.ts'
 
 const job = jobPb.job.v1
 const advert = advertPb.advert.v1
@@ -26,16 +27,8 @@ export interface FuzzCase {
 
 export type Rng = () => number
 
-export function varint(n: number): Uint8Array {
-  const out: number[] = []
-  let v = n
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80)
-    v = Math.floor(v / 0x80)
-  }
-  out.push(v)
-  return Uint8Array.from(out)
-}
+/** Crank's frame length prefix (LEB128). */
+export const varint = encodeVarint
 
 export function framed(body: Uint8Array): Uint8Array {
   return Buffer.concat([varint(body.byteLength), body])

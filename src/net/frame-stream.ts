@@ -200,7 +200,8 @@ function readVarint(buf: Uint8ArrayList): { value: number; bytes: number } | 'in
   return 'invalid'
 }
 
-function encodeVarint(n: number): Uint8Array {
+/** The unsigned LEB128 length prefix of a frame. */
+export function encodeVarint(n: number): Uint8Array {
   const out: number[] = []
   let v = n
   while (v >= 0x80) {
