@@ -33,7 +33,7 @@ export const THRESHOLD = 0.5
  * THRESHOLDS on the out-of-fold probabilities: losing a legitimate message
  * costs more than letting a spam through.
  */
-export const FP_COST = 10
+export const FP_COST = 5
 const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 export const CALIBRATION_FOLDS = 5
 /** Train also on header-reduced copies (see reduceHeaders). */
