@@ -9,7 +9,7 @@ import { runCapability } from '../src/testing.ts'
 const MODEL_CONFIG = JSON.parse(readFileSync(new URL('../capabilities/email.classify/model/config.json', import.meta.url), 'utf8')) as {
   threshold: number
 }
-/** Robustness-set ham the model may flag: 9 of 52 measured at the served threshold (`npm run eval:email-classify`). */
+/** Robustness-set ham the model may flag: 6 of 52 measured at the served threshold (`npm run eval:email-classify`). */
 const ROBUSTNESS_FP_BAR = 10
 
 const corpus = (key: string): Buffer => readMessage(messageByKey(key))

@@ -94,10 +94,17 @@ function shorten(parsed: ParseResult): ParseResult {
   return { ...parsed, text: cut, mail: { ...parsed.mail, html: false } }
 }
 
+/** The message as the capability sees it: a leading mbox `From ` envelope line is removed (mbox-split.ts). */
+function withoutEnvelope(bytes: Buffer): Buffer {
+  if (bytes.subarray(0, 5).toString('latin1') !== 'From ') return bytes
+  const eol = bytes.indexOf(0x0a)
+  return eol < 0 ? bytes : bytes.subarray(eol + 1)
+}
+
 async function parseAll(msgs: CorpusMessage[]): Promise<Example[]> {
   const out: Example[] = []
   for (const msg of msgs) {
-    const bytes = readMessage(msg)
+    const bytes = withoutEnvelope(readMessage(msg))
     out.push({ msg, parsed: await parseMessage(bytes), reduced: shorten(await parseMessage(reduceHeaders(bytes))) })
   }
   return out
