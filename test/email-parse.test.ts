@@ -152,13 +152,16 @@ describe('email.parse@1 charset warnings come only from real declarations', () =
 
   it('does not read a quoted-printable `charset=3Dutf-8` in an HTML body as a declaration', async () => {
     const body = '<html><head><meta http-equiv=3D"Content-Type" content=3D"text/html; charset=3Dutf-8"></head><body>Hi</body></html>\r\n'
-    const email = await parseOk(mail('MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n', body))
+    const email = await parseOk(
+      mail('MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n', body),
+    )
     assert.match(email.html ?? '', /charset=utf-8/)
     assert.deepEqual(charsetWarnings(email), [])
   })
 
   it('does not read an X-Spam report or body text that mentions charset= as a declaration', async () => {
-    const head = 'X-Spam-Report: * 1.0 MIME_BAD charset=x-spam-rule-text in a report\r\nX-Spam-Status: No, tests=CHARSET_FARAWAY charset="nope"\r\n'
+    const head =
+      'X-Spam-Report: * 1.0 MIME_BAD charset=x-spam-rule-text in a report\r\nX-Spam-Status: No, tests=CHARSET_FARAWAY charset="nope"\r\n'
     const email = await parseOk(mail(head, 'Set charset=klingon in your editor, then reply.\r\n'))
     assert.deepEqual(charsetWarnings(email), [])
   })

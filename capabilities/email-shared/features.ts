@@ -1,9 +1,13 @@
 /**
- * Spam features: hashed unigrams and bigrams of the body text and subject,
- * tokens of the sender-side headers, the names of the headers present, and
- * the HTML tags used. Every header is tokenised (as Bayes filters do) except
- * the few that record a verdict on the message. The same function runs in training and in serving, so
- * the committed hashing config is all a model needs besides its weights.
+ * Spam features: hashed unigrams and bigrams of the body text and subject
+ * (words of any script; CJK runs, written without spaces, as character
+ * bigrams), tokens of the header values, the names of the headers present,
+ * and the HTML tags used. Every header is tokenised (as Bayes filters do)
+ * except the few that record a verdict on the message; tokens that are
+ * identifiers (Message-ID local parts, dates, queue ids) are reduced to their
+ * shape, since their exact value never recurs and would only hash into
+ * buckets other features trained. The same function runs in training and in
+ * serving, so the committed hashing config is all a model needs besides its weights.
  */
 import type { ParseResult } from './parse-email.ts'
 
@@ -14,6 +18,13 @@ export interface FeatureConfig {
   maxBodyTokens: number
   /** Prepended to every feature before hashing (changing it reshuffles buckets). */
   salt: string
+  /**
+   * Added to each group's squared norm before it is normalised, as if every
+   * group held this much more evidence: a short message's few tokens keep
+   * small values (and its score stays near the prior) instead of being scaled
+   * up to the weight of a whole message. 0 is plain L2 normalisation.
+   */
+  normPrior: number
 }
 
 export interface SparseFeatures {
@@ -26,8 +37,22 @@ export interface SparseFeatures {
 // Headers whose value reflects a filter's or a mail client's verdict on the
 // corpus, not what the sender sent: using them would leak the label.
 const EXCLUDED_HEADER = /^(x-spam|x-keywords|x-status|status$|x-uid|x-razor)/
-const WORD = /[a-z0-9$€£%!][a-z0-9$€£%!'_-]*/g
-const HEADER_WORD = /[a-z0-9][a-z0-9._-]*/g
+// Letters and digits of any script; a run of CJK characters is split out by `words`.
+const WORD = /[\p{L}\p{N}$€£%!][\p{L}\p{N}\p{M}$€£%!'_-]*/gu
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu
+const HAS_CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u
+const HEADER_WORD = /[\p{L}\p{N}][\p{L}\p{N}._-]*/gu
+// Headers whose values are identifiers: only the domain after `@` says anything about the sender.
+const ID_HEADER = /^(message-id|in-reply-to|references|resent-message-id|content-id)$/
+const ID_DOMAIN = /@([\p{L}\p{N}][\p{L}\p{N}.-]*)/gu
+const HAS_DIGIT = /[0-9]/
+// Day, month and zone names say when the corpus was collected (its ham is from a few months of
+// 2002), not whether a message is spam; Date and Received values (relay paths to the corpus
+// owner's mailbox) are left out whole, only their presence counts.
+// MIME structure (multipart/mixed, MIME-Version 1.0) marks spam in a 2002 corpus whose ham is plain
+// list mail, and marks nothing in today's mail; Date and Received as above. Only their presence counts.
+const UNTOKENISED_HEADER = /^(date|received|mime-version|content-type|content-transfer-encoding)$/
+const DATE_WORD = /^(mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|[a-z]?[ecmp][sd]t|gmt|ut|utc)$/
 const TAG = /<\s*([a-z][a-z0-9]*)([^>]*)>/g
 const ATTR = /([a-z-]+)\s*=/g
 const URL_HOST = /https?:\/\/([a-z0-9.-]+)/g
@@ -72,8 +97,10 @@ class Hasher {
   private touched: number[] = []
   /** Buckets of all groups so far. */
   private readonly mergedTouched: number[] = []
+  private readonly normPrior: number
   constructor(cfg: FeatureConfig) {
     this.mask = cfg.dims - 1
+    this.normPrior = cfg.normPrior
     this.seed = saltSeed(cfg.salt)
     this.scratch = scratchFor(cfg.dims)
   }
@@ -93,7 +120,7 @@ class Hasher {
    */
   group(): void {
     const { counts, merged } = this.scratch
-    let norm = 0
+    let norm = this.normPrior
     for (const idx of this.touched) norm += Math.log1p(counts[idx] as number) ** 2
     norm = Math.sqrt(norm)
     for (const idx of this.touched) {
@@ -118,15 +145,37 @@ class Hasher {
   }
 }
 
+function push(out: string[], w: string): void {
+  if (w.length >= 2) out.push(w.length > 24 ? `~${w.slice(0, 12)}` : w)
+}
+
+/** Words of `text`; CJK runs become character bigrams (a lone character stands for itself). */
 function words(text: string, re: RegExp, limit: number): string[] {
   const out: string[] = []
   re.lastIndex = 0
   for (let m = re.exec(text); m !== null && out.length < limit; m = re.exec(text)) {
     const w = m[0]
-    if (w.length < 2) continue
-    out.push(w.length > 24 ? `~${w.slice(0, 12)}` : w)
+    if (!HAS_CJK.test(w)) {
+      push(out, w)
+      continue
+    }
+    let last = 0
+    for (const run of w.matchAll(CJK_RUN)) {
+      push(out, w.slice(last, run.index))
+      const chars = Array.from(run[0])
+      if (chars.length === 1) out.push(chars[0] as string)
+      for (let i = 0; i + 1 < chars.length; i++) out.push(`${chars[i]}${chars[i + 1]}`)
+      last = run.index + run[0].length
+    }
+    push(out, w.slice(last))
   }
-  return out
+  return out.length > limit ? out.slice(0, limit) : out
+}
+
+/** A header token as a feature: identifiers are reduced to their shape (`20240101.1234` → `#9.9`). */
+function headerToken(w: string): string {
+  if (!HAS_DIGIT.test(w)) return w
+  return `#${w.replace(/\p{L}+/gu, 'a').replace(/[0-9]+/g, '9')}`
 }
 
 /** Unigrams `prefix+tok` and bigrams `prefix+prev+' '+tok`, hashed incrementally (no string building). */
@@ -154,9 +203,8 @@ export function extractFeatures(parsed: ParseResult, cfg: FeatureConfig): Sparse
   const body = parsed.text
   const toks = words(body.toLowerCase(), WORD, cfg.maxBodyTokens)
   addGrams(h, '', toks)
-  if (toks.length === 0) h.add('*emptybody*')
-  h.add(`*len:${Math.min(12, Math.round(Math.log2(1 + body.length)))}`)
-  h.add(`*fromhtml:${parsed.textFromHtml}`)
+  // No length feature: in the corpus short mail is mostly spam, elsewhere it is mostly a quick note.
+  if (parsed.textFromHtml) h.add('*fromhtml*')
   for (const m of body.toLowerCase().matchAll(URL_HOST)) h.add(`url:${m[1]}`)
   h.group()
 
@@ -165,7 +213,14 @@ export function extractFeatures(parsed: ParseResult, cfg: FeatureConfig): Sparse
     h.add(`hn:${key}`)
     if (key === 'subject') continue
     const value = line.slice(line.indexOf(':') + 1).toLowerCase()
-    for (const w of words(value, HEADER_WORD, 48)) h.add(`h:${key}:${w}`)
+    const re = ID_HEADER.test(key) ? ID_DOMAIN : HEADER_WORD
+    re.lastIndex = 0
+    let n = 0
+    for (let m = re.exec(value); m !== null && n < 48; m = re.exec(value), n++) {
+      if (UNTOKENISED_HEADER.test(key) || DATE_WORD.test(m[0])) continue
+      const tok = headerToken(m[1] ?? m[0])
+      if (tok.length >= 2) h.add(`h:${key}:${tok.length > 32 ? `~${tok.slice(0, 16)}` : tok}`)
+    }
   }
   h.group()
 

@@ -14,6 +14,12 @@ export interface TrainOptions {
   /** Loss weight of a ham example relative to spam: >1 makes false positives costlier. */
   hamWeight: number
   seed: number
+  /**
+   * When set, the bias is held at this logit instead of learned: what the model
+   * says about a message with no evidence (the prior odds), which features
+   * cannot then shift (see features.ts normPrior).
+   */
+  fixedBias?: number
 }
 
 export interface LinearModel {
@@ -24,7 +30,7 @@ export interface LinearModel {
 export function train(examples: { x: SparseFeatures; spam: boolean }[], opts: TrainOptions): LinearModel {
   const w = new Float64Array(opts.dims)
   const g2 = new Float64Array(opts.dims).fill(1e-8)
-  let b = 0
+  let b = opts.fixedBias ?? 0
   let gb2 = 1e-8
   const rng = mulberry32(opts.seed)
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
@@ -42,16 +48,23 @@ export function train(examples: { x: SparseFeatures; spam: boolean }[], opts: Tr
         g2[i] = (g2[i] as number) + g * g
         w[i] = (w[i] as number) - (opts.learningRate * g) / Math.sqrt(g2[i] as number)
       }
-      gb2 += err * err
-      b -= (opts.learningRate * err) / Math.sqrt(gb2)
+      if (opts.fixedBias === undefined) {
+        gb2 += err * err
+        b -= (opts.learningRate * err) / Math.sqrt(gb2)
+      }
     }
   }
   return { weights: Float32Array.from(w), bias: b }
 }
 
-/** Same arithmetic as the ONNX graph (float32 weights). */
-export function predict(model: LinearModel, x: SparseFeatures): number {
+/** The score before the sigmoid. */
+export function logit(model: LinearModel, x: SparseFeatures): number {
   let z = model.bias
   for (let k = 0; k < x.indices.length; k++) z += (model.weights[x.indices[k] as number] as number) * (x.values[k] as number)
-  return 1 / (1 + Math.exp(-z))
+  return z
+}
+
+/** Same arithmetic as the ONNX graph (float32 weights). */
+export function predict(model: LinearModel, x: SparseFeatures): number {
+  return 1 / (1 + Math.exp(-logit(model, x)))
 }

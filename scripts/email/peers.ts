@@ -69,7 +69,7 @@ function writeMbox(path: string, test: CorpusMessage[]): void {
   writeFileSync(path, Buffer.concat(parts))
 }
 
-function spamAssassin(train: CorpusMessage[], test: CorpusMessage[], dir: string): PeerRun[] {
+export function spamAssassin(train: CorpusMessage[], test: CorpusMessage[], dir: string): PeerRun[] {
   const missing = ensure('spamassassin', 'spamassassin') ?? ensure('sa-learn', 'spamassassin')
   const names = ['SpamAssassin (stock rules offline + Bayes, score ≥ 5.0)', 'SpamAssassin Bayes alone (p > 0.5)']
   if (missing !== undefined) return names.map((name) => ({ name, missing }))
@@ -135,7 +135,7 @@ function spamAssassin(train: CorpusMessage[], test: CorpusMessage[], dir: string
   ]
 }
 
-function spamProbe(train: CorpusMessage[], test: CorpusMessage[], dir: string): PeerRun {
+export function spamProbe(train: CorpusMessage[], test: CorpusMessage[], dir: string): PeerRun {
   const name = 'SpamProbe (p > 0.6)'
   const missing = ensure('spamprobe', 'spamprobe')
   if (missing !== undefined) return { name, missing }

@@ -30,7 +30,8 @@ export function loadRobustnessSet(): RobustnessMessage[] {
   const out: RobustnessMessage[] = []
   for (const label of ['ham', 'spam'] as const) {
     const dir = join(ROBUSTNESS_DIR, label)
-    for (const f of readdirSync(dir).sort()) if (f.endsWith('.eml')) out.push({ key: `${label}/${f}`, spam: label === 'spam', path: join(dir, f) })
+    for (const f of readdirSync(dir).sort())
+      if (f.endsWith('.eml')) out.push({ key: `${label}/${f}`, spam: label === 'spam', path: join(dir, f) })
   }
   return out
 }
@@ -48,7 +49,8 @@ function pythonEmailData(): string[] {
     .map((d) => join(lib, d, 'test', 'test_email', 'data'))
     .filter((d) => existsSync(d))
   const dir = dirs.sort().at(-1)
-  if (dir === undefined) throw new Error('CPython email test data missing: apt-get install libpython3.11-testsuite (or the current version)')
+  if (dir === undefined)
+    throw new Error('CPython email test data missing: apt-get install libpython3.11-testsuite (or the current version)')
   return (
     readdirSync(dir)
       .filter((f) => /^msg_\d+[a-z]?\.txt$/.test(f))
