@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import type { Stream } from '@libp2p/interface'
 import echo from '../capabilities/example.echo/index.ts'
-import { defineCapability } from '../src/capability.ts'
 import { JOB_PROTOCOL } from '../src/jobs/messages.ts'
 import { crank } from '../src/jobs/pb/job.js'
 import type { CrankNode } from '../src/node.ts'
