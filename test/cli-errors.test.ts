@@ -63,7 +63,7 @@ describe('crank-node CLI: mistakes give one line and the documented exit code', 
     }
   })
 
-  it('ca issue --days abc gives one line, no stack trace', async () => {
+  it('ca issue --days abc is a usage error (exit 2) with no stack trace', async () => {
     assert.equal((await cli(['ca', 'init', '--ca-dir', join(dir, 'ca')])).code, 0)
     const r = await cli([
       'ca',
@@ -75,8 +75,9 @@ describe('crank-node CLI: mistakes give one line and the documented exit code', 
       '--days',
       'abc',
     ])
-    assert.notEqual(r.code, 0)
-    oneLine(r.stderr)
-    assert.match(r.stderr, /^crank-node: /)
+    // A usage error: exit 2, the reason, and the help hint every usage error carries; no stack.
+    assert.equal(r.code, 2, r.stderr)
+    assert.match(r.stderr, /--days must be a whole number/)
+    assert.doesNotMatch(r.stderr, /^\s+at /m)
   })
 })
