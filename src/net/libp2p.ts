@@ -15,6 +15,7 @@ import { tcp } from '@libp2p/tcp'
 import { tls } from '@libp2p/tls'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
+import { guardClosedTransport } from './closed-transport-guard.ts'
 import { composeGaters } from './gaters.ts'
 import { PendingInboundLimiter } from './pending-inbound.ts'
 
@@ -74,13 +75,15 @@ export async function createNet(opts: NetOptions): Promise<Net> {
     connectionEncrypters: [tls()],
     ...(opts.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: opts.swarmKey }) }),
     streamMuxers: [
-      yamux({
-        maxInboundStreams: opts.maxStreamsPerConnection,
-        maxOutboundStreams: opts.maxStreamsPerConnection,
-        // Below libp2p's 4 MiB read buffer: a paused stream (our backpressure) then stops the
-        // sender through the window before the buffer overflows and the stream is reset.
-        streamOptions: { maxStreamWindowSize: 1024 * 1024 },
-      }),
+      guardClosedTransport(
+        yamux({
+          maxInboundStreams: opts.maxStreamsPerConnection,
+          maxOutboundStreams: opts.maxStreamsPerConnection,
+          // Below libp2p's 4 MiB read buffer: a paused stream (our backpressure) then stops the
+          // sender through the window before the buffer overflows and the stream is reset.
+          streamOptions: { maxStreamWindowSize: 1024 * 1024 },
+        }),
+      ),
     ],
     connectionGater: composeGaters(pendingInbound.gater, opts.connectionGater),
     connectionManager: {
