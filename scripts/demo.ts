@@ -75,4 +75,5 @@ await imageClassifyDemo(gamma, alphaPeer.toString())
 console.log('\n— documents and streams —')
 await demoDocumentAndStream(gamma, alphaPeer.toString())
 
-for (const n of nodes) await n.stop()
+// The client first: stopping the providers first would leave it isolated, and it would say so.
+for (const n of [...nodes].reverse()) await n.stop()
