@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p } from '@libp2p/interface'
-import { createNet, type NetServices } from '../src/net/libp2p.ts'
+import type { NetServices } from '../src/net/libp2p.ts'
+import { plainNet } from './helpers/plain-net.ts'
 
 /** The muxer and transport behind a connection: libp2p keeps them off its public types. */
 interface ConnectionInternals {
@@ -9,21 +9,7 @@ interface ConnectionInternals {
   maConn: { close(): Promise<void>; status: string }
 }
 
-async function node(name: string): Promise<Libp2p<NetServices>> {
-  const { libp2p } = await createNet({
-    privateKey: await generateKeyPair('Ed25519'),
-    listen: [`/memory/closed-transport-${name}`],
-    transports: ['memory'],
-    maxStreamsPerConnection: 64,
-    maxConnections: 50,
-    maxPendingInbound: 64,
-    maxPendingInboundPerAddress: 64,
-    inboundUpgradeTimeoutMs: 5000,
-    maxPubsubMessageBytes: 64 * 1024,
-    dht: false,
-  })
-  return libp2p
-}
+const node = (name: string): Promise<Libp2p<NetServices>> => plainNet(`/memory/closed-transport-${name}`)
 
 describe('a muxer whose transport has closed', () => {
   let a: Libp2p<NetServices>

@@ -16,10 +16,11 @@ import { ADVERT_TOPIC, SNAPSHOT_PROTOCOL } from '../src/controller/adverts.ts'
 import { ErrorCodes, type JobFailedError } from '../src/errors.ts'
 import { JOB_PROTOCOL } from '../src/jobs/messages.ts'
 import { capabilityCid } from '../src/net/capability-cid.ts'
-import { createNet, type NetServices } from '../src/net/libp2p.ts'
+import type { NetServices } from '../src/net/libp2p.ts'
 import { type CrankNode, createNode, type NodeInit } from '../src/node.ts'
 import { crlPem } from '../src/trust/ca.ts'
 import type { RefusedPeer } from '../src/trust/membership.ts'
+import { plainNet } from './helpers/plain-net.ts'
 import { enrol, testCa } from './helpers/trust.ts'
 import { until } from './helpers/wait.ts'
 
@@ -40,20 +41,8 @@ async function member(name: string, init: NodeInit = {}): Promise<CrankNode> {
 }
 
 /** A plain js-libp2p peer: speaks gossipsub and the DHT, knows nothing of membership. */
-async function stranger(name: string, privateKey?: PrivateKey): Promise<Libp2p<NetServices>> {
-  const { libp2p } = await createNet({
-    privateKey: privateKey ?? (await generateKeyPair('Ed25519')),
-    listen: [addr(name)],
-    transports: ['memory'],
-    maxStreamsPerConnection: 64,
-    maxConnections: 50,
-    maxPendingInbound: 64,
-    maxPendingInboundPerAddress: 64,
-    inboundUpgradeTimeoutMs: 5000,
-    maxPubsubMessageBytes: 64 * 1024,
-    dht: true,
-  })
-  return libp2p
+function stranger(name: string, privateKey?: PrivateKey): Promise<Libp2p<NetServices>> {
+  return plainNet(addr(name), { dht: true, ...(privateKey === undefined ? {} : { privateKey }) })
 }
 
 function refusalOf(node: CrankNode, peer: string): Promise<RefusedPeer> {
