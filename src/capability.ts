@@ -67,7 +67,11 @@ export interface CapabilityDefinition<P = unknown, R = unknown> {
   tags?: string[]
   /** Where the handler runs. Defaults to `inline`. */
   runtime?: WorkerRuntime
-  /** Jobs of this capability a node runs at once. Defaults to 4. */
+  /**
+   * Jobs of this capability a node runs at once. Defaults to 4 for `thread` and `process` (one worker
+   * each) and to 256 for `inline`, whose handlers share the event loop: a slot there costs nothing,
+   * and cheap jobs should not queue behind each other.
+   */
   concurrency?: number
   /** Admission: jobs that may wait for a slot (default 64; past it `queue_full`), and how long (default 30 s; past it `expired`). */
   queue?: { limit?: number; timeoutMs?: number }

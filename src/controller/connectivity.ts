@@ -152,8 +152,27 @@ export class Connectivity {
    * verified neighbour relayed it, and a publisher we are connected to is verified itself) or a
    * snapshot from a verified member, so the publisher need not be connected to us.
    */
-  advertised(peer: string, addrs: Multiaddr[], name?: string): void {
-    if (this.#running) this.#record(peer, addrs, name)
+  advertised(peer: string, addrs: Uint8Array[], name?: string): void {
+    const multiaddrs: Multiaddr[] = []
+    for (const bytes of addrs) {
+      try {
+        multiaddrs.push(multiaddr(bytes))
+      } catch {
+        // a malformed address is ignored; the rest of the advert is still useful
+      }
+    }
+    if (multiaddrs.length === 0) return
+    if (this.#running) this.#record(peer, multiaddrs, name)
+    // A provider we only heard of through gossip must still be dialable when a job is routed to it.
+    let id: PeerId
+    try {
+      id = peerIdFromString(peer)
+    } catch {
+      return
+    }
+    this.#o.libp2p.peerStore.merge(id, { multiaddrs }).catch((err: unknown) => {
+      this.#o.log.debug({ peer, err: (err as Error).message }, 'could not record advertised addresses')
+    })
   }
 
   /** Refused or revoked: never redial it from the book. */

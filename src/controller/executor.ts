@@ -28,6 +28,8 @@ export interface ExecuteRequest {
   deadline?: number
   /** Aborts the job; a CrankError reason becomes the outcome's error. */
   signal?: AbortSignal
+  /** The job's own controller (see LocalJobRequest.control): used as is, so no second one is made. */
+  control?: AbortController
   sink: JobEventSink
   validateOutput: boolean
   log: Logger
@@ -57,11 +59,12 @@ export function abortOutcome(reason: unknown): JobOutcome {
 
 export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
   const { capability: cap } = req
-  const controller = new AbortController()
+  if (req.signal?.aborted === true) return abortOutcome(req.signal.reason ?? cancelledError())
+  const controller = req.control ?? new AbortController()
   const abort = (reason: unknown): void => controller.abort(reason)
   const onExternalAbort = (): void => abort(req.signal?.reason ?? cancelledError())
-  if (req.signal?.aborted === true) return abortOutcome(req.signal.reason ?? cancelledError())
-  req.signal?.addEventListener('abort', onExternalAbort, { once: true })
+  const external = req.control === undefined ? req.signal : undefined
+  external?.addEventListener('abort', onExternalAbort, { once: true })
 
   let timer: DeadlineTimer | undefined
   if (req.deadline !== undefined) {
@@ -88,8 +91,10 @@ export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
     },
   }
 
+  let onAbort: (() => void) | undefined
   const aborted = new Promise<JobOutcome>((resolve) => {
-    controller.signal.addEventListener('abort', () => resolve(abortOutcome(controller.signal.reason)), { once: true })
+    onAbort = () => resolve(abortOutcome(controller.signal.reason))
+    controller.signal.addEventListener('abort', onAbort, { once: true })
   })
 
   const ran = (async (): Promise<JobOutcome> => {
@@ -117,6 +122,8 @@ export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
   } finally {
     settled = true
     timer?.clear()
-    req.signal?.removeEventListener('abort', onExternalAbort)
+    external?.removeEventListener('abort', onExternalAbort)
+    // The controller may be the caller's, living on after this attempt: leave nothing attached to it.
+    if (onAbort !== undefined) controller.signal.removeEventListener('abort', onAbort)
   }
 }

@@ -1,17 +1,19 @@
 /**
- * Admits and runs jobs on this node's own capabilities, whoever asked: the local
- * API or a remote peer through the job server. Rejections happen here, before a
- * job starts, so both paths reject for the same reasons with the same codes:
- * unknown capability, invalid params, then admission (queue full, draining).
- * Admitted jobs run in the capability's runtime (inline, thread or process).
+ * This node's own capabilities and the jobs it runs on them, whoever asked: the
+ * local API or a remote peer through the job server. Rejections happen here,
+ * before a job starts, so both paths reject for the same reasons with the same
+ * codes: unknown capability, invalid params, then admission (queue full,
+ * draining). Admitted jobs run in the capability's runtime (inline, thread or
+ * process), one runtime per capability version.
  */
 import type { Logger } from 'pino'
 import type { AnyCapability, Caller } from '../capability.ts'
 import type { CrankError } from '../errors.ts'
-import type { JobRuntime } from '../workers/runtime.ts'
+import { createRuntime, type JobRuntime } from '../workers/runtime.ts'
 import { checkParams, type JobEventSink, type JobOutcome } from './executor.ts'
 import type { JobJournal } from './journal.ts'
-import { type CapabilityRegistry, unknownCapabilityError } from './registry.ts'
+import type { ProviderQuery } from './mesh-registry.ts'
+import { CapabilityRegistry, concurrencyOf, unknownCapabilityError } from './registry.ts'
 import type { Priority, Scheduler } from './scheduler.ts'
 
 export interface LocalJobRequest {
@@ -23,7 +25,11 @@ export interface LocalJobRequest {
   input: AsyncIterable<Uint8Array>
   deadline?: number
   priority?: Priority
-  signal: AbortSignal
+  /**
+   * The job's one cancel switch, shared with whoever submitted it: the caller's cancel, the
+   * deadline, a drain and an output overflow all abort it, and every layer reads its signal.
+   */
+  control: AbortController
   sink: JobEventSink
   /** `local`, or the remote caller's peer id. */
   caller: string
@@ -34,31 +40,61 @@ export interface LocalJobRequest {
 export type Admission = { accepted: false; error: CrankError } | { accepted: true; capability: AnyCapability; outcome: Promise<JobOutcome> }
 
 export interface LocalJobsOptions {
-  registry: CapabilityRegistry
+  capabilities: AnyCapability[]
   scheduler: Scheduler
-  /** One runtime per capability, keyed by `id@version`. */
-  runtimes: Map<string, JobRuntime>
   validateOutput: boolean
   journal: JobJournal
   log: Logger
 }
 
 export class LocalJobs {
+  readonly registry: CapabilityRegistry
   private readonly opts: LocalJobsOptions
+  private readonly runtimes = new Map<string, JobRuntime>()
 
   constructor(opts: LocalJobsOptions) {
     this.opts = opts
+    this.registry = new CapabilityRegistry(opts.capabilities)
+    for (const cap of this.registry.list()) {
+      this.runtimes.set(`${cap.id}@${cap.version}`, createRuntime(cap, { log: opts.log }))
+      // One admission lane per routing key: versions of one major share the slots.
+      if (opts.scheduler.load(cap.key) === undefined) {
+        opts.scheduler.register(cap.key, {
+          concurrency: concurrencyOf(cap),
+          ...(cap.queue?.limit === undefined ? {} : { queueLimit: cap.queue.limit }),
+          ...(cap.queue?.timeoutMs === undefined ? {} : { queueTimeoutMs: cap.queue.timeoutMs }),
+        })
+      }
+    }
+  }
+
+  /** Starts every runtime's workers; resolves when they are ready. */
+  async start(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.start()))
+  }
+
+  /** Stops every runtime's workers; never rejects. */
+  async close(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.close().catch(() => {})))
+  }
+
+  /** Whether this node serves a version matching the query, with its GPU and tag constraints. */
+  serves(q: ProviderQuery): boolean {
+    const cap = this.registry.resolve(q.id, q.range)
+    if (cap === undefined) return false
+    if (q.gpu === true && cap.resources?.gpu !== true) return false
+    return (q.tags ?? []).every((t) => (cap.tags ?? []).includes(t))
   }
 
   /** Whether a job of `id` would start now rather than queue. */
   hasCapacity(id: string): boolean {
-    const cap = this.opts.registry.resolve(id)
+    const cap = this.registry.resolve(id)
     const load = cap === undefined ? undefined : this.opts.scheduler.load(cap.key)
     return load !== undefined && load.inFlight < load.capacity
   }
 
   admit(req: LocalJobRequest): Admission {
-    const { registry, scheduler, runtimes } = this.opts
+    const { registry, runtimes } = this
     const cap = registry.resolve(req.capability, req.versionRange)
     if (cap === undefined) return { accepted: false, error: unknownCapabilityError(registry, req.capability, req.versionRange) }
     const invalid = checkParams(cap, req.params)
@@ -66,13 +102,13 @@ export class LocalJobs {
     const runtime = runtimes.get(`${cap.id}@${cap.version}`)
     if (runtime === undefined) return { accepted: false, error: unknownCapabilityError(registry, req.capability, req.versionRange) }
     const startedAt = Date.now()
-    const log = this.opts.log
-    const admission = scheduler.submit({
+    const { log, validateOutput } = this.opts
+    const admission = this.opts.scheduler.submit({
       jobId: req.jobId,
       capability: cap.key,
       ...(req.priority === undefined ? {} : { priority: req.priority }),
       ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
-      signal: req.signal,
+      control: req.control,
       run: (signal) =>
         runtime.run({
           jobId: req.jobId,
@@ -81,34 +117,35 @@ export class LocalJobs {
           input: req.input,
           ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
           signal,
+          control: req.control,
           sink: req.sink,
-          validateOutput: this.opts.validateOutput,
+          validateOutput,
           log,
           ...(req.identity === undefined ? {} : { caller: req.identity }),
         }),
     })
     if (!admission.accepted) return admission
-    const outcome = admission.outcome.then((outcome) => {
-      const endedAt = Date.now()
-      if (log.isLevelEnabled('info')) {
-        const code = outcome.state === 'succeeded' ? undefined : outcome.error.code
-        log.info(
-          { job: req.jobId, capability: cap.id, caller: req.caller, state: outcome.state, code, ms: endedAt - startedAt },
-          'job ended',
-        )
-      }
-      this.opts.journal.record({
-        jobId: req.jobId,
-        capability: cap.id,
-        version: cap.version,
-        caller: req.caller,
-        state: outcome.state,
-        ...(outcome.state === 'succeeded' ? {} : { error: outcome.error }),
-        startedAt,
-        endedAt,
-      })
-      return outcome
-    })
+    const outcome = admission.outcome.then((outcome) => this.ended(req, cap, startedAt, outcome))
     return { accepted: true, capability: cap, outcome }
+  }
+
+  private ended(req: LocalJobRequest, cap: AnyCapability, startedAt: number, outcome: JobOutcome): JobOutcome {
+    const endedAt = Date.now()
+    const { log, journal } = this.opts
+    if (log.isLevelEnabled('info')) {
+      const code = outcome.state === 'succeeded' ? undefined : outcome.error.code
+      log.info({ job: req.jobId, capability: cap.id, caller: req.caller, state: outcome.state, code, ms: endedAt - startedAt }, 'job ended')
+    }
+    journal.record({
+      jobId: req.jobId,
+      capability: cap.id,
+      version: cap.version,
+      caller: req.caller,
+      state: outcome.state,
+      ...(outcome.state === 'succeeded' ? {} : { error: outcome.error }),
+      startedAt,
+      endedAt,
+    })
+    return outcome
   }
 }

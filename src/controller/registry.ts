@@ -6,6 +6,16 @@ import semver from 'semver'
 import type { AnyCapability } from '../capability.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
 
+/** Default slots for handlers in worker threads or processes: one worker each. */
+export const DEFAULT_WORKER_CONCURRENCY = 4
+/** Default slots for inline handlers (see `concurrency` in capability.ts). */
+export const DEFAULT_INLINE_CONCURRENCY = 256
+
+/** Jobs of a capability this node runs at once. */
+export function concurrencyOf(cap: AnyCapability): number {
+  return cap.concurrency ?? ((cap.runtime ?? 'inline') === 'inline' ? DEFAULT_INLINE_CONCURRENCY : DEFAULT_WORKER_CONCURRENCY)
+}
+
 export class CapabilityRegistry {
   private readonly byId = new Map<string, AnyCapability[]>()
 

@@ -63,6 +63,11 @@ export class Router {
     this.random = opts.random ?? Math.random
   }
 
+  /** Whether gossip has named any provider of the query (a lookup elsewhere is needed when not). */
+  knows(q: ProviderQuery): boolean {
+    return this.registry.find(q).length > 0
+  }
+
   begin(peer: string): void {
     this.outstandingByPeer.set(peer, (this.outstandingByPeer.get(peer) ?? 0) + 1)
   }

@@ -40,6 +40,11 @@ export interface ScheduleRequest {
   deadline?: number
   /** The caller's cancel. */
   signal?: AbortSignal
+  /**
+   * The job's own controller, when the caller has one for the whole job path: the scheduler then
+   * aborts it on a drain instead of making another one per job (and `signal` is its signal).
+   */
+  control?: AbortController
   /** Runs the admitted job; the signal fires on the caller's cancel or when a drain runs out of time. */
   run: (signal: AbortSignal) => Promise<JobOutcome>
 }
@@ -114,7 +119,8 @@ export class Scheduler {
     this.onChange?.()
   }
 
-  submit(req: ScheduleRequest): Admission {
+  submit(given: ScheduleRequest): Admission {
+    const req = given.control === undefined ? given : { ...given, signal: given.control.signal }
     const lane = this.lanes.get(req.capability)
     if (lane === undefined) return reject(ErrorCodes.unknownCapability, `no local capability ${req.capability}`, false)
     if (this.draining) return reject(ErrorCodes.shuttingDown, 'node is draining and takes no new jobs', true)
@@ -222,26 +228,32 @@ export class Scheduler {
   }
 
   private start(lane: Lane, req: ScheduleRequest): Promise<JobOutcome> {
-    const controller = new AbortController()
-    const onAbort = (): void => controller.abort(req.signal?.reason ?? cancelledError())
-    req.signal?.addEventListener('abort', onAbort, { once: true })
-    lane.running.add(controller)
+    let controller = req.control
+    let onAbort: (() => void) | undefined
+    if (controller === undefined) {
+      const own = new AbortController()
+      onAbort = (): void => own.abort(req.signal?.reason ?? cancelledError())
+      req.signal?.addEventListener('abort', onAbort, { once: true })
+      controller = own
+    }
+    const running = controller
+    lane.running.add(running)
     this.onChange?.()
     const done = (): void => {
-      req.signal?.removeEventListener('abort', onAbort)
-      lane.running.delete(controller)
+      if (onAbort !== undefined) req.signal?.removeEventListener('abort', onAbort)
+      lane.running.delete(running)
       if (this.draining) this.finishedWhileDraining++
       this.pump(lane)
       this.onChange?.()
       for (const check of this.settled) check()
     }
-    let running: Promise<JobOutcome>
+    let outcome: Promise<JobOutcome>
     try {
-      running = req.run(controller.signal)
+      outcome = req.run(running.signal)
     } catch (err) {
-      running = Promise.reject(err)
+      outcome = Promise.reject(err)
     }
-    return running.then(
+    return outcome.then(
       (outcome) => {
         done()
         return outcome

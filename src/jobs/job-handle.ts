@@ -77,6 +77,11 @@ export class JobHandle implements AsyncIterable<JobEvent> {
     return this.controller.signal
   }
 
+  /** The job's one controller: a local run shares it through scheduler and executor rather than make its own. */
+  get control(): AbortController {
+    return this.controller
+  }
+
   /** The result on success; rejects with a JobFailedError otherwise. Created on first use, so an unobserved failure is not an unhandled rejection. */
   get result(): Promise<JobResult> {
     this.resultPromise ??= this.outcome.then((report) => {

@@ -235,7 +235,7 @@ export class JobServer {
           input,
           ...(submit.deadlineMs ? { deadline: Date.now() + submit.deadlineMs } : {}),
           ...(isPriority(priority) ? { priority } : {}),
-          signal: abort.signal,
+          control: abort,
           caller,
           ...(identity === undefined ? {} : { identity }),
           sink: {

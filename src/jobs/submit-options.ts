@@ -4,9 +4,44 @@
  * later (a NaN attempt count read as "no provider", a cyclic params object
  * breaking a stream as `connection_lost`, a number as input failing deep inside).
  */
+
+import type { RouteMode } from '../controller/router.ts'
+import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
+import type { OutputMode } from './job-handle.ts'
+import type { JobInput } from './job-input.ts'
 import { toJsonValue } from './json-bounds.ts'
 import { MAX_ATTEMPTS, MAX_DEADLINE_MS } from './limits.ts'
+
+export interface SubmitOptions {
+  /** `id`, or `id@range` such as `example.echo@^1`. */
+  capability: string
+  /** Semver range; overrides one given in `capability`. */
+  version?: string
+  params?: unknown
+  input?: JobInput
+  /**
+   * `prefer-local` (default): here if this node serves it and has room, else the least loaded
+   * of two random remote providers. `any`: the same, but local only when it has room.
+   * `local`: never leaves this node. A peer id or peer multiaddr pins the job to that peer.
+   */
+  route?: RouteMode | string
+  /** Only providers that advertise a GPU for this capability. */
+  gpu?: boolean
+  /** Only providers whose capability carries every one of these tags. */
+  tags?: string[]
+  /** Attempts on distinct providers for retryable failures (default: config mesh.attempts). */
+  attempts?: number
+  /** Queue priority on the provider: `high`, `normal` (default) or `low`. */
+  priority?: Priority
+  /** Milliseconds from now after which the job ends `expired`. */
+  deadlineMs?: number
+  /** Aborting it cancels the job, like `handle.cancel()`. */
+  signal?: AbortSignal
+  /** `collect` (default) gathers output into the result; `stream` yields it from the handle with backpressure. */
+  output?: OutputMode
+  jobId?: string
+}
 
 /** The options checked here, as they arrive (anything may come from untyped JavaScript). */
 export interface UncheckedSubmitOptions {

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino'
 import type { AnyCapability } from '../capability.ts'
 import { type ExecuteRequest, executeJob, type JobOutcome } from '../controller/executor.ts'
+import { concurrencyOf } from '../controller/registry.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { type PoolEvent, type PoolStats, type PoolTuning, WorkerPool } from './pool.ts'
 import { type ProcessWorkerOptions, startProcess } from './process-worker.ts'
@@ -43,7 +44,7 @@ export function createRuntime(cap: AnyCapability, opts: RuntimeOptions): JobRunt
       `capability ${cap.id}: runtime '${kind}' needs \`module: import.meta.url\` in its manifest`,
     )
   }
-  const size = opts.size ?? cap.concurrency ?? 4
+  const size = opts.size ?? concurrencyOf(cap)
   const log = opts.log.child({ capability: cap.id, runtime: kind })
   const processOpts: ProcessWorkerOptions = {
     onOutput: (line, stream) => log[stream === 'stderr' ? 'warn' : 'info']({ stream }, line),
