@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Compiles protocols/*.proto into typed static modules under src/jobs/pb/ (JS + .d.ts).
+# Compiles protocols/*.proto into typed static modules under src/net/pb/ (JS + .d.ts).
 # With --check, regenerates into a temp dir and fails if the committed files differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=src/jobs/pb
+out=src/net/pb
 if [ "${1:-}" = "--check" ]; then out=$(mktemp -d); fi
 mkdir -p "$out"
 for proto in protocols/*.proto; do
@@ -16,8 +16,8 @@ for proto in protocols/*.proto; do
 done
 if [ "${1:-}" = "--check" ]; then
   for f in "$out"/*; do
-    if ! cmp -s "$f" "src/jobs/pb/$(basename "$f")"; then
-      echo "protocols: src/jobs/pb/$(basename "$f") is out of date; run npm run proto" >&2
+    if ! cmp -s "$f" "src/net/pb/$(basename "$f")"; then
+      echo "protocols: src/net/pb/$(basename "$f") is out of date; run npm run proto" >&2
       exit 1
     fi
   done

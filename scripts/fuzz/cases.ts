@@ -4,9 +4,9 @@
  * valid protobufs whose fields are out of range. Each case says what it sends;
  * the harness reports what came back.
  */
-import { crank as advertPb } from '../../src/jobs/pb/advert.js'
-import { crank as jobPb } from '../../src/jobs/pb/job.js'
-import { crank as membershipPb } from '../../src/jobs/pb/membership.js'
+import { crank as advertPb } from '../../src/net/pb/advert.js'
+import { crank as jobPb } from '../../src/net/pb/job.js'
+import { crank as membershipPb } from '../../src/net/pb/membership.js'
 import { encodeVarint } from '../../src/net/frame-stream.ts'
 
 const job = jobPb.job.v1

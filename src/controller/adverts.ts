@@ -8,7 +8,7 @@ import { type GossipSub, type Message, type SubscriptionChangeData, TopicValidat
 import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
-import { crank } from '../jobs/pb/advert.js'
+import { crank } from '../net/pb/advert.js'
 import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import type { Advert, MeshRegistry } from './mesh-registry.ts'
 

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events'
 import semver from 'semver'
-import type { crank } from '../jobs/pb/advert.js'
+import type { crank } from '../net/pb/advert.js'
 
 export type Advert = crank.advert.v1.Advert
 

@@ -5,7 +5,7 @@
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { decodeBoundedJson, encodeBoundedJson } from './json-bounds.ts'
-import { crank } from './pb/job.js'
+import { crank } from '../net/pb/job.js'
 
 export const JOB_PROTOCOL = '/crank/job/1.0.0'
 

@@ -22,7 +22,7 @@
 import { EventEmitter } from 'node:events'
 import type { Connection, Libp2p, PeerId, Stream, StreamHandler } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { crank } from '../jobs/pb/membership.js'
+import { crank } from '../net/pb/membership.js'
 import type { Caller } from './caller.ts'
 import { TrustError, TrustErrorCodes } from './errors.ts'
 import type { MemberIdentity } from './identity.ts'
