@@ -8,8 +8,8 @@ import { type GossipSub, type Message, type SubscriptionChangeData, TopicValidat
 import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
-import { crank } from '../net/pb/advert.js'
 import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
+import { crank } from '../net/pb/advert.js'
 import type { Advert, MeshRegistry } from './mesh-registry.ts'
 
 export const ADVERT_TOPIC = 'crank/adverts/1'
@@ -190,7 +190,7 @@ export class AdvertService {
     const first = await reader.next()
     await stream.close().catch(() => {})
     if (first.done === true) return 0
-    const snapshot = pb.AdvertSnapshot.decode(first.value.subarray())
+    const snapshot = pb.AdvertSnapshot.decode(first.value)
     const now = Date.now()
     let learned = 0
     for (const e of snapshot.entries ?? []) {

@@ -64,6 +64,7 @@ class RemoteJobRun {
   private forced: JobOutcome | undefined
   private inputFailure: CrankError | undefined
   private timers: DeadlineTimer[] = []
+  private accepted = false
 
   constructor(js: JobStream, req: RemoteJobRequest, opts: JobClientOptions) {
     this.js = js
@@ -141,7 +142,7 @@ class RemoteJobRun {
     }
     switch (frame.frame) {
       case 'accepted':
-        req.onAccepted?.(frame.accepted?.capabilityVersion ?? '', this.js.peer)
+        this.accept(frame.accepted?.capabilityVersion)
         return undefined
       case 'progress': {
         const p = frame.progress
@@ -159,15 +160,24 @@ class RemoteJobRun {
         }
       }
       case 'result':
+        this.accept(frame.result?.capabilityVersion)
         return { state: 'succeeded', result: decodeJson(frame.result?.resultJson ?? new Uint8Array(), 'result_json') }
       case 'error': {
         const e = frame.error
+        this.accept(e?.capabilityVersion)
         const state = e?.state === 'cancelled' || e?.state === 'expired' ? e.state : 'failed'
         return { state, error: { code: e?.code ?? ErrorCodes.internal, message: e?.message ?? '', retryable: e?.retryable ?? false } }
       }
       default:
         return undefined
     }
+  }
+
+  /** A fast job's terminal frame stands in for the Accepted it never got (empty version: it was never admitted). */
+  private accept(version: string | null | undefined): void {
+    if (this.accepted || version === undefined || version === null || version === '') return
+    this.accepted = true
+    this.req.onAccepted?.(version, this.js.peer)
   }
 
   private async pump(input: AsyncIterable<Uint8Array>): Promise<void> {

@@ -13,7 +13,7 @@ import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameBudget } from '../net/frame-budget.ts'
 import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
-import { CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
+import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
 import { type ClientFrame, decodeClientFrame, decodeJson, encodeJson, encodeServerFrame } from './messages.ts'
 
 export type Authorization = { allowed: true; caller: Caller } | { allowed: false; reason: string }
@@ -47,6 +47,10 @@ export class JobServer {
   private readonly finishing = new Set<Promise<void>>()
   /** Open job streams of peers not yet proven, per connection. */
   private readonly unproven = new WeakMap<Connection, number>()
+  /** Admitted jobs that have not announced themselves yet, oldest first, with when they were admitted. */
+  private readonly lateAccepts = new Map<() => void, number>()
+  /** One timer for all of them, armed only while some wait: no timer per job. */
+  private acceptTimer: NodeJS.Timeout | undefined
 
   constructor(opts: JobServerOptions) {
     this.opts = opts
@@ -88,6 +92,9 @@ export class JobServer {
    * right away would lose frames still in flight), and whatever is still open by then is aborted.
    */
   async close(flushMs: number = CLOSE_FLUSH_MS): Promise<void> {
+    clearTimeout(this.acceptTimer)
+    this.acceptTimer = undefined
+    this.lateAccepts.clear()
     const deadline = Date.now() + flushMs
     const bounded = async (work: Promise<unknown>): Promise<void> => {
       let timer: NodeJS.Timeout | undefined
@@ -181,6 +188,29 @@ export class JobServer {
     }
   }
 
+  /** Announces a job that is still running after ACCEPTED_DELAY_MS. */
+  private acceptLater(announce: () => void): void {
+    this.lateAccepts.set(announce, Date.now())
+    this.armAcceptTimer()
+  }
+
+  private armAcceptTimer(): void {
+    if (this.acceptTimer !== undefined) return
+    const oldest = this.lateAccepts.values().next()
+    if (oldest.done === true) return
+    const wait = Math.max(0, oldest.value + ACCEPTED_DELAY_MS - Date.now())
+    this.acceptTimer = setTimeout(() => {
+      this.acceptTimer = undefined
+      const now = Date.now()
+      for (const [announce, since] of this.lateAccepts) {
+        if (now - since < ACCEPTED_DELAY_MS) break
+        announce() // removes itself
+      }
+      this.armAcceptTimer()
+    }, wait)
+    this.acceptTimer.unref()
+  }
+
   /** Writes a job's terminal frame; tracked so that a stopping node can let it through. */
   private finish(writer: FrameWriter, frame: () => Uint8Array): Promise<void> {
     const written = writer.write(frame).catch(() => {})
@@ -224,6 +254,17 @@ export class JobServer {
     })
 
     let latestProgress: ProgressUpdate | undefined
+    // Accepted is news only before the first progress or output, or once the job has taken a while
+    // (see protocols/README.md): a fast job's terminal frame says which version ran instead.
+    let version = ''
+    let announced = false
+    const announce = (): void => {
+      if (announced) return
+      announced = true
+      this.lateAccepts.delete(announce)
+      // Encoded when its turn comes: a handler may report progress before admit() has returned the version.
+      void writer.write(() => encodeServerFrame({ accepted: { jobId, capabilityVersion: version } })).catch(() => {})
+    }
     const run = (identity: Caller | undefined): void => {
       let admission: Admission
       try {
@@ -240,6 +281,7 @@ export class JobServer {
           ...(identity === undefined ? {} : { identity }),
           sink: {
             progress: (update) => {
+              announce()
               // Coalesce: only the newest update is sent when the writer gets to it.
               const queued = latestProgress !== undefined
               latestProgress = update
@@ -254,7 +296,10 @@ export class JobServer {
                 })
                 .catch(() => {})
             },
-            output: (chunk) => writer.write(encodeServerFrame({ outputChunk: { jobId, data: chunk } })),
+            output: (chunk) => {
+              announce()
+              return writer.write(encodeServerFrame({ outputChunk: { jobId, data: chunk } }))
+            },
           },
         })
       } catch (err) {
@@ -267,7 +312,8 @@ export class JobServer {
         markEnded()
         return
       }
-      void writer.write(encodeServerFrame({ accepted: { jobId, capabilityVersion: admission.capability.version } })).catch(() => {})
+      version = admission.capability.version
+      if (!announced) this.acceptLater(announce)
       admission.outcome
         .then(
           (outcome) => outcome,
@@ -276,8 +322,9 @@ export class JobServer {
         .then((outcome) => {
           done()
           input.abort()
-          log.debug({ job: jobId, state: outcome.state }, 'job ended')
-          return this.finish(writer, () => terminalFrame(jobId, outcome))
+          this.lateAccepts.delete(announce)
+          if (log.isLevelEnabled('debug')) log.debug({ job: jobId, state: outcome.state }, 'job ended')
+          return this.finish(writer, () => terminalFrame(jobId, version, outcome))
         })
         .finally(markEnded)
     }
@@ -315,16 +362,18 @@ export class JobServer {
 }
 
 /** The Result or Error frame of an outcome. A result that JSON cannot carry within bounds fails the job instead. */
-function terminalFrame(jobId: string, outcome: JobOutcome): Uint8Array {
+function terminalFrame(jobId: string, capabilityVersion: string, outcome: JobOutcome): Uint8Array {
   if (outcome.state === 'succeeded') {
     try {
-      return encodeServerFrame({ result: { jobId, resultJson: encodeJson(outcome.result, 'result', ErrorCodes.invalidOutput) } })
+      const resultJson = encodeJson(outcome.result, 'result', ErrorCodes.invalidOutput)
+      return encodeServerFrame({ result: { jobId, resultJson, capabilityVersion } })
     } catch (err) {
       const error = toErrorInfo(err, ErrorCodes.invalidOutput)
-      return encodeServerFrame({ error: { jobId, state: 'failed', ...error, retryable: false } })
+      return encodeServerFrame({ error: { jobId, state: 'failed', ...error, retryable: false, capabilityVersion } })
     }
   }
-  return encodeServerFrame({ error: { jobId, state: outcome.state, ...outcome.error } })
+  const { code, message, retryable } = outcome.error
+  return encodeServerFrame({ error: { jobId, state: outcome.state, code, message, retryable, capabilityVersion } })
 }
 
 /** Stream failures caused by the peer, not by us. */

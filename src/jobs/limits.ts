@@ -42,3 +42,9 @@ export const UNPROVEN_JOB_STREAMS = 4
 
 /** How long a job stream waits for its terminal frame to be written when the node stops, default 1 s. */
 export const CLOSE_FLUSH_MS = 1000
+
+/**
+ * A job still running (or queued) this long after admission is announced with an Accepted frame;
+ * one that ends sooner answers with its terminal frame alone (see protocols/README.md).
+ */
+export const ACCEPTED_DELAY_MS = 10

@@ -2,10 +2,9 @@
  * Typed encode/decode for the job protocol frames generated from
  * protocols/job.proto. Decoding failures become `malformed_frame` errors.
  */
-import type { Uint8ArrayList } from 'uint8arraylist'
 import { CrankError, ErrorCodes } from '../errors.ts'
-import { decodeBoundedJson, encodeBoundedJson } from './json-bounds.ts'
 import { crank } from '../net/pb/job.js'
+import { decodeBoundedJson, encodeBoundedJson } from './json-bounds.ts'
 
 export const JOB_PROTOCOL = '/crank/job/1.0.0'
 
@@ -17,22 +16,23 @@ export type SubmitFrame = crank.job.v1.Submit
 export type ClientFrameInit = ConstructorParameters<typeof pb.ClientFrame>[0]
 export type ServerFrameInit = ConstructorParameters<typeof pb.ServerFrame>[0]
 
+// The generated static encoders read plain objects as they are: no message instance is made per frame.
 export function encodeClientFrame(frame: ClientFrameInit): Uint8Array {
-  return pb.ClientFrame.encode(pb.ClientFrame.create(frame)).finish()
+  return pb.ClientFrame.encode(frame as crank.job.v1.IClientFrame).finish()
 }
 
 export function encodeServerFrame(frame: ServerFrameInit): Uint8Array {
-  return pb.ServerFrame.encode(pb.ServerFrame.create(frame)).finish()
+  return pb.ServerFrame.encode(frame as crank.job.v1.IServerFrame).finish()
 }
 
-export function decodeClientFrame(bytes: Uint8ArrayList): ClientFrame {
-  const frame = decode(() => pb.ClientFrame.decode(bytes.subarray()))
+export function decodeClientFrame(bytes: Uint8Array): ClientFrame {
+  const frame = decode(() => pb.ClientFrame.decode(bytes))
   if (frame.frame === undefined || frame.frame === null) throw new CrankError(ErrorCodes.malformedFrame, 'client frame carries no message')
   return frame
 }
 
-export function decodeServerFrame(bytes: Uint8ArrayList): ServerFrame {
-  const frame = decode(() => pb.ServerFrame.decode(bytes.subarray()))
+export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
+  const frame = decode(() => pb.ServerFrame.decode(bytes))
   if (frame.frame === undefined || frame.frame === null) throw new CrankError(ErrorCodes.malformedFrame, 'server frame carries no message')
   return frame
 }

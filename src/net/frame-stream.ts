@@ -27,11 +27,11 @@ const MAX_VARINT_BYTES = 5 // up to 2^35: far beyond any frame we accept
 /** Bytes a stream may hold unsent before writers wait. */
 const WRITE_HIGH_WATER_MARK = 256 * 1024
 
-export class FrameReader implements AsyncIterable<Uint8ArrayList> {
+export class FrameReader implements AsyncIterable<Uint8Array> {
   private readonly stream: Stream
   private readonly opts: FrameReaderOptions
   private readonly pending = new Uint8ArrayList()
-  private readonly frames: Uint8ArrayList[] = []
+  private readonly frames: Uint8Array[] = []
   private heldBytes = 0
   private ended = false
   private failure: CrankError | undefined
@@ -58,7 +58,7 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
     return this.failure
   }
 
-  async next(): Promise<IteratorResult<Uint8ArrayList>> {
+  async next(): Promise<IteratorResult<Uint8Array>> {
     while (this.frames.length === 0) {
       if (this.failure !== undefined) throw this.failure
       if (this.ended) return { done: true, value: undefined }
@@ -66,14 +66,14 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
         this.wake = resolve
       })
     }
-    const frame = this.frames.shift() as Uint8ArrayList
+    const frame = this.frames.shift() as Uint8Array
     this.heldBytes -= frame.byteLength
     this.settle()
     if (this.heldBytes <= this.opts.highWaterMark / 2 && this.stream.readStatus === 'paused') this.stream.resume()
     return { done: false, value: frame }
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Uint8ArrayList> {
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return { next: () => this.next(), return: async () => ({ done: true, value: undefined }) }
   }
 
@@ -98,29 +98,65 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
       }
       this.accounted += data.byteLength
     }
-    this.pending.append(data)
-    for (;;) {
-      const header = readVarint(this.pending)
-      if (header === 'incomplete') break
-      if (header === 'invalid') {
-        this.fail(new CrankError(ErrorCodes.malformedFrame, 'frame length prefix is not a valid varint'))
-        return
-      }
-      if (header.value > this.opts.maxFrameBytes) {
-        this.fail(
-          new CrankError(ErrorCodes.frameTooLarge, `frame of ${header.value} bytes exceeds the ${this.opts.maxFrameBytes}-byte limit`),
-        )
-        return
-      }
-      if (this.pending.byteLength < header.bytes + header.value) break
-      const frame = this.pending.sublist(header.bytes, header.bytes + header.value)
-      this.pending.consume(header.bytes + header.value)
-      this.frames.push(frame)
-      this.heldBytes += frame.byteLength
+    if (this.pending.byteLength === 0) {
+      if (!this.takeWhole(data)) return
+    } else {
+      this.pending.append(data)
+      if (!this.takePending()) return
     }
     if (this.heldBytes > this.opts.highWaterMark && this.stream.readStatus === 'readable') this.stream.pause()
     this.settle()
     this.notify()
+  }
+
+  /**
+   * The common case, a chunk that starts on a frame boundary: its whole frames are taken as views
+   * of the chunk, with no copy and no list; only a trailing partial frame goes to `pending`.
+   * Returns false when the stream failed.
+   */
+  private takeWhole(data: Uint8Array | Uint8ArrayList): boolean {
+    const chunk = data instanceof Uint8Array ? data : data.subarray()
+    let off = 0
+    while (off < chunk.byteLength) {
+      const header = readVarint(chunk, off)
+      if (header === 'incomplete') break
+      if (!this.checkLength(header)) return false
+      const start = off + header.bytes
+      if (chunk.byteLength < start + header.value) break
+      this.frames.push(chunk.subarray(start, start + header.value))
+      this.heldBytes += header.value
+      off = start + header.value
+    }
+    if (off < chunk.byteLength) this.pending.append(chunk.subarray(off))
+    return true
+  }
+
+  /** Frames that span chunks, gathered in `pending` and copied out whole. Returns false when the stream failed. */
+  private takePending(): boolean {
+    for (;;) {
+      const header = readVarint(this.pending, 0)
+      if (header === 'incomplete') return true
+      if (!this.checkLength(header)) return false
+      if (this.pending.byteLength < header.bytes + header.value) return true
+      const frame = this.pending.subarray(header.bytes, header.bytes + header.value)
+      this.pending.consume(header.bytes + header.value)
+      this.frames.push(frame)
+      this.heldBytes += frame.byteLength
+    }
+  }
+
+  private checkLength(header: { value: number; bytes: number } | 'invalid'): header is { value: number; bytes: number } {
+    if (header === 'invalid') {
+      this.fail(new CrankError(ErrorCodes.malformedFrame, 'frame length prefix is not a valid varint'))
+      return false
+    }
+    if (header.value > this.opts.maxFrameBytes) {
+      this.fail(
+        new CrankError(ErrorCodes.frameTooLarge, `frame of ${header.value} bytes exceeds the ${this.opts.maxFrameBytes}-byte limit`),
+      )
+      return false
+    }
+    return true
   }
 
   /** Stops reading an unproven peer's stream until its membership is proven; then reads on, or fails. */
@@ -189,27 +225,67 @@ export class FrameReader implements AsyncIterable<Uint8ArrayList> {
   }
 }
 
-function readVarint(buf: Uint8ArrayList): { value: number; bytes: number } | 'incomplete' | 'invalid' {
+function readVarint(buf: Uint8Array | Uint8ArrayList, from: number): { value: number; bytes: number } | 'incomplete' | 'invalid' {
   let value = 0
   for (let i = 0; i < MAX_VARINT_BYTES; i++) {
-    if (i >= buf.byteLength) return 'incomplete'
-    const byte = buf.get(i)
+    if (from + i >= buf.byteLength) return 'incomplete'
+    const byte = buf instanceof Uint8Array ? (buf[from + i] as number) : buf.get(from + i)
     value += (byte & 0x7f) * 2 ** (7 * i)
     if ((byte & 0x80) === 0) return { value, bytes: i + 1 }
   }
   return 'invalid'
 }
 
-/** The unsigned LEB128 length prefix of a frame. */
-export function encodeVarint(n: number): Uint8Array {
-  const out: number[] = []
+/** Bytes of the unsigned LEB128 prefix of a frame of `n` bytes. */
+function varintLength(n: number): number {
+  let len = 1
+  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) len++
+  return len
+}
+
+/** Writes the prefix of `n` at `at`; returns where the body starts. */
+function writeVarint(n: number, into: Uint8Array, at: number): number {
   let v = n
+  let i = at
   while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80)
+    into[i++] = (v % 0x80) | 0x80
     v = Math.floor(v / 0x80)
   }
-  out.push(v)
-  return Uint8Array.from(out)
+  into[i++] = v
+  return i
+}
+
+/** The unsigned LEB128 length prefix of a frame. */
+export function encodeVarint(n: number): Uint8Array {
+  const out = new Uint8Array(varintLength(n))
+  writeVarint(n, out, 0)
+  return out
+}
+
+/** Frames up to this size are copied behind their prefix into one buffer; larger ones are sent as they are. */
+const COPY_FRAME_BYTES = 16 * 1024
+
+/** One buffer of prefixed frames when they are small, else a list that does not copy the large bodies. */
+function framed(bodies: Uint8Array[]): Uint8Array | Uint8ArrayList {
+  let total = 0
+  let large = false
+  for (const b of bodies) {
+    total += varintLength(b.byteLength) + b.byteLength
+    if (b.byteLength > COPY_FRAME_BYTES) large = true
+  }
+  if (large) {
+    const list = new Uint8ArrayList()
+    for (const b of bodies) list.append(encodeVarint(b.byteLength), b)
+    return list
+  }
+  const out = Buffer.allocUnsafe(total)
+  let at = 0
+  for (const b of bodies) {
+    at = writeVarint(b.byteLength, out, at)
+    out.set(b, at)
+    at += b.byteLength
+  }
+  return out
 }
 
 interface QueuedFrame {
@@ -274,14 +350,14 @@ export class FrameWriter {
       for (const q of batch) q.reject(err)
       return
     }
-    const list = new Uint8ArrayList()
+    const bodies: Uint8Array[] = []
     for (const q of batch) {
       const bytes = typeof q.frame === 'function' ? q.frame() : q.frame
-      if (bytes !== undefined) list.append(encodeVarint(bytes.byteLength), bytes)
+      if (bytes !== undefined) bodies.push(bytes)
     }
     let room: boolean
     try {
-      room = list.byteLength === 0 || this.stream.send(list)
+      room = bodies.length === 0 || this.stream.send(framed(bodies))
     } catch (err) {
       for (const q of batch) q.reject(err)
       return

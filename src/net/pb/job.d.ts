@@ -263,6 +263,7 @@ export namespace crank {
                 $unknowns?: Uint8Array[];
                 jobId: string;
                 resultJson: Uint8Array;
+                capabilityVersion: string;
                 static create(properties: crank.job.v1.Result.$Shape): crank.job.v1.Result & crank.job.v1.Result.$Shape;
                 static create(properties?: crank.job.v1.Result.$Properties): crank.job.v1.Result;
                 static encode(message: crank.job.v1.Result.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -274,6 +275,7 @@ export namespace crank {
                 interface $Properties {
                     jobId?: (string|null);
                     resultJson?: (Uint8Array|null);
+                    capabilityVersion?: (string|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = crank.job.v1.Result.$Properties;
@@ -290,6 +292,7 @@ export namespace crank {
                 code: string;
                 message: string;
                 retryable: boolean;
+                capabilityVersion: string;
                 static create(properties: crank.job.v1.Error.$Shape): crank.job.v1.Error & crank.job.v1.Error.$Shape;
                 static create(properties?: crank.job.v1.Error.$Properties): crank.job.v1.Error;
                 static encode(message: crank.job.v1.Error.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -304,6 +307,7 @@ export namespace crank {
                     code?: (string|null);
                     message?: (string|null);
                     retryable?: (boolean|null);
+                    capabilityVersion?: (string|null);
                     $unknowns?: Uint8Array[];
                 }
                 type $Shape = crank.job.v1.Error.$Properties;

@@ -1980,6 +1980,7 @@ export const crank = $root.crank = (() => {
                  * @typedef {Object} crank.job.v1.Result.$Properties
                  * @property {string|null} [jobId] Result jobId
                  * @property {Uint8Array|null} [resultJson] Result resultJson
+                 * @property {string|null} [capabilityVersion] Result capabilityVersion
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -2028,6 +2029,14 @@ export const crank = $root.crank = (() => {
                 Result.prototype.resultJson = $util.newBuffer([]);
 
                 /**
+                 * Result capabilityVersion.
+                 * @member {string} capabilityVersion
+                 * @memberof crank.job.v1.Result
+                 * @instance
+                 */
+                Result.prototype.capabilityVersion = "";
+
+                /**
                  * Creates a new Result instance using the specified properties.
                  * @function create
                  * @memberof crank.job.v1.Result
@@ -2063,6 +2072,8 @@ export const crank = $root.crank = (() => {
                         writer.uint32(/* id 1, wireType 2 =*/10).string(message.jobId);
                     if (message.resultJson != null && $Object.hasOwnProperty.call(message, "resultJson") && message.resultJson.length)
                         writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.resultJson);
+                    if (message.capabilityVersion != null && $Object.hasOwnProperty.call(message, "capabilityVersion") && message.capabilityVersion !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.capabilityVersion);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -2125,6 +2136,15 @@ export const crank = $root.crank = (() => {
                                     delete message.resultJson;
                                 continue;
                             }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.capabilityVersion = value;
+                                else
+                                    delete message.capabilityVersion;
+                                continue;
+                            }
                         }
                         reader.skipType(wireType, _depth, tag);
                         if (!reader.discardUnknown) {
@@ -2169,6 +2189,7 @@ export const crank = $root.crank = (() => {
                  * @property {string|null} [code] Error code
                  * @property {string|null} [message] Error message
                  * @property {boolean|null} [retryable] Error retryable
+                 * @property {string|null} [capabilityVersion] Error capabilityVersion
                  * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
                  */
 
@@ -2241,6 +2262,14 @@ export const crank = $root.crank = (() => {
                 Error.prototype.retryable = false;
 
                 /**
+                 * Error capabilityVersion.
+                 * @member {string} capabilityVersion
+                 * @memberof crank.job.v1.Error
+                 * @instance
+                 */
+                Error.prototype.capabilityVersion = "";
+
+                /**
                  * Creates a new Error instance using the specified properties.
                  * @function create
                  * @memberof crank.job.v1.Error
@@ -2282,6 +2311,8 @@ export const crank = $root.crank = (() => {
                         writer.uint32(/* id 4, wireType 2 =*/34).string(message.message);
                     if (message.retryable != null && $Object.hasOwnProperty.call(message, "retryable") && message.retryable !== false)
                         writer.uint32(/* id 5, wireType 0 =*/40).bool(message.retryable);
+                    if (message.capabilityVersion != null && $Object.hasOwnProperty.call(message, "capabilityVersion") && message.capabilityVersion !== "")
+                        writer.uint32(/* id 6, wireType 2 =*/50).string(message.capabilityVersion);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
                             writer.raw(message.$unknowns[i]);
@@ -2369,6 +2400,15 @@ export const crank = $root.crank = (() => {
                                     message.retryable = value;
                                 else
                                     delete message.retryable;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.capabilityVersion = value;
+                                else
+                                    delete message.capabilityVersion;
                                 continue;
                             }
                         }
