@@ -79,12 +79,11 @@ export class Dispatcher {
       else opts.signal.addEventListener('abort', () => handle.cancel(), { once: true })
     }
     this.handles.add(handle)
-    void this.dispatch(handle, opts)
-      .catch((err): JobOutcome => ({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
-      .then((outcome) => {
-        this.handles.delete(handle)
-        handle.finish(outcome)
-      })
+    const finish = (outcome: JobOutcome): void => {
+      this.handles.delete(handle)
+      handle.finish(outcome)
+    }
+    this.dispatch(handle, opts).then(finish, (err: unknown) => finish({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
     return handle
   }
 

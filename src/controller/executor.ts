@@ -57,9 +57,8 @@ export function abortOutcome(reason: unknown): JobOutcome {
   return { state: error.code === ErrorCodes.deadlineExceeded ? 'expired' : 'cancelled', error }
 }
 
-export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
-  const { capability: cap } = req
-  if (req.signal?.aborted === true) return abortOutcome(req.signal.reason ?? cancelledError())
+export function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
+  if (req.signal?.aborted === true) return Promise.resolve(abortOutcome(req.signal.reason ?? cancelledError()))
   const controller = req.control ?? new AbortController()
   const abort = (reason: unknown): void => controller.abort(reason)
   const onExternalAbort = (): void => abort(req.signal?.reason ?? cancelledError())
@@ -69,7 +68,10 @@ export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
   let timer: DeadlineTimer | undefined
   if (req.deadline !== undefined) {
     const remaining = req.deadline - Date.now()
-    if (remaining <= 0) return abortOutcome(deadlineError())
+    if (remaining <= 0) {
+      external?.removeEventListener('abort', onExternalAbort)
+      return Promise.resolve(abortOutcome(deadlineError()))
+    }
     timer = setDeadlineTimer(() => abort(deadlineError()), remaining)
   }
 
@@ -91,39 +93,41 @@ export async function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
     },
   }
 
-  let onAbort: (() => void) | undefined
-  const aborted = new Promise<JobOutcome>((resolve) => {
-    onAbort = () => resolve(abortOutcome(controller.signal.reason))
-    controller.signal.addEventListener('abort', onAbort, { once: true })
-  })
-
-  const ran = (async (): Promise<JobOutcome> => {
-    try {
-      const result = await cap.handler(ctx)
-      if (req.validateOutput && !cap.validateOutput(result)) {
-        const { message } = describeSchemaErrors(cap.validateOutput.errors, 'result')
-        return {
-          state: 'failed',
-          error: { code: ErrorCodes.invalidOutput, message: `${cap.id} broke its output contract: ${message}`, retryable: false },
-        }
-      }
-      return { state: 'succeeded', result }
-    } catch (err) {
-      if (controller.signal.aborted) return abortOutcome(controller.signal.reason)
-      const error = toErrorInfo(err)
-      const declared = cap.errors?.[error.code]
-      if (declared !== undefined) error.retryable = declared.retryable
-      return { state: 'failed', error }
+  // Whichever comes first, the handler's end or an abort, settles the job; no race of promises.
+  return new Promise<JobOutcome>((resolve) => {
+    const settle = (outcome: JobOutcome): void => {
+      if (settled) return
+      settled = true
+      timer?.clear()
+      external?.removeEventListener('abort', onExternalAbort)
+      // The controller may be the caller's, living on after this attempt: leave nothing attached to it.
+      controller.signal.removeEventListener('abort', onAbort)
+      resolve(outcome)
     }
-  })()
+    const onAbort = (): void => settle(abortOutcome(controller.signal.reason))
+    controller.signal.addEventListener('abort', onAbort, { once: true })
+    runHandler(req, ctx, controller.signal).then(settle)
+  })
+}
 
+/** The handler's own end: its result (checked against the output schema when asked) or its error. Never rejects. */
+async function runHandler(req: ExecuteRequest, ctx: JobContext, signal: AbortSignal): Promise<JobOutcome> {
+  const cap = req.capability
   try {
-    return await Promise.race([ran, aborted])
-  } finally {
-    settled = true
-    timer?.clear()
-    external?.removeEventListener('abort', onExternalAbort)
-    // The controller may be the caller's, living on after this attempt: leave nothing attached to it.
-    if (onAbort !== undefined) controller.signal.removeEventListener('abort', onAbort)
+    const result = await cap.handler(ctx)
+    if (req.validateOutput && !cap.validateOutput(result)) {
+      const { message } = describeSchemaErrors(cap.validateOutput.errors, 'result')
+      return {
+        state: 'failed',
+        error: { code: ErrorCodes.invalidOutput, message: `${cap.id} broke its output contract: ${message}`, retryable: false },
+      }
+    }
+    return { state: 'succeeded', result }
+  } catch (err) {
+    if (signal.aborted) return abortOutcome(signal.reason)
+    const error = toErrorInfo(err)
+    const declared = cap.errors?.[error.code]
+    if (declared !== undefined) error.retryable = declared.retryable
+    return { state: 'failed', error }
   }
 }

@@ -108,6 +108,7 @@ export class LocalJobs {
       capability: cap.key,
       ...(req.priority === undefined ? {} : { priority: req.priority }),
       ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
+      signal: req.control.signal,
       control: req.control,
       run: (signal) =>
         runtime.run({

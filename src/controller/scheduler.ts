@@ -42,7 +42,7 @@ export interface ScheduleRequest {
   signal?: AbortSignal
   /**
    * The job's own controller, when the caller has one for the whole job path: the scheduler then
-   * aborts it on a drain instead of making another one per job (and `signal` is its signal).
+   * aborts it on a drain instead of making another one per job. `signal` must then be its signal.
    */
   control?: AbortController
   /** Runs the admitted job; the signal fires on the caller's cancel or when a drain runs out of time. */
@@ -119,8 +119,7 @@ export class Scheduler {
     this.onChange?.()
   }
 
-  submit(given: ScheduleRequest): Admission {
-    const req = given.control === undefined ? given : { ...given, signal: given.control.signal }
+  submit(req: ScheduleRequest): Admission {
     const lane = this.lanes.get(req.capability)
     if (lane === undefined) return reject(ErrorCodes.unknownCapability, `no local capability ${req.capability}`, false)
     if (this.draining) return reject(ErrorCodes.shuttingDown, 'node is draining and takes no new jobs', true)

@@ -21,7 +21,13 @@ export const DEFAULT_JSON_BOUNDS: JsonBounds = { maxDepth: MAX_JSON_DEPTH, maxBy
  */
 export function toJsonValue(value: unknown, what: string, code: string, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): unknown {
   const ancestors = new Set<object>()
-  const walk = (v: unknown, key: string, depth: number, path: string): unknown => {
+  // The path to the value being walked, joined only for an error: most values never need it.
+  const keys: string[] = []
+  const fail = (message: (path: string) => string): never => {
+    const path = [what, ...keys].join('/')
+    throw new CrankError(code, message(path), { details: { field: path } })
+  }
+  const walk = (v: unknown, key: string, depth: number): unknown => {
     if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
       v = (v as { toJSON: (k: string) => unknown }).toJSON(key)
     }
@@ -32,7 +38,7 @@ export function toJsonValue(value: unknown, what: string, code: string, bounds: 
       case 'number':
         return Number.isFinite(v) ? v : null
       case 'bigint':
-        throw new CrankError(code, `${path} is a BigInt, which JSON cannot carry`, { details: { field: path } })
+        return fail((path) => `${path} is a BigInt, which JSON cannot carry`)
       case 'undefined':
       case 'function':
       case 'symbol':
@@ -40,16 +46,24 @@ export function toJsonValue(value: unknown, what: string, code: string, bounds: 
     }
     if (v === null) return null
     const obj = v as object
-    if (depth >= bounds.maxDepth) {
-      throw new CrankError(code, `${what} nests deeper than ${bounds.maxDepth} levels`, { details: { field: path } })
-    }
-    if (ancestors.has(obj)) throw new CrankError(code, `${path} refers back to itself (a cycle)`, { details: { field: path } })
+    if (depth >= bounds.maxDepth) fail(() => `${what} nests deeper than ${bounds.maxDepth} levels`)
+    if (ancestors.has(obj)) fail((path) => `${path} refers back to itself (a cycle)`)
     ancestors.add(obj)
     try {
-      if (Array.isArray(obj)) return obj.map((item, i) => walk(item, String(i), depth + 1, `${path}/${i}`) ?? null)
+      if (Array.isArray(obj)) {
+        const out: unknown[] = new Array(obj.length)
+        for (let i = 0; i < obj.length; i++) {
+          keys.push(String(i))
+          out[i] = walk(obj[i], String(i), depth + 1) ?? null
+          keys.pop()
+        }
+        return out
+      }
       const out: Record<string, unknown> = {}
       for (const k of Object.keys(obj)) {
-        const item = walk((obj as Record<string, unknown>)[k], k, depth + 1, `${path}/${k}`)
+        keys.push(k)
+        const item = walk((obj as Record<string, unknown>)[k], k, depth + 1)
+        keys.pop()
         if (item !== undefined) out[k] = item
       }
       return out
@@ -57,7 +71,7 @@ export function toJsonValue(value: unknown, what: string, code: string, bounds: 
       ancestors.delete(obj)
     }
   }
-  return walk(value, '', 0, what)
+  return walk(value, '', 0)
 }
 
 const encoder = new TextEncoder()
