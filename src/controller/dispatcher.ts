@@ -4,13 +4,13 @@
  * the DHT), run there, and retried on the next provider after a retryable
  * failure, until it reaches exactly one terminal state on its handle.
  */
-import { randomUUID } from 'node:crypto'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { JobClient } from '../jobs/job-client.ts'
 import { JobHandle } from '../jobs/job-handle.ts'
+import { newJobId } from '../jobs/job-ids.ts'
 import { type JobInput, noInput, toByteStream } from '../jobs/job-input.ts'
 import { type SubmitOptions, submitOptionsError } from '../jobs/submit-options.ts'
 import type { PeerIds } from '../net/peer-ids.ts'
@@ -55,8 +55,8 @@ interface RoutedJob {
   versionRange: string
   params: unknown
   input: TrackedInput
-  deadline?: number
-  priority?: Priority
+  deadline?: number | undefined
+  priority?: Priority | undefined
 }
 
 export class Dispatcher {
@@ -69,7 +69,7 @@ export class Dispatcher {
 
   submit(opts: SubmitOptions): JobHandle {
     const { limits } = this.c
-    const handle = new JobHandle(typeof opts.jobId === 'string' && opts.jobId !== '' ? opts.jobId : randomUUID(), {
+    const handle = new JobHandle(typeof opts.jobId === 'string' && opts.jobId !== '' ? opts.jobId : newJobId(), {
       output: opts.output === 'stream' ? 'stream' : 'collect',
       maxOutputBytes: limits.maxOutputBytes,
       streamHighWaterMark: limits.streamHighWaterMark,
@@ -143,8 +143,8 @@ export class Dispatcher {
       versionRange: opts.version ?? rangeInName,
       params: opts.params ?? {},
       input: trackedInput(opts.input),
-      ...(opts.deadlineMs === undefined ? {} : { deadline: Date.now() + opts.deadlineMs }),
-      ...(opts.priority === undefined ? {} : { priority: opts.priority }),
+      deadline: opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs,
+      priority: opts.priority,
     }
     const route = opts.route ?? 'prefer-local'
     if (route !== 'local' && route !== 'prefer-local' && route !== 'any') {
@@ -216,8 +216,8 @@ export class Dispatcher {
       versionRange: job.versionRange,
       params: job.params,
       input: job.input.open(),
-      ...(job.deadline === undefined ? {} : { deadline: job.deadline }),
-      ...(job.priority === undefined ? {} : { priority: job.priority }),
+      deadline: job.deadline,
+      priority: job.priority,
       control: handle.control,
       sink: handle.sink,
       caller: 'local',
@@ -252,9 +252,9 @@ export class Dispatcher {
         capability: job.id,
         versionRange: job.versionRange,
         params: job.params,
-        ...(job.input.present ? { input: job.input.open() } : {}),
-        ...(job.deadline === undefined ? {} : { deadline: job.deadline }),
-        ...(job.priority === undefined ? {} : { priority: job.priority }),
+        input: job.input.present ? job.input.open() : undefined,
+        deadline: job.deadline,
+        priority: job.priority,
         signal: handle.signal,
         sink: handle.sink,
         onAccepted: (version, by) => handle.emit({ type: 'accepted', peer: by, version }),

@@ -25,7 +25,7 @@ export interface ExecuteRequest {
   params: unknown
   input: AsyncIterable<Uint8Array>
   /** Absolute deadline, epoch ms. */
-  deadline?: number
+  deadline?: number | undefined
   /** Aborts the job; a CrankError reason becomes the outcome's error. */
   signal?: AbortSignal
   /** The job's own controller (see LocalJobRequest.control): used as is, so no second one is made. */
@@ -33,7 +33,7 @@ export interface ExecuteRequest {
   sink: JobEventSink
   validateOutput: boolean
   log: Logger
-  caller?: Caller
+  caller?: Caller | undefined
 }
 
 /** Validates params against the input schema; the error names the failing field. */

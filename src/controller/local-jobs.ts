@@ -23,8 +23,8 @@ export interface LocalJobRequest {
   versionRange: string
   params: unknown
   input: AsyncIterable<Uint8Array>
-  deadline?: number
-  priority?: Priority
+  deadline?: number | undefined
+  priority?: Priority | undefined
   /**
    * The job's one cancel switch, shared with whoever submitted it: the caller's cancel, the
    * deadline, a drain and an output overflow all abort it, and every layer reads its signal.
@@ -34,7 +34,7 @@ export interface LocalJobRequest {
   /** `local`, or the remote caller's peer id. */
   caller: string
   /** What membership proved about the caller, handed to the handler as `ctx.caller`. */
-  identity?: Caller
+  identity?: Caller | undefined
 }
 
 export type Admission = { accepted: false; error: CrankError } | { accepted: true; capability: AnyCapability; outcome: Promise<JobOutcome> }
@@ -106,8 +106,8 @@ export class LocalJobs {
     const admission = this.opts.scheduler.submit({
       jobId: req.jobId,
       capability: cap.key,
-      ...(req.priority === undefined ? {} : { priority: req.priority }),
-      ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
+      priority: req.priority,
+      deadline: req.deadline,
       signal: req.control.signal,
       control: req.control,
       run: (signal) =>
@@ -116,13 +116,13 @@ export class LocalJobs {
           capability: cap,
           params: req.params,
           input: req.input,
-          ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
+          deadline: req.deadline,
           signal,
           control: req.control,
           sink: req.sink,
           validateOutput,
           log,
-          ...(req.identity === undefined ? {} : { caller: req.identity }),
+          caller: req.identity,
         }),
     })
     if (!admission.accepted) return admission

@@ -35,9 +35,9 @@ export interface ScheduleRequest {
   jobId: string
   /** Routing key of a registered capability (`id@major`). */
   capability: string
-  priority?: Priority
+  priority?: Priority | undefined
   /** Absolute deadline, epoch ms: also bounds the time spent queued. */
-  deadline?: number
+  deadline?: number | undefined
   /** The caller's cancel. */
   signal?: AbortSignal
   /**

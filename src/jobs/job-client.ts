@@ -17,9 +17,9 @@ export interface RemoteJobRequest {
   capability: string
   versionRange: string
   params: unknown
-  input?: AsyncIterable<Uint8Array>
-  deadline?: number
-  priority?: Priority
+  input?: AsyncIterable<Uint8Array> | undefined
+  deadline?: number | undefined
+  priority?: Priority | undefined
   signal: AbortSignal
   sink: JobEventSink
   onAccepted?: (version: string, peer: string) => void
@@ -63,7 +63,8 @@ class RemoteJobRun {
   /** Set when we gave up waiting for the server; wins over whatever the stream says next. */
   private forced: JobOutcome | undefined
   private inputFailure: CrankError | undefined
-  private timers: DeadlineTimer[] = []
+  /** Only a job with a deadline, or one being cancelled, ever gets a timer. */
+  private timers: DeadlineTimer[] | undefined
   private accepted = false
 
   constructor(js: JobStream, req: RemoteJobRequest, opts: JobClientOptions) {
@@ -78,11 +79,9 @@ class RemoteJobRun {
     req.signal.addEventListener('abort', onAbort, { once: true })
     if (req.deadline !== undefined) {
       // The server enforces the deadline; this only covers a server that never answers.
-      this.timers.push(
-        setDeadlineTimer(() => this.force(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.opts.cancelGraceMs),
-      )
+      this.addTimer(() => this.force(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.opts.cancelGraceMs)
     }
-    let pumped: Promise<void> = Promise.resolve()
+    let pumped: Promise<void> | undefined
     let reusable = true
     try {
       await js.writer.write(
@@ -108,12 +107,15 @@ class RemoteJobRun {
       this.terminal = { state: 'failed', error }
     } finally {
       req.signal.removeEventListener('abort', onAbort)
-      for (const t of this.timers) t.clear()
+      if (this.timers !== undefined) for (const t of this.timers) t.clear()
     }
     const outcome = this.forced ?? this.inputOutcome() ?? this.terminal
     if (this.forced !== undefined) reusable = false
     // Release only after the input pump has stopped, so no stale frame can interleave with the next job.
-    void pumped.then(() => (reusable ? this.opts.pool.release(js) : this.opts.pool.discard(js, new Error('job stream in unknown state'))))
+    const settle = (): void =>
+      reusable ? this.opts.pool.release(js) : this.opts.pool.discard(js, new Error('job stream in unknown state'))
+    if (pumped === undefined) settle()
+    else void pumped.then(settle)
     return outcome
   }
 
@@ -124,9 +126,9 @@ class RemoteJobRun {
 
   private async readUntilTerminal(): Promise<JobOutcome> {
     const { req } = this
-    for await (const bytes of this.js.reader) {
-      const frame = decodeServerFrame(bytes)
-      const outcome = await this.onFrame(frame)
+    const { reader } = this.js
+    for (let next = await reader.next(); next.done !== true; next = await reader.next()) {
+      const outcome = await this.onFrame(decodeServerFrame(next.value))
       if (outcome !== undefined) return outcome
     }
     if (this.forced !== undefined) return this.forced
@@ -205,7 +207,12 @@ class RemoteJobRun {
   private cancel(): void {
     const reason = this.req.signal.reason instanceof CrankError ? this.req.signal.reason : cancelledError()
     void this.js.writer.write(encodeClientFrame({ cancel: { jobId: this.req.jobId, reason: reason.message } })).catch(() => {})
-    this.timers.push(setDeadlineTimer(() => this.force(abortOutcome(reason)), this.opts.cancelGraceMs))
+    this.addTimer(() => this.force(abortOutcome(reason)), this.opts.cancelGraceMs)
+  }
+
+  private addTimer(fn: () => void, ms: number): void {
+    this.timers ??= []
+    this.timers.push(setDeadlineTimer(fn, ms))
   }
 
   private force(outcome: JobOutcome): void {

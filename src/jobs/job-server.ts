@@ -212,7 +212,7 @@ export class JobServer {
   }
 
   /** Writes a job's terminal frame; tracked so that a stopping node can let it through. */
-  private finish(writer: FrameWriter, frame: () => Uint8Array): Promise<void> {
+  private finish(writer: FrameWriter, frame: Uint8Array): Promise<void> {
     const written = writer.write(frame).catch(() => {})
     this.finishing.add(written)
     void written.finally(() => this.finishing.delete(written))
@@ -274,11 +274,11 @@ export class JobServer {
           versionRange: submit.versionRange ?? '',
           params,
           input,
-          ...(submit.deadlineMs ? { deadline: Date.now() + submit.deadlineMs } : {}),
-          ...(isPriority(priority) ? { priority } : {}),
+          deadline: submit.deadlineMs ? Date.now() + submit.deadlineMs : undefined,
+          priority: isPriority(priority) ? priority : undefined,
           control: abort,
           caller,
-          ...(identity === undefined ? {} : { identity }),
+          identity,
           sink: {
             progress: (update) => {
               announce()
@@ -324,7 +324,7 @@ export class JobServer {
           input.abort()
           this.lateAccepts.delete(announce)
           if (log.isLevelEnabled('debug')) log.debug({ job: jobId, state: outcome.state }, 'job ended')
-          return this.finish(writer, () => terminalFrame(jobId, version, outcome))
+          return this.finish(writer, terminalFrame(jobId, version, outcome))
         })
         .finally(markEnded)
     }

@@ -78,8 +78,20 @@ const encoder = new TextEncoder()
 
 /** JSON bytes of `value`, bounded in depth and size; `code` is the error code of any refusal. */
 export function encodeBoundedJson(value: unknown, what: string, code: string, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): Uint8Array {
-  const plain = toJsonValue(value ?? null, what, code, bounds) ?? null
-  const bytes = encoder.encode(JSON.stringify(plain))
+  // JSON.stringify itself is the fast path: it throws on cycles and BigInt, overflows the stack
+  // (a RangeError) on absurd depth, and its output's depth is counted without parsing. Only a value
+  // it refuses is walked, to name the field at fault.
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value ?? null)
+  } catch {
+    toJsonValue(value ?? null, what, code, bounds)
+  }
+  const bytes = encoder.encode(text ?? JSON.stringify(toJsonValue(value ?? null, what, code, bounds) ?? null))
+  if (jsonDepth(bytes, bounds.maxDepth) > bounds.maxDepth) {
+    toJsonValue(value ?? null, what, code, bounds) // names the deepest path
+    throw new CrankError(code, `${what} nests deeper than ${bounds.maxDepth} levels`)
+  }
   if (bytes.byteLength > bounds.maxBytes) {
     throw new CrankError(code, `${what} is ${bytes.byteLength} bytes of JSON, over the ${bounds.maxBytes}-byte limit`)
   }

@@ -4,6 +4,7 @@
  */
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { crank } from '../net/pb/job.js'
+import { NativeUtf8Reader } from '../net/pb-reader.ts'
 import { decodeBoundedJson, encodeBoundedJson } from './json-bounds.ts'
 
 export const JOB_PROTOCOL = '/crank/job/1.0.0'
@@ -26,13 +27,13 @@ export function encodeServerFrame(frame: ServerFrameInit): Uint8Array {
 }
 
 export function decodeClientFrame(bytes: Uint8Array): ClientFrame {
-  const frame = decode(() => pb.ClientFrame.decode(bytes))
+  const frame = decode(() => pb.ClientFrame.decode(new NativeUtf8Reader(bytes)))
   if (frame.frame === undefined || frame.frame === null) throw new CrankError(ErrorCodes.malformedFrame, 'client frame carries no message')
   return frame
 }
 
 export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
-  const frame = decode(() => pb.ServerFrame.decode(bytes))
+  const frame = decode(() => pb.ServerFrame.decode(new NativeUtf8Reader(bytes)))
   if (frame.frame === undefined || frame.frame === null) throw new CrankError(ErrorCodes.malformedFrame, 'server frame carries no message')
   return frame
 }

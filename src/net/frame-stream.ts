@@ -288,6 +288,9 @@ function framed(bodies: Uint8Array[]): Uint8Array | Uint8ArrayList {
   return out
 }
 
+/** What a write that went out at once returns: shared, since nothing waits on it. */
+const SENT: Promise<void> = Promise.resolve()
+
 interface QueuedFrame {
   frame: Uint8Array | (() => Uint8Array | undefined)
   resolve: () => void
@@ -311,6 +314,29 @@ export class FrameWriter {
 
   /** A function argument is encoded when its turn comes, so coalesced updates send their latest value. */
   write(frame: Uint8Array | (() => Uint8Array | undefined)): Promise<void> {
+    // Nothing ahead of it and the stream has room: send now, with no queue entry and no new promise.
+    // (A function is a coalescing update: it always waits for the tick's batch.)
+    if (
+      frame instanceof Uint8Array &&
+      this.queue.length === 0 &&
+      !this.scheduled &&
+      !this.draining &&
+      this.stream.writeStatus === 'writable'
+    ) {
+      try {
+        if (this.stream.send(framed([frame]))) return SENT
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      this.draining = true
+      return this.waitForRoom().then(
+        () => this.drained(),
+        (err: unknown) => {
+          this.drainFailed(err)
+          throw err
+        },
+      )
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ frame, resolve, reject })
       if (!this.scheduled && !this.draining) {
@@ -369,14 +395,23 @@ export class FrameWriter {
     this.draining = true
     this.waitForRoom().then(
       () => {
-        this.draining = false
         for (const q of batch) q.resolve()
-        if (this.queue.length > 0) this.flush()
+        this.drained()
       },
       (err: unknown) => {
-        this.draining = false
-        for (const q of [...batch, ...this.queue.splice(0)]) q.reject(err)
+        for (const q of batch) q.reject(err)
+        this.drainFailed(err)
       },
     )
+  }
+
+  private drained(): void {
+    this.draining = false
+    if (this.queue.length > 0) this.flush()
+  }
+
+  private drainFailed(err: unknown): void {
+    this.draining = false
+    for (const q of this.queue.splice(0)) q.reject(err)
   }
 }
