@@ -43,6 +43,7 @@ import { MembersOnly } from './trust/members-only.ts'
 import { Membership } from './trust/membership.ts'
 import { proveMembers } from './trust/prove-members.ts'
 import { RefusalGate } from './trust/refusal-gate.ts'
+import { CertificateRenewal, signCsrOverMesh } from './trust/renewal.ts'
 import { loadOrCreateSwarmKey } from './trust/swarm-key.ts'
 import { TrustStore } from './trust/trust-store.ts'
 import { createRuntime, type JobRuntime } from './workers/runtime.ts'
@@ -132,6 +133,8 @@ export class CrankNode {
   private readonly clientMode: boolean
   /** Refused and revoked peers, shut out with backoff (absent in an open mesh). */
   readonly refusals: RefusalGate | undefined
+  /** Renews this node's membership certificate before it expires; `status()` says how that goes (absent in client mode). */
+  readonly renewal: CertificateRenewal | undefined
 
   constructor(
     config: CrankConfig,
@@ -140,7 +143,7 @@ export class CrankNode {
     log: Logger,
     trust: NodeTrust | undefined,
     client = false,
-    admission: { refusals?: RefusalGate; membersOnly?: MembersOnly } = {},
+    admission: { refusals?: RefusalGate; membersOnly?: MembersOnly; privateKey?: PrivateKey } = {},
   ) {
     this.config = config
     this.clientMode = client
@@ -271,6 +274,18 @@ export class CrankNode {
       busyWith: (peer) => this.router.outstanding(peer) > 0,
       onAddresses: (peer) => this.learnAddresses(peer),
     })
+    this.renewal =
+      client || admission.privateKey === undefined
+        ? undefined
+        : new CertificateRenewal(
+            { membership: this.membership, privateKey: admission.privateKey, log, ...signCsrOverMesh(this) },
+            {
+              certificate: trust?.certificate,
+              dataDir: config.dataDir,
+              retryBaseMs: config.trust.renewalRetryBaseMs,
+              retryMaxMs: config.trust.renewalRetryMaxMs,
+            },
+          )
   }
 
   /** The first member we meet that serves snapshots tells us the mesh at once (see SNAPSHOT_PROTOCOL). */
@@ -408,6 +423,7 @@ export class CrankNode {
       })
     }
     this.started = true
+    this.renewal?.start()
     this.adverts.start()
     if (this.config.mesh.dht && !this.clientMode) this.dhtProvided = this.provideCapabilities()
     this.log.info(
@@ -427,6 +443,7 @@ export class CrankNode {
   async stop(opts: { drainTimeoutMs?: number } = {}): Promise<void> {
     if (!this.started) return
     this.started = false
+    this.renewal?.stop()
     const drain = this.scheduler.drain(opts.drainTimeoutMs ?? this.config.jobs.drainTimeoutMs)
     this.adverts.changed()
     const report = await drain
@@ -792,5 +809,5 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
     ...(admission.refusals === undefined ? {} : { connectionGater: admission.refusals.connectionGater }),
     ...(admission.membersOnly === undefined ? {} : { serviceComponents: (c) => admission.membersOnly.components(c) }),
   })
-  return new CrankNode(config, libp2p, capabilities, log, trust, client === true, admission)
+  return new CrankNode(config, libp2p, capabilities, log, trust, client === true, { ...admission, privateKey })
 }
