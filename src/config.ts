@@ -93,6 +93,15 @@ export interface TrustConfig {
   refusalBackoffMs: number
   /** Longest such shut-out. Default 600000 (10 minutes). */
   refusalBackoffMaxMs: number
+  /**
+   * The membership certificate is renewed through certificate.sign_csr once two thirds of its
+   * lifetime have passed; a failed attempt is retried after about this long, doubling with each
+   * further failure (jittered down by up to half, and never later than halfway to the expiry).
+   * Default 5000.
+   */
+  renewalRetryBaseMs: number
+  /** Longest wait between renewal attempts (see renewalRetryBaseMs). Default 600000 (10 minutes). */
+  renewalRetryMaxMs: number
 }
 
 export interface CrankConfig {
@@ -188,6 +197,8 @@ export const DEFAULT_CONFIG: CrankConfig = {
     gracePeriodMs: 10_000,
     refusalBackoffMs: 1000,
     refusalBackoffMaxMs: 600_000,
+    renewalRetryBaseMs: 5000,
+    renewalRetryMaxMs: 600_000,
   },
 }
 
@@ -257,6 +268,8 @@ export const CONFIG_SCHEMA = {
         swarmKeyFile: { type: 'string', minLength: 1 },
         refusalBackoffMs: positiveInt,
         refusalBackoffMaxMs: positiveInt,
+        renewalRetryBaseMs: { type: 'integer', minimum: 10 },
+        renewalRetryMaxMs: { type: 'integer', minimum: 10 },
       },
     },
   },

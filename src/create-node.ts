@@ -61,7 +61,11 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
   const refusals = config.trust.openMesh
     ? undefined
     : new RefusalGate({ baseMs: config.trust.refusalBackoffMs, maxMs: config.trust.refusalBackoffMaxMs, log })
-  const admission: Admission = { ...(refusals === undefined ? {} : { refusals }), ...(membersOnly === undefined ? {} : { membersOnly }) }
+  const admission: Admission = {
+    privateKey,
+    ...(refusals === undefined ? {} : { refusals }),
+    ...(membersOnly === undefined ? {} : { membersOnly }),
+  }
   const { libp2p } = await createNet({
     privateKey,
     listen: config.listen,

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
@@ -9,12 +9,12 @@ import { AdvertService, SNAPSHOT_PROTOCOL } from './controller/adverts.ts'
 import { BanList } from './controller/bans.ts'
 import { Connectivity } from './controller/connectivity.ts'
 import { DhtProviders } from './controller/dht-providers.ts'
-import { Dispatcher } from './controller/dispatcher.ts'
+import { Dispatcher, type Explanation } from './controller/dispatcher.ts'
 import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
 import { MeshRegistry } from './controller/mesh-registry.ts'
 import { ownAdvert } from './controller/own-advert.ts'
-import { type Candidate, Router } from './controller/router.ts'
+import { Router } from './controller/router.ts'
 import { Scheduler } from './controller/scheduler.ts'
 import { AdvertSnapshots } from './controller/snapshots.ts'
 import { JobClient } from './jobs/job-client.ts'
@@ -34,6 +34,7 @@ import { JobGate } from './trust/job-gate.ts'
 import type { MembersOnly } from './trust/members-only.ts'
 import { Membership } from './trust/membership.ts'
 import type { RefusalGate } from './trust/refusal-gate.ts'
+import { CertificateRenewal, signCsrOverMesh } from './trust/renewal.ts'
 
 export { createNode, type NodeInit } from './create-node.ts'
 export type { SubmitOptions } from './jobs/submit-options.ts'
@@ -42,6 +43,8 @@ export type { SubmitOptions } from './jobs/submit-options.ts'
 export interface Admission {
   refusals?: RefusalGate
   membersOnly?: MembersOnly
+  /** The node's libp2p key: a renewal signs its CSR with it. */
+  privateKey?: PrivateKey
 }
 
 export class CrankNode {
@@ -62,6 +65,8 @@ export class CrankNode {
   readonly connectivity: Connectivity
   /** Refused and revoked peers, shut out with backoff (absent in an open mesh). */
   readonly refusals: RefusalGate | undefined
+  /** Renews this node's membership certificate before it expires (absent in client mode). */
+  readonly renewal: CertificateRenewal | undefined
   /** Settles when this node's capabilities have been announced in the DHT (or that failed). */
   dhtProvided: Promise<void> = Promise.resolve()
 
@@ -176,10 +181,9 @@ export class CrankNode {
       maxBytes: config.mesh.maxAdvertBytes,
       log,
       acceptsGossip: (source, publisher) => membership.acceptsGossip(source, publisher),
-      // A neighbour whose membership Hello is still in flight: wait for it rather than drop its adverts.
-      // Not the whole grace period: while one copy waits here, gossipsub validates every duplicate
-      // that arrives (each a signature check). A publisher dropped here is asked for its advert
-      // directly once it is verified (see the 'verified' handler).
+      // A neighbour whose Hello is in flight: wait for it, but not the whole grace period (gossipsub
+      // checks every duplicate's signature meanwhile); a publisher dropped here is asked for its
+      // advert once it is verified (see followMembership).
       awaitMembership: async (source, publisher) =>
         (await proves(source, 2000)) && (!membership.isPending(publisher) || proves(publisher, 2000)),
       listenOnly: client,
@@ -209,6 +213,18 @@ export class CrankNode {
       isRunning: () => this.started,
       log,
     })
+    this.renewal =
+      client || admission.privateKey === undefined
+        ? undefined
+        : new CertificateRenewal(
+            { membership, privateKey: admission.privateKey, log, ...signCsrOverMesh(this) },
+            {
+              certificate: trust?.certificate,
+              dataDir: config.dataDir,
+              retryBaseMs: config.trust.renewalRetryBaseMs,
+              retryMaxMs: config.trust.renewalRetryMaxMs,
+            },
+          )
   }
 
   get peerId(): PeerId {
@@ -250,6 +266,7 @@ export class CrankNode {
     this.snapshots.start()
     await this.connectivity.start()
     this.started = true
+    this.renewal?.start()
     this.adverts.start()
     if (this.dht !== undefined && !this.clientMode) this.dhtProvided = this.dht.provide(this.capabilities)
     this.log.info(
@@ -298,6 +315,7 @@ export class CrankNode {
   async stop(opts: { drainTimeoutMs?: number } = {}): Promise<void> {
     if (!this.started) return
     this.started = false
+    this.renewal?.stop()
     const drain = this.scheduler.drain(opts.drainTimeoutMs ?? this.config.jobs.drainTimeoutMs)
     this.adverts.changed()
     const report = await drain
@@ -326,10 +344,7 @@ export class CrankNode {
   }
 
   /** Every known candidate for a capability and why it would or would not be chosen. */
-  explain(
-    capability: string,
-    opts: { gpu?: boolean; tags?: string[] } = {},
-  ): Promise<{ local: string; decision: string; candidates: Candidate[] }> {
+  explain(capability: string, opts: { gpu?: boolean; tags?: string[] } = {}): Promise<Explanation> {
     return this.dispatcher.explain(capability, opts)
   }
 }

@@ -77,7 +77,38 @@ describe('crank-node CLI: mistakes give one line and the documented exit code', 
     ])
     // A usage error: exit 2, the reason, and the help hint every usage error carries; no stack.
     assert.equal(r.code, 2, r.stderr)
-    assert.match(r.stderr, /--days must be a whole number/)
+    assert.match(r.stderr, /invalid_option: --days must be a whole number with a unit \(ms, s, m, h, d, w\), such as 90d.*got "abc"/)
     assert.doesNotMatch(r.stderr, /^\s+at /m)
+  })
+
+  it('ca token --ttl and ca issue --days take units; bad ones are usage errors naming the forms accepted', async () => {
+    const ca = join(dir, 'ca-units')
+    assert.equal((await cli(['ca', 'init', '--ca-dir', ca])).code, 0)
+    const token = await cli(['ca', 'token', '--ca-dir', ca, '--name', 'unit-node', '--ttl', '2w'])
+    assert.equal(token.code, 0, token.stderr)
+    const expires = Date.parse(/expires (\S+)\)/.exec(token.stderr)![1]!)
+    const weeks = (expires - Date.now()) / (7 * 86_400_000)
+    assert.ok(weeks > 1.99 && weeks <= 2, `--ttl 2w gave ${weeks} weeks`)
+    const peer = '12D3KooWGLP1e4qvr7ikEsKaKhi6yQGeRUGBmy6cffwg31sgKmiW'
+    const issued = await cli(['ca', 'issue', '--ca-dir', ca, '--peer-id', peer, '--name', 'unit-node', '--days', '12h'])
+    assert.equal(issued.code, 0, issued.stderr)
+    const listed = await cli(['ca', 'list', '--ca-dir', ca, '--json'])
+    const entry = JSON.parse(listed.stdout.trim().split('\n')[0]!) as { notBefore: string; notAfter: string }
+    // Issued certificates start a minute back (clock skew): 12 h ahead of now, 12 h 1 min long.
+    assert.equal(Date.parse(entry.notAfter) - Date.parse(entry.notBefore), 12 * 3_600_000 + 60_000)
+    for (const [args, why] of [
+      [
+        ['ca', 'token', '--ca-dir', ca, '--ttl', '10x'],
+        /invalid_option: --ttl must be a whole number with a unit .* or a plain number of milliseconds; got "10x"/,
+      ],
+      [['ca', 'token', '--ca-dir', ca, '--ttl', '0'], /invalid_option: --ttl must be longer than 0; got "0"/],
+      [['ca', 'token', '--ca-dir', ca, '--ttl', '400d'], /invalid_option: --ttl must be at most 366d; got "400d"/],
+      [['ca', 'issue', '--ca-dir', ca, '--peer-id', peer, '--days', '1.5d'], /invalid_option: --days must be a whole number with a unit/],
+    ] as const) {
+      const r = await cli([...args])
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, why)
+      assert.doesNotMatch(r.stderr, /^\s+at /m)
+    }
   })
 })

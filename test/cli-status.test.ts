@@ -59,6 +59,8 @@ describe('crank-node status: isolation of a running node', function () {
     const joined = await cli(['status', '--data-dir', join(dir, 'a')])
     assert.equal(joined.code, 0, joined.stdout)
     assert.match(joined.stdout, /running, joined for .*: 1 member\(s\) connected/)
+    // Its membership certificate (`ca issue`: 365 days, no name) and when the node renews it (at two thirds).
+    assert.match(joined.stdout, /\n {2}certificate [0-9a-f]+: expires in 36\d\.\d d \(\S+\); renews in 24\d\.\d d/)
 
     const peers = await cli(['peers', '--data-dir', join(dir, 'b'), '--json'])
     assert.equal(peers.code, 0, peers.stderr)

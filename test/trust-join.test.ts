@@ -97,7 +97,13 @@ describe('crank-node join over the job protocol', function () {
     await n.connect(a.multiaddrs[0]!)
     const r = await n.submit({ capability: 'example.echo', params: { echo: 'member' }, route: a.peerId.toString() }).result
     assert.deepEqual(r.value, { echo: 'member', bytes: 0, chunks: 0 })
-    assert.deepEqual(a.membership.callerOf(n.peerId), { peerId: n.peerId.toString(), name: 'newcomer', roles: ['worker'], member: true })
+    assert.deepEqual(a.membership.callerOf(n.peerId), {
+      peerId: n.peerId.toString(),
+      name: 'newcomer',
+      roles: ['worker'],
+      member: true,
+      serial: a.membership.identity(n.peerId)?.serial,
+    })
     await new Promise((resolve) => setTimeout(resolve, 3500))
     assert.ok(a.libp2p.getConnections(n.peerId).length > 0, 'n is still connected after the grace period')
   })

@@ -158,7 +158,13 @@ describe('membership protocol /crank/membership/1.0.0', function () {
     assert.ok(a.membership.isMember(b.peerId))
     assert.equal(a.membership.identity(b.peerId)?.name, 'beta')
     assert.deepEqual(b.membership.identity(a.peerId)?.roles, ['gpu', 'mail'])
-    assert.deepEqual(a.membership.callerOf(b.peerId), { peerId: b.peerId.toString(), name: 'beta', roles: ['worker'], member: true })
+    assert.deepEqual(a.membership.callerOf(b.peerId), {
+      peerId: b.peerId.toString(),
+      name: 'beta',
+      roles: ['worker'],
+      member: true,
+      serial: a.membership.identity(b.peerId)?.serial,
+    })
     assert.equal(await echo(b, a), 'hi')
     // Still connected well after the grace period.
     await new Promise((r) => setTimeout(r, GRACE_MS * 2))
@@ -295,14 +301,14 @@ describe('membership protocol /crank/membership/1.0.0', function () {
       params: { join_token: 't' },
     })
     assert.equal(enrol.allowed, true)
+    // A plain member reaches certificate.sign_csr only marked for renewal, which the signer holds it to.
     const bSignsCsr = await gate.admit({ peerId: b.peerId.toString(), jobId: 'j4', capability: 'certificate.sign_csr', params: {} })
-    assert.equal(bSignsCsr.allowed, false, 'certificate.sign_csr is restricted to admins')
+    assert.equal(bSignsCsr.allowed && bSignsCsr.renewalOnly, true, 'certificate.sign_csr admits plain members for renewal only')
+    assert.equal(bSignsCsr.caller.renewalOnly, true)
+    assert.equal(fromB.caller.renewalOnly, undefined, 'other capabilities get the plain caller')
     assert.deepEqual(
       lines.map((l) => [l.request_id, l.decision]),
-      [
-        ['j2', 'deny'],
-        ['j4', 'deny'],
-      ],
+      [['j2', 'deny']],
     )
   })
 

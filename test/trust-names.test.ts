@@ -199,7 +199,10 @@ describe('trust: CA naming policy and issuance records', function () {
       assert.equal(r.code, 2, r.stderr)
       // One error line, then the CLI's usual pointer to --help.
       const [first, ...rest] = r.stderr.trim().split('\n')
-      assert.match(first ?? '', /^error: option '--days <n>' argument '.*' is invalid\. --days must be a whole number/)
+      assert.match(
+        first ?? '',
+        /^error: option '--days <duration>' argument '.*' is invalid\. invalid_option: --days must be a whole number/,
+      )
       assert.deepEqual(rest, ['(run crank-node --help for usage)'])
       assert.doesNotMatch(r.stderr, /\n\s+at /)
     })

@@ -34,15 +34,38 @@ describe('access policy', () => {
     assert.ok(!d.allowed && d.reason === 'caller not allowed: email.classify needs role mail or name gw-1', JSON.stringify(d))
   })
 
-  it('restricts certificate.sign_csr to admins, and to strangers only for enrolment with a join token', () => {
+  it('restricts certificate.sign_csr to admins, members to renewal, and strangers to enrolment with a join token', () => {
     const open = new AccessPolicy({ default: 'members', rules: [{ capability: '*', allow: 'members' }] })
     for (const p of [policy, open]) {
-      assert.equal(p.check(worker, 'certificate.sign_csr').allowed, false)
-      assert.equal(p.check(admin, 'certificate.sign_csr').allowed, true)
+      assert.deepEqual(p.check(worker, 'certificate.sign_csr'), { allowed: true, rule: 'built-in certificate.sign_csr', renewalOnly: true })
+      assert.deepEqual(p.check(admin, 'certificate.sign_csr'), { allowed: true, rule: 'built-in certificate.sign_csr' })
       assert.equal(p.check(stranger, 'certificate.sign_csr').allowed, false)
       assert.equal(p.check(stranger, 'certificate.sign_csr', { joinToken: true }).allowed, true)
       assert.equal(p.check(stranger, 'email.parse', { joinToken: true }).allowed, false, 'a token opens only enrolment')
     }
+  })
+
+  it('a policy that names certificate.sign_csr decides renewal itself; renewal grants nothing elsewhere', () => {
+    const noRenewal = new AccessPolicy({ rules: [{ capability: 'certificate.sign_csr', allow: { roles: ['admin'] }, enrolment: true }] })
+    const d = noRenewal.check(worker, 'certificate.sign_csr')
+    assert.ok(!d.allowed && d.reason === 'caller not allowed: certificate.sign_csr needs role admin', JSON.stringify(d))
+    const withRenewal = new AccessPolicy({ rules: [{ capability: 'certificate.sign_csr', allow: 'nobody', renewal: true }] })
+    assert.deepEqual(withRenewal.check(worker, 'certificate.sign_csr'), {
+      allowed: true,
+      rule: 'rules[0] certificate.sign_csr',
+      renewalOnly: true,
+    })
+    assert.equal(withRenewal.check(stranger, 'certificate.sign_csr').allowed, false, 'renewal is for members only')
+    assert.throws(() => new AccessPolicy({ rules: [{ capability: 'email.*', allow: 'nobody', renewal: true }] }), {
+      code: 'invalid_policy',
+      message: /renewal applies to certificate\.sign_csr only/,
+    })
+    assert.throws(
+      () => new AccessPolicy({ rules: [{ capability: 'certificate.sign_csr', allow: 'nobody', renewal: 'yes' as unknown as boolean }] }),
+      {
+        code: 'invalid_policy',
+      },
+    )
   })
 
   it('loads a policy file and refuses malformed ones with invalid_policy', () => {

@@ -1,14 +1,18 @@
 /**
  * What a running node says about itself in `<dataDir>/status.json` (written by its
- * Connectivity component), read back for `crank-node status` and `peers`.
+ * Connectivity component) and `<dataDir>/renewal.json` (its membership certificate, written by
+ * its CertificateRenewal), read back for `crank-node status` and `peers`.
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { STATUS_FILE, type StatusFile } from '../controller/connectivity.ts'
+import { RENEWAL_FILE, type RenewalStatus } from '../trust/renewal.ts'
 
 export interface NodeStatus extends StatusFile {
   /** The process that wrote it is alive and said it was running. */
   alive: boolean
+  /** The membership certificate and its renewal; absent when the node never wrote renewal.json. */
+  certificate?: RenewalStatus
 }
 
 /** The data dir's status file, or undefined when there is none (or it is unreadable). */
@@ -20,7 +24,17 @@ export async function readNodeStatus(dataDir: string): Promise<NodeStatus | unde
     return undefined
   }
   if (typeof status !== 'object' || status === null || typeof status.connectivity !== 'object') return undefined
-  return { ...status, alive: status.running && processAlive(status.pid) }
+  const certificate = await readRenewal(dataDir)
+  return { ...status, alive: status.running && processAlive(status.pid), ...(certificate === undefined ? {} : { certificate }) }
+}
+
+async function readRenewal(dataDir: string): Promise<RenewalStatus | undefined> {
+  try {
+    const r = JSON.parse(await readFile(join(dataDir, RENEWAL_FILE), 'utf8')) as RenewalStatus
+    return typeof r === 'object' && r !== null && typeof r.state === 'string' ? r : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function processAlive(pid: number): boolean {
@@ -37,7 +51,11 @@ function processAlive(pid: number): boolean {
 export function describeNodeStatus(s: NodeStatus, now = Date.now()): string[] {
   const c = s.connectivity
   const who = `node ${s.name} (…${s.peerId.slice(-10)}), pid ${s.pid}`
-  if (!s.alive) return [`${who}: not running (last status ${ago(now - s.updatedAt)} ago: ${c.state})`]
+  if (!s.alive)
+    return [
+      `${who}: not running (last status ${ago(now - s.updatedAt)} ago: ${c.state})`,
+      ...describeCertificate(s.certificate, false, now),
+    ]
   const since = `${c.state === 'isolated' ? 'ISOLATED' : 'joined'} for ${ago(now - c.since)}`
   const lines = [`${who}: running, ${since}: ${c.members} member(s) connected (mesh.minPeers ${c.minPeers})`]
   if (c.members < c.minPeers) {
@@ -48,12 +66,39 @@ export function describeNodeStatus(s: NodeStatus, now = Date.now()): string[] {
         : `  redialling ${c.disconnectedTargets} bootstrap peer(s) and known member(s) not connected${next}`,
     )
   }
+  lines.push(...describeCertificate(s.certificate, true, now))
   return lines
+}
+
+/** Expiry, next renewal and the last renewal error. A stopped node renews nothing, so only the expiry is said then. */
+function describeCertificate(r: RenewalStatus | undefined, running: boolean, now: number): string[] {
+  if (r === undefined) return []
+  const lines = [r.notAfter === undefined ? '  certificate: none to renew' : certificateLine(r, r.notAfter, running, now)]
+  const e = r.lastError
+  if (e !== undefined) {
+    const since = r.lastRenewedAt !== undefined && r.lastRenewedAt > e.at ? ', renewed since' : ''
+    const streak = r.failures > 0 ? `, ${r.failures} failed attempt(s) in a row` : ''
+    lines.push(`  last renewal error ${ago(now - e.at)} ago${streak}${since}: ${e.code}: ${e.message}`)
+  }
+  return lines
+}
+
+function certificateLine(r: RenewalStatus, notAfter: number, running: boolean, now: number): string {
+  const left = notAfter - now
+  const expiry = left > 0 ? `expires in ${ago(left)}` : `EXPIRED ${ago(-left)} ago`
+  const line = `  certificate ${r.serial ?? '?'}${r.name === undefined ? '' : ` (${r.name})`}: ${expiry} (${new Date(notAfter).toISOString()})`
+  if (!running) return line
+  if (r.state === 'renewing') return `${line}; renewing now`
+  if (r.nextRenewalAt !== undefined)
+    return `${line}; ${r.state === 'retrying' ? 'next renewal attempt' : 'renews'} in ${ago(Math.max(0, r.nextRenewalAt - now))}`
+  if (r.state === 'expired') return `${line}; not renewed: enrol again (ca token + join, or ca issue)`
+  return line
 }
 
 function ago(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`
   if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`
-  return `${(ms / 3_600_000).toFixed(1)} h`
+  if (ms < 172_800_000) return `${(ms / 3_600_000).toFixed(1)} h`
+  return `${(ms / 86_400_000).toFixed(1)} d`
 }

@@ -11,17 +11,26 @@ import { IDENTITY_FILE, loadOrCreateIdentity } from '../net/identity.ts'
 import { createNode } from '../node.ts'
 import { caInit, caIssue, caList, caRevoke, caToken, join as joinMesh, NODE_TRUST_FILES, type SignCsrReply } from '../trust/commands.ts'
 import { writeFileAtomic } from '../trust/files.ts'
+import { type DurationRule, parseDuration } from './duration.ts'
 import { dataDirFrom } from './paths.ts'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
-/** Commander reports an InvalidArgumentError as a usage error: one line on stderr, exit 2. */
-const wholeNumber =
-  (what: string, max: number) =>
+const DAY_MS = 86_400_000
+
+/**
+ * A duration flag's parser (milliseconds). A bad value is a usage error (exit 2): commander reports an
+ * InvalidArgumentError in one line, here carrying parseDuration's typed code and message.
+ */
+const duration =
+  (rule: DurationRule) =>
   (value: string): number => {
-    const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
-    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${what} must be a whole number from 1 to ${max}.`)
-    return n
+    try {
+      return parseDuration(value, rule)
+    } catch (err) {
+      if (err instanceof CrankError) throw new InvalidArgumentError(`${err.code}: ${err.message}`)
+      throw err
+    }
   }
 
 export function registerTrustCommands(cli: Command): void {
@@ -60,7 +69,11 @@ export function registerTrustCommands(cli: Command): void {
     .option('--peer-id <id>', 'certify this peer id instead (the certificate is printed)')
     .option('--name <name>', 'node name carried in the certificate')
     .option('--role <role>', 'role carried in the certificate, repeatable', collect)
-    .option('--days <n>', 'validity in days', wholeNumber('--days', 36_500))
+    .option(
+      '--days <duration>',
+      'validity: 90d, 12h, 30m, 2w… (a plain number is days)',
+      duration({ flag: '--days', plainUnit: 'd', maxMs: 36_500 * DAY_MS }),
+    )
     .action(async (o: { caDir: string; dataDir?: string; peerId?: string; name?: string; role?: string[]; days?: number }) => {
       let peerId = o.peerId
       if (o.dataDir !== undefined) {
@@ -74,7 +87,8 @@ export function registerTrustCommands(cli: Command): void {
         peerId,
         ...(o.name === undefined ? {} : { name: o.name }),
         ...(o.role === undefined ? {} : { roles: o.role }),
-        ...(o.days === undefined ? {} : { validityDays: o.days }),
+        // --days is parsed to milliseconds; a certificate may last a fraction of a day (1h, 30m).
+        ...(o.days === undefined ? {} : { validityDays: o.days / DAY_MS }),
       })
       if (o.dataDir !== undefined) {
         writeFileAtomic(join(o.dataDir, NODE_TRUST_FILES.ca), r.caCertificatePem, 0o644)
@@ -88,7 +102,12 @@ export function registerTrustCommands(cli: Command): void {
   ca.command('token')
     .description('make a one-time join token that expires')
     .requiredOption('--ca-dir <dir>', 'the CA directory')
-    .option('--ttl <ms>', 'lifetime in milliseconds', wholeNumber('--ttl', 366 * 86_400_000), 3_600_000)
+    .option(
+      '--ttl <duration>',
+      'lifetime: 1h, 30m, 2d, 1w… (a plain number is milliseconds)',
+      duration({ flag: '--ttl', plainUnit: 'ms', maxMs: 366 * DAY_MS }),
+      3_600_000,
+    )
     .option('--name <name>', 'node name the joining node will get')
     .option('--role <role>', 'role the joining node will get, repeatable', collect)
     .action(async (o: { caDir: string; ttl: number; name?: string; role?: string[] }) => {

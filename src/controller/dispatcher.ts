@@ -59,6 +59,13 @@ interface RoutedJob {
   priority?: Priority | undefined
 }
 
+/** What `explain` says: this node's part, the decision, and every candidate with why. */
+export interface Explanation {
+  local: string
+  decision: string
+  candidates: Candidate[]
+}
+
 export class Dispatcher {
   private readonly c: DispatcherComponents
   private readonly handles = new Set<JobHandle>()
@@ -93,10 +100,7 @@ export class Dispatcher {
   }
 
   /** Every known candidate for a capability and why it would or would not be chosen. */
-  async explain(
-    capability: string,
-    opts: { gpu?: boolean; tags?: string[] } = {},
-  ): Promise<{ local: string; decision: string; candidates: Candidate[] }> {
+  async explain(capability: string, opts: { gpu?: boolean; tags?: string[] } = {}): Promise<Explanation> {
     const [id, range] = splitCapability(capability)
     const query = { id, range, ...opts }
     const req = { ...query, mode: 'prefer-local' as const, exclude: new Set<string>() }

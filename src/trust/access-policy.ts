@@ -9,7 +9,7 @@
  *     "rules": [
  *       { "capability": "email.*",        "allow": { "roles": ["mail"], "names": ["gateway-1"] } },
  *       { "capability": "debug.*",        "allow": "nobody" },
- *       { "capability": "certificate.sign_csr", "allow": { "roles": ["admin"] }, "enrolment": true }
+ *       { "capability": "certificate.sign_csr", "allow": { "roles": ["admin"] }, "enrolment": true, "renewal": true }
  *     ]
  *   }
  *
@@ -18,7 +18,10 @@
  * only; any match allows). A rule with an exact capability id beats every glob
  * rule; globs are tried in file order; `default` applies when none matches.
  * `certificate.sign_csr` is restricted unless the file names it exactly: only
- * role `admin`, plus strangers that carry a join token (`enrolment`).
+ * role `admin`, plus strangers that carry a join token (`enrolment`), plus any
+ * member for the renewal of its own membership certificate (`renewal`): the gate
+ * cannot see the CSR, so such a caller is admitted marked `renewalOnly` and the
+ * CSR signer allows it nothing but its own key, peer id, name and roles.
  *
  * `check` is on the path of every job: rules are compiled once and the rule a
  * capability id resolves to is cached, so a check is a map lookup and a few
@@ -37,6 +40,11 @@ export interface PolicyRule {
   allow: AllowSpec
   /** Strangers presenting a join token may call it (only meaningful for certificate.sign_csr). */
   enrolment?: boolean
+  /**
+   * Members the rule does not otherwise allow may call it to renew their own membership
+   * certificate, and for nothing else (only meaningful for certificate.sign_csr).
+   */
+  renewal?: boolean
 }
 
 export interface PolicyFile {
@@ -46,7 +54,8 @@ export interface PolicyFile {
   rules?: PolicyRule[]
 }
 
-export type PolicyDecision = { allowed: true; rule: string } | { allowed: false; reason: string; rule: string }
+/** `renewalOnly`: allowed only through the rule's `renewal` grant (the caller must be limited to renewing itself). */
+export type PolicyDecision = { allowed: true; rule: string; renewalOnly?: true } | { allowed: false; reason: string; rule: string }
 
 export interface CheckHints {
   /** The job's params carry a join token (enrolment through certificate.sign_csr). */
@@ -54,7 +63,12 @@ export interface CheckHints {
 }
 
 export const SIGN_CSR_CAPABILITY = 'certificate.sign_csr'
-export const DEFAULT_SIGN_CSR_RULE: PolicyRule = { capability: SIGN_CSR_CAPABILITY, allow: { roles: ['admin'] }, enrolment: true }
+export const DEFAULT_SIGN_CSR_RULE: PolicyRule = {
+  capability: SIGN_CSR_CAPABILITY,
+  allow: { roles: ['admin'] },
+  enrolment: true,
+  renewal: true,
+}
 
 interface CompiledRule {
   label: string
@@ -63,6 +77,7 @@ interface CompiledRule {
   names: Set<string>
   peers: Set<string>
   enrolment: boolean
+  renewal: boolean
   /** Pre-built denial text, so a denial allocates nothing. */
   denial: string
 }
@@ -113,6 +128,7 @@ export class AccessPolicy {
       if (caller.peerId !== undefined && rule.peers.has(caller.peerId)) return { allowed: true, rule: rule.label }
       for (const r of caller.roles) if (rule.roles.has(r)) return { allowed: true, rule: rule.label }
     }
+    if (rule.renewal) return { allowed: true, rule: rule.label, renewalOnly: true }
     return { allowed: false, reason: rule.denial.replace('%s', capability), rule: rule.label }
   }
 
@@ -149,7 +165,14 @@ export function auditCaller(caller: Caller): AuditCaller {
 }
 
 function compileRule(r: PolicyRule, label: string): CompiledRule {
-  const base = { label, roles: new Set<string>(), names: new Set<string>(), peers: new Set<string>(), enrolment: r.enrolment === true }
+  const base = {
+    label,
+    roles: new Set<string>(),
+    names: new Set<string>(),
+    peers: new Set<string>(),
+    enrolment: r.enrolment === true,
+    renewal: r.renewal === true,
+  }
   if (r.allow === 'members') return { ...base, kind: 'members', denial: '' }
   if (r.allow === 'anyone') return { ...base, kind: 'anyone', denial: '' }
   if (r.allow === 'nobody') return { ...base, kind: 'nobody', denial: 'caller not allowed: %s is disabled by policy' }
@@ -178,6 +201,10 @@ function validatePolicy(file: PolicyFile): void {
   if (file.rules !== undefined && !Array.isArray(file.rules)) bad('rules must be an array')
   for (const [i, r] of (file.rules ?? []).entries()) {
     if (typeof r?.capability !== 'string' || r.capability === '') bad(`rules[${i}].capability must be a non-empty string`)
+    for (const flag of ['enrolment', 'renewal'] as const)
+      if (r[flag] !== undefined && typeof r[flag] !== 'boolean') bad(`rules[${i}].${flag} must be true or false`)
+    // Anywhere else the signer's renewal check would not run, and the grant would admit every member.
+    if (r.renewal === true && r.capability !== SIGN_CSR_CAPABILITY) bad(`rules[${i}].renewal applies to ${SIGN_CSR_CAPABILITY} only`)
     const a = r.allow
     if (typeof a === 'string') {
       if (!['members', 'anyone', 'nobody'].includes(a)) bad(`rules[${i}].allow must be members, anyone, nobody or an object`)

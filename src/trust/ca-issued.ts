@@ -3,7 +3,9 @@
  * (mode 0600), appended before the certificate leaves the CA. It backs
  * `ca list`, refuses to revoke serials this CA never issued, and keeps node
  * names unique: a name belongs to the key it was first issued to until every
- * certificate naming it is revoked.
+ * certificate naming it is revoked. A renewal's record names the serial it
+ * `supersedes` (the same key's previous certificate); the file stays append-only,
+ * so the old record is marked superseded by the new one's reference to it.
  *
  * The file is re-read on every issuance, so a `ca issue` from the CLI and a
  * running node's certificate.sign_csr on the same directory see each other.
@@ -26,9 +28,12 @@ export interface IssuedRecord {
   notBefore: string
   notAfter: string
   issuedAt: string
+  /** Serial of the certificate this one renews (same key): that one is superseded from now on. */
+  supersedes?: string
 }
 
-export type IssuedStatus = 'valid' | 'expired' | 'revoked'
+/** `superseded`: not revoked, not expired, but renewed; its holder presents the newer certificate. */
+export type IssuedStatus = 'valid' | 'superseded' | 'expired' | 'revoked'
 
 export function readIssued(dir: string): IssuedRecord[] {
   const file = join(dir, ISSUED_FILE)
@@ -63,7 +68,20 @@ export function checkNameFree(records: readonly IssuedRecord[], isRevoked: (seri
   }
 }
 
-export function statusOf(record: IssuedRecord, isRevoked: (serial: string) => boolean, now = Date.now()): IssuedStatus {
+/** Serial → the serial of the certificate that renewed it. */
+export function supersededBy(records: readonly IssuedRecord[]): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const r of records) if (r.supersedes !== undefined) out.set(r.supersedes, r.serial)
+  return out
+}
+
+export function statusOf(
+  record: IssuedRecord,
+  isRevoked: (serial: string) => boolean,
+  now = Date.now(),
+  superseded: ReadonlyMap<string, string> = new Map(),
+): IssuedStatus {
   if (isRevoked(record.serial)) return 'revoked'
-  return new Date(record.notAfter).getTime() <= now ? 'expired' : 'valid'
+  if (new Date(record.notAfter).getTime() <= now) return 'expired'
+  return superseded.has(record.serial) ? 'superseded' : 'valid'
 }

@@ -15,7 +15,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { appendIssued, checkNameFree, ISSUED_FILE, type IssuedRecord, type IssuedStatus, readIssued, statusOf } from './ca-issued.ts'
+import {
+  appendIssued,
+  checkNameFree,
+  ISSUED_FILE,
+  type IssuedRecord,
+  type IssuedStatus,
+  readIssued,
+  statusOf,
+  supersededBy,
+} from './ca-issued.ts'
 import { type CaNaming, checkCaNames, loadCaNaming, normaliseNaming, saveCaNaming } from './ca-names.ts'
 import { crlNumberExtension } from './crl-number.ts'
 import { TrustError, TrustErrorCodes } from './errors.ts'
@@ -65,6 +74,8 @@ export interface IssueOptions {
   keyUsages: number
   notBefore?: Date
   notAfter: Date
+  /** Serial of the certificate this one renews (same key); recorded so that `ca list` shows it superseded. */
+  supersedes?: string
 }
 
 export interface MembershipIssueOptions {
@@ -89,6 +100,8 @@ export interface IssuedCertificate {
 
 export interface IssuedEntry extends IssuedRecord {
   status: IssuedStatus
+  /** Serial of the certificate that renewed this one. */
+  supersededBy?: string
 }
 
 export interface RevokedEntry {
@@ -255,13 +268,19 @@ export class MeshCA {
       notBefore: notBefore.toISOString(),
       notAfter: opts.notAfter.toISOString(),
       issuedAt: new Date().toISOString(),
+      ...(opts.supersedes === undefined ? {} : { supersedes: normaliseSerial(opts.supersedes) }),
     })
     return { certificate, pem: certificate.toString('pem'), serial, notBefore, notAfter: opts.notAfter }
   }
 
   /** Every certificate this CA issued (as recorded in issued.jsonl), with its status now. */
   issued(now = Date.now()): IssuedEntry[] {
-    return readIssued(this.dir).map((r) => ({ ...r, status: statusOf(r, (s) => this.isRevoked(s), now) }))
+    const records = readIssued(this.dir)
+    const renewed = supersededBy(records)
+    return records.map((r) => {
+      const by = renewed.get(r.serial)
+      return { ...r, status: statusOf(r, (s) => this.isRevoked(s), now, renewed), ...(by === undefined ? {} : { supersededBy: by }) }
+    })
   }
 
   isRevoked(serial: string): boolean {

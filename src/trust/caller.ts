@@ -8,6 +8,13 @@ export interface Caller {
   roles: readonly string[]
   /** True when the caller holds a verified membership certificate (or is the local node). */
   member: boolean
+  /** Serial (hex) of the membership certificate the caller proved itself with: the one a renewal supersedes. */
+  serial?: string
+  /**
+   * Set by the job gate when the access policy admitted the caller to certificate.sign_csr only to
+   * renew its own membership certificate (same key, same name); the CSR signer then allows nothing else.
+   */
+  renewalOnly?: boolean
 }
 
 /** An in-process caller with full membership, e.g. the local node's own CLI. */

@@ -5,17 +5,23 @@
  * What it enforces, in order:
  *  0. a join token, if given, is valid (checked before   → invalid_token / token_expired
  *     anything else); without one, the caller has a rule → forbidden
+ *     or was admitted for renewal (`renewalOnly`)
  *  1. the CSR parses (PEM or DER)                        → invalid_csr
  *  2. the key is EC P-256/P-384, Ed25519 or RSA ≥ 2048   → weak_key / unsupported_key
  *  3. the CSR's self-signature verifies                  → bad_signature
  *  4. it does not ask for CA:TRUE, keyCertSign, cRLSign  → ca_requested
- *  5. every SAN is permitted to the caller (or token)    → san_not_allowed / forbidden
+ *  5. a renewalOnly caller asks for exactly its own       → forbidden
+ *     crank:peer over its own key, its own name and roles
+ *     it holds, nothing else (see checkRenewal)
+ *     every SAN is permitted to the caller (or token)    → san_not_allowed / forbidden
  *     and a crank:peer:<id> SAN names the CSR's own key  → san_not_allowed
  *  6. the join token is consumed (still valid)           → invalid_token / token_expired
  * Then it issues a leaf: CA:FALSE, EKU from certificate_type, validity capped,
  * a random positive 128-bit serial, and writes one audit line (refusals too).
  * Only the SANs are taken from the CSR; its subject and other requested
  * extensions are ignored (the subject becomes CN=<first SAN or node name>).
+ * A membership certificate a member obtains for its own peer id is recorded as
+ * superseding the certificate the member proved itself with.
  */
 import { createPublicKey } from 'node:crypto'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
@@ -121,7 +127,7 @@ export class CsrSigner {
         caller: auditCaller(req.caller),
         capability: 'certificate.sign_csr',
         decision: 'allow',
-        reason: req.joinToken === undefined ? 'san policy' : 'join token',
+        reason: req.joinToken !== undefined ? 'join token' : req.caller.renewalOnly === true ? 'renewal' : 'san policy',
         serial: result.serial,
         subject: result.subject,
         sans: result.sans,
@@ -163,6 +169,16 @@ export class CsrSigner {
   }
 
   #authorize(req: Pick<SignCsrRequest, 'caller' | 'joinToken'>): TokenGrant | undefined {
+    if (req.caller.renewalOnly === true) {
+      // Admitted for renewal only: a token would let it have another name signed.
+      if (req.joinToken !== undefined)
+        throw new TrustError(
+          TrustErrorCodes.forbidden,
+          'a member may use certificate.sign_csr only to renew its own certificate, without a token',
+        )
+      if (!req.caller.member) throw new TrustError(TrustErrorCodes.forbidden, 'only a verified member may renew its certificate')
+      return undefined
+    }
     if (req.joinToken !== undefined) {
       if (this.#tokens === undefined) throw new TrustError(TrustErrorCodes.invalidToken, 'this node does not accept join tokens')
       return this.#tokens.peek(req.joinToken)
@@ -192,6 +208,7 @@ export class CsrSigner {
     let keyPeerId: string | undefined
     const raw = ed25519RawFromSpki(spki)
     if (raw !== undefined) keyPeerId = peerIdFromPublicKey(publicKeyFromRaw(raw)).toString()
+    if (req.caller.renewalOnly === true) checkRenewal(requested, keyPeerId, req.caller)
     if (peerSan !== undefined && peerSan !== `uri:${PEER_URI}${keyPeerId}`) {
       throw new TrustError(TrustErrorCodes.sanNotAllowed, `${peerSan} does not name the CSR's own key`)
     }
@@ -200,7 +217,7 @@ export class CsrSigner {
       if (peerSan === undefined)
         throw new TrustError(TrustErrorCodes.sanNotAllowed, `enrolment needs a ${PEER_URI}<peer id> SAN over the node's Ed25519 key`)
       checkSans(requested, this.#tokenPatterns(grant, keyPeerId!), 'the join token')
-    } else {
+    } else if (req.caller.renewalOnly !== true) {
       checkSans(requested, this.#callerPatterns(req.caller), 'the caller')
     }
 
@@ -213,6 +230,8 @@ export class CsrSigner {
     const membership = peerSan === undefined ? undefined : identityFromSans(sanJson)
     const subject = `CN=${membership?.name ?? membership?.peerId ?? requested[0]!.slice(requested[0]!.indexOf(':') + 1)}`
     const notBefore = new Date(Date.now() - 60_000)
+    // A member's new certificate for its own peer id replaces the one it proved itself with.
+    const renews = membership !== undefined && req.caller.member && req.caller.peerId === membership.peerId ? req.caller.serial : undefined
     const issued = await this.#ca.issue({
       publicKey: spki,
       subject,
@@ -221,6 +240,7 @@ export class CsrSigner {
       keyUsages: x509.KeyUsageFlags.digitalSignature | (key === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0),
       notBefore,
       notAfter: new Date(notBefore.getTime() + days * DAY),
+      ...(renews === undefined ? {} : { supersedes: renews }),
     })
     return {
       certificatePem: issued.pem,
@@ -331,6 +351,31 @@ function checkExtensions(csr: x509.Pkcs10CertificateRequest): string[] {
     }
   }
   return [...new Set(sans)]
+}
+
+/**
+ * What a member admitted only for renewal may ask for: a membership certificate over its own
+ * libp2p key naming its own peer id, its own node name (exactly the one in the certificate it
+ * proved itself with: a named member cannot drop it, an unnamed one cannot take one) and roles it
+ * already holds. Anything else is `forbidden`, before the SAN rules are consulted.
+ */
+function checkRenewal(requested: readonly string[], keyPeerId: string | undefined, caller: Caller): void {
+  const refuse = (why: string): never => {
+    throw new TrustError(TrustErrorCodes.forbidden, `a member may only renew its own membership certificate: ${why}`)
+  }
+  if (caller.peerId === undefined) refuse('the caller has no peer id')
+  if (keyPeerId !== caller.peerId) refuse("the CSR is not over the caller's own libp2p key")
+  const names = requested.filter((s) => s.startsWith(`uri:${NODE_URI}`)).map((s) => s.slice(4 + NODE_URI.length))
+  if (names.length > 1 || names[0] !== caller.name)
+    refuse(
+      caller.name === undefined ? 'the caller has no node name to renew' : `the certificate must name node ${caller.name}, and only it`,
+    )
+  for (const san of requested) {
+    if (san === `uri:${PEER_URI}${caller.peerId}` || san.startsWith(`uri:${NODE_URI}`)) continue
+    if (san.startsWith(`uri:${ROLE_URI}`) && caller.roles.includes(san.slice(4 + ROLE_URI.length))) continue
+    refuse(`${san} is not part of the caller's current identity`)
+  }
+  if (!requested.includes(`uri:${PEER_URI}${caller.peerId}`)) refuse(`the CSR must ask for ${PEER_URI}${caller.peerId}`)
 }
 
 function checkSans(requested: string[], patterns: RegExp[], who: string): void {

@@ -23,4 +23,11 @@ export {
 export { TrustError, type TrustErrorCode, TrustErrorCodes } from './errors.ts'
 export { type MemberIdentity, membershipSans } from './identity.ts'
 export { JoinTokens, parseJoinToken, type TokenGrant } from './join-tokens.ts'
+export {
+  CertificateRenewal,
+  type CertificateRenewalComponents,
+  type CertificateRenewalEvents,
+  type CertificateRenewalInit,
+  type RenewalStatus,
+} from './renewal.ts'
 export { TrustStore, type VerifyOptions } from './trust-store.ts'

@@ -7,6 +7,8 @@
  * Enrolment is the one way in for a stranger: a non-member may call
  * certificate.sign_csr when its params carry a join token (the capability then
  * checks and spends the token). Everything else from a non-member is refused.
+ * A member the policy admits to certificate.sign_csr only for renewal gets a
+ * caller marked `renewalOnly`, which the capability's signer holds it to.
  */
 import type { AccessPolicy, PolicyDecision } from './access-policy.ts'
 import type { AuditLog } from './audit-log.ts'
@@ -70,7 +72,8 @@ export class JobGate {
       this.#audit === undefined
         ? this.#policy.check(caller, req.capability, hints)
         : this.#policy.checkAndAudit(this.#audit, req.jobId, caller, req.capability, hints)
-    return { ...d, caller }
+    // The policy cannot see the CSR: the mark travels with the caller to the signer, which can.
+    return d.allowed && d.renewalOnly === true ? { ...d, caller: { ...caller, renewalOnly: true } } : { ...d, caller }
   }
 }
 

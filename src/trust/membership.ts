@@ -179,7 +179,9 @@ export class Membership extends EventEmitter<MembershipEvents> {
     const id = this.#peers.get(key)?.identity
     const member = this.isMember(key)
     if (id === undefined) return { peerId: key, roles: [], member }
-    return id.name === undefined ? { peerId: key, roles: id.roles, member } : { peerId: key, name: id.name, roles: id.roles, member }
+    const caller: Caller = { peerId: key, roles: id.roles, member, serial: id.serial }
+    if (id.name !== undefined) caller.name = id.name
+    return caller
   }
 
   /**
