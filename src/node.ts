@@ -1,6 +1,11 @@
+/**
+ * CrankNode: assembles a node from its parts and runs their lifecycle. The parts do the work:
+ * the Dispatcher routes and runs submitted jobs, LocalJobs runs this node's capabilities, the
+ * JobServer serves remote callers, adverts gossip who serves what, Membership proves who belongs,
+ * Connectivity keeps the node in its mesh. docs/architecture.md follows one job through them.
+ */
 import { join } from 'node:path'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import type { AnyCapability } from './capability.ts'
@@ -12,6 +17,7 @@ import { DhtProviders } from './controller/dht-providers.ts'
 import { Dispatcher, type Explanation } from './controller/dispatcher.ts'
 import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
+import { followMembership } from './controller/membership-effects.ts'
 import { MeshRegistry } from './controller/mesh-registry.ts'
 import { ownAdvert } from './controller/own-advert.ts'
 import { Router } from './controller/router.ts'
@@ -183,7 +189,7 @@ export class CrankNode {
       acceptsGossip: (source, publisher) => membership.acceptsGossip(source, publisher),
       // A neighbour whose Hello is in flight: wait for it, but not the whole grace period (gossipsub
       // checks every duplicate's signature meanwhile); a publisher dropped here is asked for its
-      // advert once it is verified (see followMembership).
+      // advert once it is verified (see membership-effects.ts).
       awaitMembership: async (source, publisher) =>
         (await proves(source, 2000)) && (!membership.isPending(publisher) || proves(publisher, 2000)),
       listenOnly: client,
@@ -258,7 +264,20 @@ export class CrankNode {
       throw err
     }
     await this.membership.start()
-    this.followMembership()
+    const { dataDir } = this.config
+    followMembership({
+      membership: this.membership,
+      mesh: this.mesh,
+      connectivity: this.connectivity,
+      adverts: this.adverts,
+      refusedPeers: this.refusedPeers,
+      snapshots: this.snapshots,
+      refusals: this.refusals,
+      onCrl: () => {
+        const trust = this.membership.trustStore
+        if (dataDir !== undefined && trust !== undefined) saveNodeCrl(dataDir, trust)
+      },
+    })
     await this.libp2p.handle(SNAPSHOT_PROTOCOL, this.membership.guard(this.adverts.serveSnapshot), {
       maxInboundStreams: 8,
       maxOutboundStreams: 8,
@@ -277,35 +296,6 @@ export class CrankNode {
       },
       'node started',
     )
-  }
-
-  /** Membership decisions reach routing, gossip, redialling and the data dir's CRL. */
-  private followMembership(): void {
-    // A refused or revoked peer's adverts go too: routers must not pick it, snapshots must not relay it.
-    const shutOut = (r: { peerId: string; code: string }): void => {
-      this.refusedPeers.add(r.peerId)
-      this.mesh.remove(r.peerId)
-      this.refusals?.refuse(r.peerId, r.code)
-      this.connectivity.forget(r.peerId)
-    }
-    this.membership.on('refused', shutOut)
-    this.membership.on('removed', shutOut)
-    this.membership.on('verified', (id) => {
-      this.refusedPeers.delete(id.peerId)
-      this.refusals?.clear(id.peerId)
-      this.connectivity.verified(id.peerId, id.name)
-      // Our first adverts may have gone out before any neighbour had verified us; once one has, speak.
-      // (Receivers also hold an advert while its sender's Hello is in flight: see awaitMembership.)
-      if (!this.adverts.heard) this.adverts.changed()
-      if (this.adverts.takeDropped(id.peerId)) void this.snapshots.take(peerIdFromString(id.peerId), 'a dropped advert')
-    })
-    const dataDir = this.config.dataDir
-    if (dataDir !== undefined) {
-      this.membership.on('crl', () => {
-        const trust = this.membership.trustStore
-        if (trust !== undefined) saveNodeCrl(dataDir, trust)
-      })
-    }
   }
 
   /**
