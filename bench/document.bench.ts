@@ -21,7 +21,7 @@ import { createNode } from '../src/index.ts'
 import { envNumber, interleave, printHeader, printRatio, printValue, Results } from './stats.ts'
 
 /** Seconds each contender runs per round, at least MIN_OPS conversions. */
-const SECONDS = envNumber('BENCH_SECONDS', 0.35)
+const SECONDS = envNumber('BENCH_SECONDS', 0.25)
 const MIN_OPS = 3
 const fixture = (name: string) => readFileSync(new URL(`../test/fixtures/documents/${name}`, import.meta.url))
 

@@ -18,7 +18,7 @@ import { imageAt, loadFashionMnist } from '../scripts/image/fashion-mnist.ts'
 import { createNode } from '../src/index.ts'
 import { drain, envNumber, interleave, printHeader, printRatio, printValue, Results } from './stats.ts'
 
-const N = envNumber('BENCH_IMAGES', 800, { integer: true })
+const N = envNumber('BENCH_IMAGES', 600, { integer: true })
 const manifestPath = new URL('../capabilities/image.classify/models/fashion-mnist-cnn.json', import.meta.url).pathname
 const m = readManifest(manifestPath)
 const test = loadFashionMnist('test')

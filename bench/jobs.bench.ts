@@ -28,6 +28,7 @@ import {
   printDelta,
   printHeader,
   printRatio,
+  printValue,
   Results,
   sequential,
   throughput,
@@ -37,13 +38,13 @@ import {
 const RAW = '/crank-bench/raw-rr/1.0.0'
 const IN_FLIGHT = 64
 /** Seconds of each throughput window (a). */
-const SECONDS = envNumber('BENCH_SECONDS', 1.5)
+const SECONDS = envNumber('BENCH_SECONDS', 1.2)
 /** Round trips per one-at-a-time window (b). */
 const N = envNumber('BENCH_N', 800, { integer: true })
 /** Operations per allocation window (d). */
 const ALLOC_OPS = envNumber('BENCH_ALLOC_OPS', 1280, { integer: true })
 /** Calls per local window (e). */
-const LOCAL_N = envNumber('BENCH_LOCAL_N', 4000, { integer: true })
+const LOCAL_N = envNumber('BENCH_LOCAL_N', 3000, { integer: true })
 
 // Real membership on both nodes: the job path includes the policy check a production mesh runs.
 const mesh = await EphemeralCA.create()
@@ -126,6 +127,9 @@ for (let i = 0; i < 500; i++) {
 await drain(Array.from({ length: 2000 }), IN_FLIGHT, remoteJob)
 
 const res = new Results()
+// What the two nodes allocate while idle (timers, heartbeats), so the per-op figures can be read against it.
+const IDLE_MS = 500
+res.record('idle', ((await allocatedDuring(() => new Promise((r) => setTimeout(r, IDLE_MS)))) * 1000) / IDLE_MS)
 await interleave([
   async () => {
     const w = await throughput(IN_FLIGHT, SECONDS * 1000, rawLoop)
@@ -186,6 +190,7 @@ printRatio(`(d) JS heap bytes allocated per op, ${IN_FLIGHT} in flight`, res.get
   ...raw,
   unit: ' B',
 })
+printValue('    JS heap bytes allocated per second by both nodes while idle, one sample', res.get('idle'), ' B/s')
 const local = { unit: ' µs', crankName: 'local job', baseName: 'direct handler call', what: 'the node adds' }
 printDelta('(e) local inline echo, wall time per job (window / jobs)', res.get('local.crank'), res.get('local.direct'), local)
 printDelta('    local inline echo, CPU per job', res.get('localCpu.crank'), res.get('localCpu.direct'), local)
