@@ -109,7 +109,7 @@ await interleave(
         res.record(name, await run()),
   ),
 )
-const repeat = envNumber('BENCH_EMAIL_REPEAT', 4, { integer: true })
+const repeat = envNumber('BENCH_EMAIL_REPEAT', 2, { integer: true })
 const big = await bigMailbox(repeat)
 await node.stop()
 

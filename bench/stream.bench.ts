@@ -16,6 +16,8 @@ import { corpusChunks, rssSampler } from '../test/stream-process-records.ts'
 import { envNumber, interleave, printHeader, printRatio, printValue, Results } from './stats.ts'
 
 const N = envNumber('BENCH_RECORDS', 200_000, { integer: true })
+/** Records in each stalled-consumer probe: enough that the producer could run far past any buffer. */
+const STALL_RECORDS = envNumber('BENCH_STALL_RECORDS', 120_000, { integer: true })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const pipeline = [
@@ -61,11 +63,11 @@ async function throughput(node: CrankNode, route: string) {
 async function stallProbe(node: CrankNode, route: string) {
   let pulled = 0
   let total = 0
-  for await (const c of corpusChunks(250_000)) total += c.byteLength
+  for await (const c of corpusChunks(STALL_RECORDS)) total += c.byteLength
   const handle = node.submit({
     capability: 'stream.process',
     params: { pipeline: [] },
-    input: corpusChunks(250_000, 64 * 1024, (b) => {
+    input: corpusChunks(STALL_RECORDS, 64 * 1024, (b) => {
       pulled += b
     }),
     route,
@@ -117,7 +119,7 @@ printRatio('remote, memory transport, records/s', res.get('rate.memory'), res.ge
 printRatio('remote, TCP loopback, records/s', res.get('rate.tcp'), res.get('rate.local'), { crankName: 'remote', baseName: 'local' })
 for (const [name] of routes) printValue(`RSS growth during a run, ${name}`, res.get(`rss.${name}`), ' MiB')
 
-console.log('  stalled consumer (250k records, ~48 MiB), one probe per route:')
+console.log(`  stalled consumer (${STALL_RECORDS.toLocaleString('en')} records), one probe per route:`)
 console.log(`    local:  ${await stallProbe(memProvider, 'local')}`)
 console.log(`    remote memory: ${await stallProbe(memClient, memRoute)}`)
 console.log(`    remote TCP:    ${await stallProbe(tcpClient, tcpRoute)}`)
