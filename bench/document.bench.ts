@@ -7,7 +7,8 @@
  *   docx → html       vs mammoth.convertToHtml
  *   pdf → text        vs unpdf extractText
  *   markdown → docx / pdf: no single-library baseline; reported as conversions/s.
- * Each runs as a local job and as a remote job (memory transport) on a two-node pair.
+ * Each runs as a local job and as a remote job (memory transport) on a two-node pair, interleaved
+ * with its baseline in every round; ratios are per round against the library in that round.
  */
 import { readFileSync } from 'node:fs'
 import mammoth from 'mammoth'
@@ -16,35 +17,23 @@ import TurndownService from 'turndown'
 import { gfm } from 'turndown-plugin-gfm'
 import { extractText, getDocumentProxy } from 'unpdf'
 import cap from '../capabilities/document.convert/index.ts'
-import { createNode } from '../src/node.ts'
+import { createNode } from '../src/index.ts'
+import { envNumber, interleave, printHeader, printRatio, printValue, Results } from './stats.ts'
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+/** Seconds each contender runs per round, at least MIN_OPS conversions. */
+const SECONDS = envNumber('BENCH_SECONDS', 0.25)
+const MIN_OPS = 3
 const fixture = (name: string) => readFileSync(new URL(`../test/fixtures/documents/${name}`, import.meta.url))
 
-/** Operations per second over `ms` (after a short warm-up). */
+/** Conversions per second over `ms`, and at least MIN_OPS of them. */
 async function rate(fn: () => Promise<unknown>, ms: number): Promise<number> {
-  for (let i = 0; i < 2; i++) await fn()
   let n = 0
   const start = performance.now()
-  while (performance.now() - start < ms) {
+  while (performance.now() - start < ms || n < MIN_OPS) {
     await fn()
     n++
   }
   return n / ((performance.now() - start) / 1000)
-}
-
-/**
- * The machine is shared, so load drifts between measurements: the contenders
- * run interleaved in ROUNDS rounds and each keeps its best round.
- */
-const ROUNDS = 3
-async function best(fns: (() => Promise<unknown>)[]): Promise<number[]> {
-  const out = fns.map(() => 0)
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let i = 0; i < fns.length; i++)
-      out[i] = Math.max(out[i] as number, await rate(fns[i] as () => Promise<unknown>, (SECONDS * 1000) / ROUNDS))
-  }
-  return out
 }
 
 const provider = await createNode({
@@ -90,16 +79,30 @@ const job = (node: typeof client, route: string, input: Uint8Array, to: string) 
   if (r.state !== 'succeeded') throw new Error(JSON.stringify(r.error))
 }
 
-console.log(
-  `document.convert, conversions/s (${SECONDS} s each, best of ${ROUNDS} interleaved rounds; real fixtures from test/fixtures/documents)`,
-)
+const res = new Results()
+const steps: (() => Promise<void>)[] = []
 for (const c of cases) {
-  const fns = [job(provider, 'local', c.input, c.to), job(client, remote, c.input, c.to), ...(c.baseline === undefined ? [] : [c.baseline])]
-  const [local = 0, rem = 0, base] = await best(fns)
-  const vs = (x: number) => (base === undefined ? '' : ` (${(x / base).toFixed(2)}× library)`)
-  console.log(
-    `  ${c.name.padEnd(16)} ${base === undefined ? '' : `library ${base.toFixed(0)}/s, `}local job ${local.toFixed(0)}/s${vs(local)}, remote job ${rem.toFixed(0)}/s${vs(rem)}`,
-  )
+  const contenders: [string, () => Promise<unknown>][] = [
+    ['local', job(provider, 'local', c.input, c.to)],
+    ['remote', job(client, remote, c.input, c.to)],
+  ]
+  if (c.baseline !== undefined) contenders.push(['library', c.baseline])
+  // Warm-up: JIT and each library's first-call set-up.
+  for (const [, fn] of contenders) for (let i = 0; i < 2; i++) await fn()
+  for (const [who, fn] of contenders) steps.push(async () => res.record(`${c.name}.${who}`, await rate(fn, SECONDS * 1000)))
+}
+await interleave(steps)
+
+printHeader(`document.convert: conversions/s (${SECONDS} s per contender per round; real fixtures from test/fixtures/documents)`)
+for (const c of cases) {
+  if (c.baseline === undefined) {
+    printValue(`${c.name}, local job (no single-library baseline)`, res.get(`${c.name}.local`))
+    printValue(`${c.name}, remote job (no single-library baseline)`, res.get(`${c.name}.remote`))
+    continue
+  }
+  const names = { baseName: 'library' }
+  printRatio(`${c.name}, local job`, res.get(`${c.name}.local`), res.get(`${c.name}.library`), { ...names, crankName: 'job' })
+  printRatio(`${c.name}, remote job`, res.get(`${c.name}.remote`), res.get(`${c.name}.library`), { ...names, crankName: 'job' })
 }
 await client.stop()
 await provider.stop()

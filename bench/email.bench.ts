@@ -1,20 +1,21 @@
 /**
- * email.parse and email.classify throughput through a local node, in one run:
- *   - baseline: mailparser's simpleParser called directly (no job, no node), with its default
- *     options and with the options email.parse uses (no text→html, no linkify, html→text only when needed);
- *   - one job per message (parse-only, then parse+classify), 8 in flight;
- *   - one job streaming an mbox of all the messages (parse-only, then parse+classify).
- *   - memory: a large mbox (the split repeated BENCH_EMAIL_REPEAT times, default 10) generated
- *     on the fly and classified as one streamed job, sampling the process's peak RSS.
+ * email.parse and email.classify through a local node, against mailparser's simpleParser called
+ * directly (no job, no node) with the options email.parse passes it
+ * (capabilities/email-shared/parse-email.ts: no html→text, no text→html, no link detection).
+ * Each round, interleaved:
+ *   - the baseline: simpleParser over every message, one after another;
+ *   - one job per message, 8 in flight: email.parse, then email.classify (parse + model);
+ *   - one job streaming an mbox of all the messages: email.parse, then email.classify.
+ * Then, once: a large mbox (the split repeated BENCH_EMAIL_REPEAT times) generated on the fly and
+ * classified as one streamed job, sampling the process's peak RSS.
  * Messages: the held-out split of the SpamAssassin corpus (1,209 real messages).
- * Each figure is the best of BENCH_EMAIL_PASSES passes (default 3), taken in rounds across all
- * paths, so a burst of load from elsewhere on a shared machine hits every path alike.
  */
 import { simpleParser } from 'mailparser'
 import emailClassify from '../capabilities/email.classify/index.ts'
 import emailParse from '../capabilities/email.parse/index.ts'
 import { loadSplit, mboxOf, readMessage } from '../scripts/email/corpus.ts'
 import { createNode } from '../src/index.ts'
+import { envNumber, interleave, printHeader, printRatio, printValue, Results, Series } from './stats.ts'
 
 const messages = loadSplit('test').map(readMessage)
 const mbox = mboxOf(messages)
@@ -50,17 +51,19 @@ async function streamed(capability: string): Promise<number> {
   return n / ((performance.now() - t) / 1000)
 }
 
-const LEAN = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true }
+/** The options parseMessage passes simpleParser; keep in step with capabilities/email-shared/parse-email.ts. */
+const PARSE_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true }
 
-async function direct(options: typeof LEAN | undefined = undefined): Promise<number> {
+async function direct(): Promise<number> {
   const t = performance.now()
-  for (const m of messages) await simpleParser(m, options)
+  for (const m of messages) await simpleParser(m, PARSE_OPTIONS)
   return messages.length / ((performance.now() - t) / 1000)
 }
 
 // Warm-up: JIT, the ONNX session, the node's paths.
 await perMessage('email.classify', 8)
 await direct()
+await streamed('email.classify')
 
 /** Classifies a mailbox of `repeat` copies of the split, never held in memory, reading results as they stream. */
 async function bigMailbox(repeat: number): Promise<{ rate: number; bytes: number; peakRssMb: number; startRssMb: number }> {
@@ -91,28 +94,45 @@ async function bigMailbox(repeat: number): Promise<{ rate: number; bytes: number
   return { rate: n / ((performance.now() - t) / 1000), bytes, peakRssMb: peak, startRssMb }
 }
 
+const res = new Results()
 const paths: [string, () => Promise<number>][] = [
-  ['mailparser simpleParser, direct, default options (baseline)', () => direct()],
-  ['mailparser simpleParser, direct, email.parse options', () => direct(LEAN)],
-  ['email.parse, 1 job per message, 8 in flight', () => perMessage('email.parse', 8)],
-  ['email.classify, 1 job per message, 8 in flight', () => perMessage('email.classify', 8)],
-  ['email.parse, one mbox job (NDJSON stream)', () => streamed('email.parse')],
-  ['email.classify, one mbox job (NDJSON stream)', () => streamed('email.classify')],
+  ['direct', direct],
+  ['parse', () => perMessage('email.parse', 8)],
+  ['classify', () => perMessage('email.classify', 8)],
+  ['parseMbox', () => streamed('email.parse')],
+  ['classifyMbox', () => streamed('email.classify')],
 ]
-const best = paths.map(() => 0)
-for (let pass = 0; pass < Number(process.env.BENCH_EMAIL_PASSES ?? 3); pass++) {
-  for (const [i, [, run]] of paths.entries()) best[i] = Math.max(best[i] as number, await run())
-}
-const rows: [string, number][] = paths.map(([name], i) => [name, best[i] as number])
-const base = rows[0]?.[1] as number
-const repeat = Number(process.env.BENCH_EMAIL_REPEAT ?? 10)
+await interleave(
+  paths.map(
+    ([name, run]) =>
+      async () =>
+        res.record(name, await run()),
+  ),
+)
+const repeat = envNumber('BENCH_EMAIL_REPEAT', 2, { integer: true })
 const big = await bigMailbox(repeat)
 await node.stop()
-console.log(`${messages.length} SpamAssassin messages (${(mbox.length / 1e6).toFixed(1)} MB), local node, memory transport`)
-console.log('| path | messages/s | vs baseline |\n|---|---|---|')
-for (const [name, rate] of rows) console.log(`| ${name} | ${rate.toFixed(0)} | ${(rate / base).toFixed(2)}× |`)
-console.log(
-  `bounded memory: a ${(big.bytes / 1e6).toFixed(0)} MB mbox (${messages.length * repeat} messages) classified as one streamed job at ${big.rate.toFixed(0)} msg/s; RSS ${big.startRssMb.toFixed(0)} MB before, peak ${big.peakRssMb.toFixed(0)} MB`,
+
+printHeader(
+  `email: ${messages.length} SpamAssassin messages (${(mbox.length / 1e6).toFixed(1)} MB) through a local node (memory transport), ` +
+    "against simpleParser called directly with email.parse's options, messages/s",
 )
-const classify = Math.min(rows[3]?.[1] ?? 0, rows[5]?.[1] ?? 0)
-console.log(`parse+classify through the node: ${classify.toFixed(0)} msg/s (target ≥ 500)`)
+const names = { baseName: 'simpleParser' }
+printValue('baseline: simpleParser direct, one message after another, messages/s', res.get('direct'))
+printRatio('email.parse, 1 job per message, 8 in flight', res.get('parse'), res.get('direct'), { ...names, crankName: 'email.parse' })
+printRatio('email.classify (parse + model), 1 job per message, 8 in flight', res.get('classify'), res.get('direct'), {
+  ...names,
+  crankName: 'email.classify',
+})
+printRatio('email.parse, one mbox job (NDJSON stream)', res.get('parseMbox'), res.get('direct'), { ...names, crankName: 'email.parse' })
+printRatio('email.classify (parse + model), one mbox job (NDJSON stream)', res.get('classifyMbox'), res.get('direct'), {
+  ...names,
+  crankName: 'email.classify',
+})
+const bigRate = new Series()
+bigRate.add(big.rate)
+printValue(
+  `bounded memory, one sample: a ${(big.bytes / 1e6).toFixed(0)} MB mbox (${messages.length * repeat} messages) classified as one streamed job ` +
+    `(RSS ${big.startRssMb.toFixed(0)} MB before, peak ${big.peakRssMb.toFixed(0)} MB), messages/s`,
+  bigRate,
+)

@@ -1,13 +1,12 @@
 /**
- * image.classify throughput, in one run, on the same PNG-encoded Fashion-MNIST test images:
- *   - baseline: direct calls — sharp decode + normalise + onnxruntime-node `session.run` with batch 1,
- *     no job and no node (the best of 1 and 32 calls in flight);
- *   - image.classify jobs through a local node, dynamic batching off (max batch 1);
- *   - the same with dynamic batching on (max batch 32, max wait 2 ms).
+ * image.classify throughput, on the same PNG-encoded Fashion-MNIST test images, each round interleaved:
+ *   - baseline: direct calls, with no job and no node: sharp decode + normalise + onnxruntime-node
+ *     `session.run` with batch 1, at 1 and at 32 calls in flight; the better of the two in each round
+ *     is the round's baseline;
+ *   - image.classify jobs through a local node, dynamic batching off (max batch 1, 32 in flight);
+ *   - the same with dynamic batching on (max batch 32, max wait 2 ms, 64 in flight).
  * And, to show what batching buys where inference dominates, the inference stage alone on the same
  * images already decoded: direct batch-1 `session.run` against the capability's DynamicBatcher.
- * Rounds are interleaved and the median of each is reported, as the machine is shared.
- * Targets (issue 6): node ≥ 0.9× direct batch-1; with batching ≥ 1.5×.
  */
 import * as ort from 'onnxruntime-node'
 import pino from 'pino'
@@ -17,10 +16,9 @@ import { createImageClassify } from '../capabilities/image.classify/create.ts'
 import { readManifest } from '../capabilities/image.classify/manifest.ts'
 import { imageAt, loadFashionMnist } from '../scripts/image/fashion-mnist.ts'
 import { createNode } from '../src/index.ts'
-import { ratio } from './stats.ts'
+import { drain, envNumber, interleave, printHeader, printRatio, printValue, Results } from './stats.ts'
 
-const N = Number(process.env.BENCH_IMAGES ?? 2000)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const N = envNumber('BENCH_IMAGES', 600, { integer: true })
 const manifestPath = new URL('../capabilities/image.classify/models/fashion-mnist-cnn.json', import.meta.url).pathname
 const m = readManifest(manifestPath)
 const test = loadFashionMnist('test')
@@ -47,16 +45,7 @@ async function direct(png: Buffer): Promise<number> {
   return (out.probabilities as ort.Tensor).data.length
 }
 
-async function throughput(inFlight: number, fn: (png: Buffer) => Promise<unknown>): Promise<number> {
-  let next = 0
-  const t = performance.now()
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < images.length) await fn(images[next++] as Buffer)
-    }),
-  )
-  return images.length / ((performance.now() - t) / 1000)
-}
+const throughput = (inFlight: number, fn: (png: Buffer) => Promise<unknown>): Promise<number> => drain(images, inFlight, fn)
 
 const quiet = pino({ level: 'silent' })
 const unbatched = await createImageClassify({ providers: ['cpu'], batching: { maxBatch: 1 }, log: quiet })
@@ -97,59 +86,33 @@ const batcher = new DynamicBatcher(
   10,
   { maxBatch: 32, maxWaitMs: 2, maxInFlight: 1 },
 )
-async function inferenceOnly(fn: (x: Float32Array) => Promise<unknown>, inFlight: number): Promise<number> {
-  let next = 0
-  const t = performance.now()
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (next < tensors.length) await fn(tensors[next++] as Float32Array)
-    }),
-  )
-  return tensors.length / ((performance.now() - t) / 1000)
-}
+const inferenceOnly = (fn: (x: Float32Array) => Promise<unknown>, inFlight: number): Promise<number> => drain(tensors, inFlight, fn)
 const runOne = (x: Float32Array) => session.run({ image: new ort.Tensor('float32', x, [1, 1, 28, 28]) })
 
-const results: Record<string, number[]> = { direct1: [], direct32: [], nodeOff: [], nodeOn: [], infer1: [], inferBatched: [] }
 // warm-up: load models, JIT, thread pools
 await throughput(8, direct)
 await throughput(32, job(0))
 await throughput(64, job(1))
-for (let r = 0; r < ROUNDS; r++) {
-  results.direct1?.push(await throughput(1, direct))
-  results.direct32?.push(await throughput(32, direct))
-  results.nodeOff?.push(await throughput(32, job(0)))
-  results.nodeOn?.push(await throughput(64, job(1)))
-  results.infer1?.push(await inferenceOnly(runOne, 1))
-  results.inferBatched?.push(await inferenceOnly((x) => batcher.submit(x), 64))
-}
-const median = (v: number[] | undefined): number => {
-  const s = [...(v ?? [])].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] as number
-}
-const d1 = median(results.direct1)
-const d32 = median(results.direct32)
-const base = Math.max(d1, d32)
-const off = median(results.nodeOff)
-const on = median(results.nodeOn)
-const stats = batched.store
-const loaded = await stats.get('fashion-mnist-cnn')
-console.log(
-  `image.classify, ${N} PNG images (28×28 Fashion-MNIST), median of ${ROUNDS} interleaved rounds, ${ort.env.versions.node ? `onnxruntime-node ${ort.env.versions.node}` : ''} CPU`,
-)
-console.log(`  direct sharp + ort batch-1, 1 in flight      ${d1.toFixed(0).padStart(6)} images/s`)
-console.log(`  direct sharp + ort batch-1, 32 in flight     ${d32.toFixed(0).padStart(6)} images/s`)
-console.log(
-  `  node jobs, batching off (32 in flight)       ${off.toFixed(0).padStart(6)} jobs/s   ${ratio(off, base)} direct batch-1 (target ≥ 0.9×)`,
-)
-console.log(
-  `  node jobs, batching 32/2 ms (64 in flight)   ${on.toFixed(0).padStart(6)} jobs/s   ${ratio(on, base)} direct batch-1 (target ≥ 1.5×)`,
-)
-const i1 = median(results.infer1)
-const ib = median(results.inferBatched)
-console.log(`  inference only: direct ort batch-1            ${i1.toFixed(0).padStart(6)} images/s`)
-console.log(`  inference only: DynamicBatcher 32/2 ms        ${ib.toFixed(0).padStart(6)} images/s   ${ratio(ib, i1)} direct batch-1`)
+const res = new Results()
+await interleave([
+  // One step for both direct runs, so that each round's baseline is the better of that round's two.
+  async () => res.record('direct', Math.max(await throughput(1, direct), await throughput(32, direct))),
+  async () => res.record('nodeOff', await throughput(32, job(0))),
+  async () => res.record('nodeOn', await throughput(64, job(1))),
+  async () => res.record('infer1', await inferenceOnly(runOne, 1)),
+  async () => res.record('inferBatched', await inferenceOnly((x) => batcher.submit(x), 64)),
+])
+const loaded = await batched.store.get('fashion-mnist-cnn')
+printHeader(`image.classify: ${N} PNG images (28×28 Fashion-MNIST), onnxruntime-node ${ort.env.versions.node ?? ''} CPU, images/s`)
+const names = { baseName: 'direct' }
+printValue('baseline: direct sharp + ort batch-1, the better of 1 and 32 in flight', res.get('direct'))
+printRatio('node jobs, batching off (32 in flight)', res.get('nodeOff'), res.get('direct'), { ...names, crankName: 'jobs' })
+printRatio('node jobs, batching 32 / 2 ms (64 in flight)', res.get('nodeOn'), res.get('direct'), { ...names, crankName: 'jobs' })
+printRatio('inference only: DynamicBatcher 32 / 2 ms against direct ort batch-1', res.get('inferBatched'), res.get('infer1'), {
+  crankName: 'batcher',
+  baseName: 'batch-1',
+})
 console.log(`  mean batch size with batching on: ${(loaded.batcher.samples / Math.max(1, loaded.batcher.batches)).toFixed(1)}`)
-console.log(`  rounds: ${JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.map((x) => Math.round(x))])))}`)
 for (const node of nodes) await node.stop()
 await unbatched.close()
 await batched.close()

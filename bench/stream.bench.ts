@@ -1,19 +1,23 @@
 /**
- * stream.process throughput and memory, local against remote, in one run:
- * 1M records (the SpamAssassin corpus cycled, ~190 MiB of NDJSON made lazily)
- * through filter → map → project, on
+ * stream.process throughput and memory, local against remote: BENCH_RECORDS records (the
+ * SpamAssassin corpus cycled, about 190 bytes of NDJSON each, made lazily) through
+ * filter → map → project, each round interleaved on
  *   - the local route of the provider node (baseline),
  *   - a remote provider over the memory transport (TLS + yamux),
  *   - a remote provider over loopback TCP (TLS + yamux).
- * The caller consumes output in stream mode. RSS is sampled every 50 ms.
- * Then a stalled-consumer probe per route: how far the producer runs ahead
- * while the caller stops reading.
+ * The caller consumes output in stream mode. RSS is sampled every 50 ms; the growth over each
+ * run (peak − before) is reported.
+ * Then, once, a stalled-consumer probe per route: how far the producer runs ahead while the
+ * caller stops reading.
  */
 import cap from '../capabilities/stream.process/index.ts'
-import { type CrankNode, createNode } from '../src/node.ts'
+import { type CrankNode, createNode } from '../src/index.ts'
 import { corpusChunks, rssSampler } from '../test/stream-process-records.ts'
+import { envNumber, interleave, printHeader, printRatio, printValue, Results } from './stats.ts'
 
-const N = Number(process.env.BENCH_RECORDS ?? 1_000_000)
+const N = envNumber('BENCH_RECORDS', 200_000, { integer: true })
+/** Records in each stalled-consumer probe: enough that the producer could run far past any buffer. */
+const STALL_RECORDS = envNumber('BENCH_STALL_RECORDS', 120_000, { integer: true })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const pipeline = [
@@ -59,11 +63,11 @@ async function throughput(node: CrankNode, route: string) {
 async function stallProbe(node: CrankNode, route: string) {
   let pulled = 0
   let total = 0
-  for await (const c of corpusChunks(250_000)) total += c.byteLength
+  for await (const c of corpusChunks(STALL_RECORDS)) total += c.byteLength
   const handle = node.submit({
     capability: 'stream.process',
     params: { pipeline: [] },
-    input: corpusChunks(250_000, 64 * 1024, (b) => {
+    input: corpusChunks(STALL_RECORDS, 64 * 1024, (b) => {
       pulled += b
     }),
     route,
@@ -87,30 +91,37 @@ async function stallProbe(node: CrankNode, route: string) {
 
 const [memProvider, memClient, memRoute] = await pair('memory')
 const [tcpProvider, tcpClient, tcpRoute] = await pair('tcp')
-const fmt = (r: Awaited<ReturnType<typeof throughput>>) =>
-  `${Math.round(r.recordsPerSec).toLocaleString('en')} records/s (${r.seconds.toFixed(1)} s, ${r.inMiB.toFixed(0)} MiB in, ${r.recordsOut.toLocaleString('en')} records / ${r.outMiB.toFixed(0)} MiB out), RSS MiB before ${r.mem.beforeMiB} peak ${r.mem.peakMiB} after ${r.mem.afterMiB}`
 
-console.log(`stream.process, ${N.toLocaleString('en')} records, filter → map → project, output streamed to the caller`)
-/** A failed run is reported, not thrown: the remaining routes still run. */
-async function report(label: string, node: CrankNode, route: string, baseline?: number): Promise<number | undefined> {
-  try {
+// Warm-up so the JIT does not favour whichever route runs first.
+await throughput(memProvider, 'local')
+const res = new Results()
+const routes: [string, CrankNode, string][] = [
+  ['local', memProvider, 'local'],
+  ['memory', memClient, memRoute],
+  ['tcp', tcpClient, tcpRoute],
+]
+let expectedOut: number | undefined
+await interleave(
+  routes.map(([name, node, route]) => async () => {
     const r = await throughput(node, route)
-    console.log(`  ${label} ${fmt(r)}${baseline === undefined ? '' : `  → ${(r.recordsPerSec / baseline).toFixed(2)}× local`}`)
-    return r.recordsPerSec
-  } catch (err) {
-    console.log(`  ${label} FAILED: ${(err as Error).message}`)
-    return undefined
-  }
-}
-// Warm-up so the JIT does not favour whichever route runs second.
-await throughput(memProvider, 'local').catch(() => undefined)
-const local = await report('local route (baseline):  ', memProvider, 'local')
-await report('remote, memory transport:', memClient, memRoute, local)
-await report('remote, TCP loopback:    ', tcpClient, tcpRoute, local)
+    expectedOut ??= r.recordsOut
+    if (r.recordsOut !== expectedOut) throw new Error(`${name}: ${r.recordsOut} records out, another route gave ${expectedOut}`)
+    res.record(`rate.${name}`, r.recordsPerSec)
+    res.record(`rss.${name}`, r.mem.peakMiB - r.mem.beforeMiB)
+  }),
+)
 
-console.log('stalled consumer (250k records, ~48 MiB):')
-console.log(`  local:  ${await stallProbe(memProvider, 'local')}`)
-console.log(`  remote memory: ${await stallProbe(memClient, memRoute)}`)
-console.log(`  remote TCP:    ${await stallProbe(tcpClient, tcpRoute)}`)
+printHeader(
+  `stream.process: ${N.toLocaleString('en')} records, filter → map → project, output streamed to the caller, records/s (${expectedOut?.toLocaleString('en')} records out)`,
+)
+printValue('baseline: local route, records/s', res.get('rate.local'))
+printRatio('remote, memory transport, records/s', res.get('rate.memory'), res.get('rate.local'), { crankName: 'remote', baseName: 'local' })
+printRatio('remote, TCP loopback, records/s', res.get('rate.tcp'), res.get('rate.local'), { crankName: 'remote', baseName: 'local' })
+for (const [name] of routes) printValue(`RSS growth during a run, ${name}`, res.get(`rss.${name}`), ' MiB')
+
+console.log(`  stalled consumer (${STALL_RECORDS.toLocaleString('en')} records), one probe per route:`)
+console.log(`    local:  ${await stallProbe(memProvider, 'local')}`)
+console.log(`    remote memory: ${await stallProbe(memClient, memRoute)}`)
+console.log(`    remote TCP:    ${await stallProbe(tcpClient, tcpRoute)}`)
 
 for (const n of [memClient, memProvider, tcpClient, tcpProvider]) await n.stop()

@@ -1,9 +1,9 @@
 /**
- * Trust layer costs, each printed next to a baseline measured in the same run:
- *  - membership verification per connection: cold (parse + CA signature) and
- *    warm (cached signature; dates, CRL, key binding), vs one bare ECDSA P-256 verify;
+ * Trust layer costs, each interleaved in every round with a baseline from the same process:
+ *  - membership verification per connection: cold (parse + CA signature, on certificates never
+ *    seen before) and warm (cached signature; dates, CRL, key binding), vs one bare ECDSA P-256 verify;
  *  - a whole connection with the membership exchange vs the same dial without it
- *    (memory transport, TLS, yamux);
+ *    (memory transport, TLS, yamux; fresh client nodes every round);
  *  - the access-policy check per job vs a bare Map lookup. Target: < 50 µs.
  * Run: npm run bench:trust
  */
@@ -22,26 +22,40 @@ import { createLibp2p } from 'libp2p'
 import { AccessPolicy, type Caller, MeshCA, TrustStore } from '../src/trust/index.ts'
 import { Membership } from '../src/trust/membership.ts'
 import { subtle } from '../src/trust/x509.ts'
+import { envNumber, interleave, printHeader, printRatio, Results, ROUNDS } from './stats.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'crank-trust-bench-'))
-const us = (ms: number, n: number): string => ((ms * 1000) / n).toFixed(2)
+/** Certificates verified per round, cold and as baseline ECDSA verifies; warm runs ten times as many. */
+const N = envNumber('BENCH_VERIFY_N', 200, { integer: true })
+/** Dials per round, with and without membership. */
+const DIALS = envNumber('BENCH_DIALS', 8, { integer: true })
+/** Policy checks and Map lookups per round. */
+const J = envNumber('BENCH_POLICY_N', 500_000, { integer: true })
 
-async function time(n: number, fn: (i: number) => unknown): Promise<number> {
+/** µs per iteration of `fn` over `n` iterations. */
+async function usPer(n: number, fn: (i: number) => unknown): Promise<number> {
   const t = performance.now()
   for (let i = 0; i < n; i++) await fn(i)
-  return performance.now() - t
+  return ((performance.now() - t) * 1000) / n
 }
 
 try {
   const ca = await MeshCA.init({ dir })
   const key = await generateKeyPair('Ed25519')
   const peerId = peerIdFromPrivateKey(key).toString()
-  const N = 300
-  const certs: string[] = []
-  for (let i = 0; i < N; i++) certs.push((await ca.issueMembership({ peerId, name: `n${i}`, roles: ['worker'] })).pem)
+  const issue = async (n: number, name: string): Promise<string[]> => {
+    const out: string[] = []
+    for (let i = 0; i < n; i++) out.push((await ca.issueMembership({ peerId, name: `${name}${i}`, roles: ['worker'] })).pem)
+    return out
+  }
+  // Cold certificates: a fresh set per round, so no round finds its signatures cached.
+  const coldSets: string[][] = []
+  for (let r = 0; r < ROUNDS; r++) coldSets.push(await issue(N, `cold${r}-`))
+  const warmSet = await issue(N, 'warm')
   for (let i = 0; i < 20; i++) await ca.revoke((await ca.issueMembership({ peerId })).serial)
   const trust = await TrustStore.create(ca.certificatePem, ca.currentCrl().toString('pem'))
   const opts = { publicKey: key.publicKey.raw, peerId }
+  for (const c of warmSet) await trust.verify(c, opts)
 
   // Baseline: one ECDSA P-256 signature verification with Node's WebCrypto.
   const ecKeys = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as {
@@ -50,14 +64,8 @@ try {
   }
   const data = new Uint8Array(300)
   const sig = await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, ecKeys.privateKey, data)
-  await time(50, () => subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, ecKeys.publicKey, sig, data))
-  const tBase = await time(N, () => subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, ecKeys.publicKey, sig, data))
-  const tCold = await time(N, (i) => trust.verify(certs[i]!, opts))
-  const tWarm = await time(N * 10, (i) => trust.verify(certs[i % N]!, opts))
-  console.log('membership verification per connection (CRL with 20 entries)')
-  console.log(`  baseline: ECDSA P-256 verify        ${us(tBase, N)} µs`)
-  console.log(`  cold (parse + CA signature + checks) ${us(tCold, N)} µs  (${(tCold / tBase).toFixed(1)}× baseline)`)
-  console.log(`  warm (cached signature, checks)      ${us(tWarm, N * 10)} µs  (${(tWarm / (N * 10) / (tBase / N)).toFixed(2)}× baseline)`)
+  const ecdsaVerify = () => subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, ecKeys.publicKey, sig, data)
+  await usPer(50, ecdsaVerify)
 
   // Whole connections: dial + TLS + yamux, with and without the membership exchange.
   const mk = async (k: PrivateKey, listen: string[]): Promise<Libp2p> =>
@@ -75,48 +83,57 @@ try {
   await server.start()
   const serverM = new Membership(server, { trust, certificate: serverCert })
   await serverM.start()
-  const dials = 40
-  const clients: Array<{ node: Libp2p; m: Membership }> = []
-  for (let i = 0; i < dials; i++) {
-    const k = await generateKeyPair('Ed25519')
-    const node = await mk(k, [])
-    await node.start()
-    const m = new Membership(node, {
-      trust: await TrustStore.create(ca.certificatePem),
-      certificate: (await ca.issueMembership({ peerId: peerIdFromPrivateKey(k).toString() })).pem,
-    })
-    clients.push({ node, m })
-  }
   const addr = server.getMultiaddrs()[0]!
-  const tPlain = await time(dials / 2, async (i) => {
-    const c = clients[i]!.node
-    await c.dial(addr)
-  })
-  for (const c of clients) await c.m.start()
-  const tMember = await time(dials / 2, async (i) => {
-    const { node, m } = clients[dials / 2 + i]!
-    const both = new Promise<void>((resolve) => {
-      let n = 0
-      const done = (): void => {
-        if (++n === 2) resolve()
+  const clientTrust = await TrustStore.create(ca.certificatePem)
+  /** DIALS fresh client nodes, started; with a started Membership when `member`. Built outside the timed part. */
+  async function clients(member: boolean): Promise<Array<{ node: Libp2p; m: Membership | undefined }>> {
+    const out: Array<{ node: Libp2p; m: Membership | undefined }> = []
+    for (let i = 0; i < DIALS; i++) {
+      const k = await generateKeyPair('Ed25519')
+      const node = await mk(k, [])
+      await node.start()
+      let m: Membership | undefined
+      if (member) {
+        m = new Membership(node, {
+          trust: clientTrust,
+          certificate: (await ca.issueMembership({ peerId: peerIdFromPrivateKey(k).toString() })).pem,
+        })
+        await m.start()
       }
-      m.once('verified', done)
-      serverM.once('verified', done)
-    })
-    await node.dial(addr)
-    await both
-  })
-  console.log('connection set-up, memory transport + TLS + yamux')
-  console.log(`  baseline: dial only                  ${(tPlain / (dials / 2)).toFixed(2)} ms`)
-  console.log(
-    `  dial + membership verified both ways ${(tMember / (dials / 2)).toFixed(2)} ms  (${(tMember / tPlain).toFixed(2)}× baseline)`,
-  )
-  for (const c of clients) {
-    await c.m.stop()
-    await c.node.stop()
+      out.push({ node, m })
+    }
+    return out
   }
-  await serverM.stop()
-  await server.stop()
+  async function close(cs: Array<{ node: Libp2p; m: Membership | undefined }>): Promise<void> {
+    for (const c of cs) {
+      await c.m?.stop()
+      await c.node.stop()
+    }
+  }
+  /** ms per connection: a plain dial, or a dial and the membership verified on both ends. */
+  async function dials(member: boolean): Promise<number> {
+    const cs = await clients(member)
+    const t = performance.now()
+    for (const { node, m } of cs) {
+      if (m === undefined) {
+        await node.dial(addr)
+        continue
+      }
+      const both = new Promise<void>((resolve) => {
+        let n = 0
+        const done = (): void => {
+          if (++n === 2) resolve()
+        }
+        m.once('verified', done)
+        serverM.once('verified', done)
+      })
+      await node.dial(addr)
+      await both
+    }
+    const ms = (performance.now() - t) / DIALS
+    await close(cs)
+    return ms
+  }
 
   // Access policy per job.
   const policy = new AccessPolicy({
@@ -138,18 +155,60 @@ try {
     'example.echo',
     'debug.x',
   ]
-  const J = 1_000_000
   const map = new Map(ids.map((id) => [id, true]))
   let sink = 0
-  const tMap = await time(1, () => {
-    for (let i = 0; i < J; i++) if (map.get(ids[i & 7]!) === true) sink++
+  /** µs per lookup, timed over the whole synchronous loop: per-call timing would cost more than the call. */
+  const loopUs = (fn: (id: string) => boolean): number => {
+    const t = performance.now()
+    for (let i = 0; i < J; i++) if (fn(ids[i & 7]!)) sink++
+    return ((performance.now() - t) * 1000) / J
+  }
+
+  const res = new Results()
+  let coldRound = 0
+  await interleave([
+    async () => res.record('ecdsa', await usPer(N, ecdsaVerify)),
+    async () => {
+      const certs = coldSets[coldRound++]!
+      res.record('cold', await usPer(N, (i) => trust.verify(certs[i]!, opts)))
+    },
+    async () => res.record('warm', await usPer(N * 10, (i) => trust.verify(warmSet[i % N]!, opts))),
+    async () => res.record('dial', await dials(false)),
+    async () => res.record('dialMember', await dials(true)),
+    async () =>
+      res.record(
+        'map',
+        loopUs((id) => map.get(id) === true),
+      ),
+    async () =>
+      res.record(
+        'policy',
+        loopUs((id) => policy.check(caller, id).allowed),
+      ),
+  ])
+  await serverM.stop()
+  await server.stop()
+
+  printHeader(`trust: membership verification, connection set-up and the access policy (CRL with 20 entries)`)
+  const ecdsa = { baseName: 'ECDSA P-256 verify', unit: ' µs' }
+  printRatio(`membership verify, cold (parse + CA signature + checks), ${N} certificates`, res.get('cold'), res.get('ecdsa'), {
+    ...ecdsa,
+    crankName: 'cold',
   })
-  const tPolicy = await time(1, () => {
-    for (let i = 0; i < J; i++) if (policy.check(caller, ids[i & 7]!).allowed) sink++
+  printRatio(`membership verify, warm (cached signature, checks), ${N * 10} checks`, res.get('warm'), res.get('ecdsa'), {
+    ...ecdsa,
+    crankName: 'warm',
   })
-  console.log('access policy check per job (53 rules, 8 capability ids, mixed allow/deny)')
-  console.log(`  baseline: Map.get                    ${us(tMap, J)} µs`)
-  console.log(`  policy.check                         ${us(tPolicy, J)} µs  (${(tPolicy / tMap).toFixed(1)}× baseline; target < 50 µs)`)
+  printRatio(`connection set-up, memory + TLS + yamux, ${DIALS} dials`, res.get('dialMember'), res.get('dial'), {
+    crankName: 'dial + membership verified both ways',
+    baseName: 'dial only',
+    unit: ' ms',
+  })
+  printRatio(`access policy check per job (53 rules, 8 ids, mixed allow/deny; target < 50 µs)`, res.get('policy'), res.get('map'), {
+    crankName: 'policy.check',
+    baseName: 'Map.get',
+    unit: ' µs',
+  })
   if (sink === 0) console.log('')
 } finally {
   rmSync(dir, { recursive: true, force: true })
