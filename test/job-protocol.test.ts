@@ -57,7 +57,9 @@ describe('job protocol between two real nodes (TCP + TLS + yamux)', () => {
 
   it('cancel mid-job fires the handler signal and both sides end cancelled', async () => {
     const handle = client.submit({ capability: 'test.wait', params: { ms: 60_000 }, route })
-    await new Promise((r) => setTimeout(r, 100))
+    // The provider announces a job once it has been running a while: then the handler is waiting.
+    const events = handle[Symbol.asyncIterator]()
+    for (let e = await events.next(); e.done !== true && e.value.type !== 'accepted'; e = await events.next()) {}
     handle.cancel()
     const report = await handle.outcome
     assert.equal(report.state, 'cancelled')
@@ -108,6 +110,55 @@ describe('job protocol between two real nodes (TCP + TLS + yamux)', () => {
     for (let i = 0; i < 20; i++) await client.submit({ capability: 'example.echo', params: { echo: i }, route }).result
     const after = conn.streams.filter((s) => s.protocol === JOB_PROTOCOL).length
     assert.ok(after <= Math.max(before, 1), `job streams grew from ${before} to ${after}`)
+  })
+
+  it('a fast job answers with its terminal frame alone, naming the version; a slow one is announced', async () => {
+    /** Sends one Submit on a fresh stream, closes our side, and returns the kinds of frame that came back. */
+    const framesFor = async (capability: string, params: unknown): Promise<crank.job.v1.ServerFrame[]> => {
+      const s = await client.libp2p.dialProtocol(provider.peerId, JOB_PROTOCOL)
+      const body = crank.job.v1.ClientFrame.encode({
+        submit: { jobId: `raw-${capability}`, capability, paramsJson: Buffer.from(JSON.stringify(params)) },
+      }).finish()
+      s.send(Buffer.concat([Buffer.from([body.length]), body]))
+      await s.close()
+      const parts: Buffer[] = []
+      for await (const chunk of s) parts.push(Buffer.from(chunk.subarray()))
+      const bytes = Buffer.concat(parts)
+      const frames: crank.job.v1.ServerFrame[] = []
+      for (let i = 0; i < bytes.length; ) {
+        let len = 0
+        let shift = 0
+        while ((bytes[i]! & 0x80) !== 0) {
+          len |= (bytes[i++]! & 0x7f) << shift
+          shift += 7
+        }
+        len |= bytes[i++]! << shift
+        frames.push(crank.job.v1.ServerFrame.decode(bytes.subarray(i, i + len)))
+        i += len
+      }
+      return frames
+    }
+    const fast = await framesFor('example.echo', { echo: 1 })
+    assert.deepEqual(
+      fast.map((f) => f.frame),
+      ['result'],
+    )
+    assert.equal(fast[0]!.result?.capabilityVersion, '1.0.0')
+    const slow = await framesFor('test.wait', { ms: 200 })
+    assert.deepEqual(
+      slow.map((f) => f.frame),
+      ['accepted', 'result'],
+    )
+    // Through the API, both kinds of job still tell the caller which version accepted them.
+    for (const [capability, params] of [
+      ['example.echo', { echo: 1 }],
+      ['test.wait', { ms: 50 }],
+    ] as const) {
+      const handle = client.submit({ capability, params, route })
+      const accepted: string[] = []
+      for await (const e of handle) if (e.type === 'accepted') accepted.push(e.version)
+      assert.deepEqual(accepted, ['1.0.0'], capability)
+    }
   })
 
   describe('malformed frames end only their stream', () => {
