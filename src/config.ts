@@ -123,6 +123,11 @@ export interface CrankConfig {
   transports?: TransportName[]
   /** Validate handler results against their output schema (on unless NODE_ENV=production). */
   validateOutput: boolean
+  /**
+   * Keep Prometheus metrics for this node (`node.metrics`, served by the gateway at `/metrics`),
+   * libp2p's own included. Off by default: the job path then does no metrics work at all.
+   */
+  metrics: boolean
   /** pino log level of the node's JSON logs. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   /** Connections libp2p keeps before it prunes the least useful. */
@@ -157,6 +162,7 @@ export const DEFAULT_CONFIG: CrankConfig = {
   announce: [],
   bootstrap: [],
   validateOutput: process.env.NODE_ENV !== 'production',
+  metrics: false,
   logLevel: 'warn',
   maxConnections: 300,
   maxPendingInbound: 128,
@@ -214,6 +220,7 @@ export const CONFIG_SCHEMA = {
     bootstrap: { type: 'array', items: { type: 'string', pattern: '^/' } },
     transports: { type: 'array', items: { enum: ['tcp', 'memory'] }, minItems: 1 },
     validateOutput: { type: 'boolean' },
+    metrics: { type: 'boolean' },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     maxConnections: positiveInt,
     maxPendingInbound: positiveInt,

@@ -6,6 +6,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import pino, { type Logger } from 'pino'
+import { Registry } from 'prom-client'
 import type { AnyCapability } from './capability.ts'
 import { type PartialConfig, resolveConfig, transportsFor } from './config.ts'
 import { CrankError, ErrorCodes } from './errors.ts'
@@ -61,8 +62,10 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
   const refusals = config.trust.openMesh
     ? undefined
     : new RefusalGate({ baseMs: config.trust.refusalBackoffMs, maxMs: config.trust.refusalBackoffMaxMs, log })
+  const metricsRegistry = config.metrics ? new Registry() : undefined
   const admission: Admission = {
     privateKey,
+    ...(metricsRegistry === undefined ? {} : { metricsRegistry }),
     ...(refusals === undefined ? {} : { refusals }),
     ...(membersOnly === undefined ? {} : { membersOnly }),
   }
@@ -78,6 +81,7 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
     inboundUpgradeTimeoutMs: config.inboundUpgradeTimeoutMs,
     maxPubsubMessageBytes: config.mesh.maxAdvertBytes * 2,
     dht: config.mesh.dht,
+    ...(metricsRegistry === undefined ? {} : { metricsRegistry }),
     ...(config.trust.swarmKeyFile === undefined ? {} : { swarmKey: loadOrCreateSwarmKey(config.trust.swarmKeyFile) }),
     ...(refusals === undefined ? {} : { connectionGater: refusals.connectionGater }),
     ...(membersOnly === undefined ? {} : { serviceComponents: (c) => membersOnly.components(c) }),

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import type { AnyCapability } from './capability.ts'
 import type { CrankConfig } from './config.ts'
 import { AdvertService, SNAPSHOT_PROTOCOL } from './controller/adverts.ts'
@@ -30,6 +31,8 @@ import { UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
 import { JOB_PROTOCOL } from './jobs/messages.ts'
 import { StreamPool } from './jobs/stream-pool.ts'
 import type { SubmitOptions } from './jobs/submit-options.ts'
+import { measureNode } from './metrics/measure-node.ts'
+import type { NodeMetrics } from './metrics/node-metrics.ts'
 import { FrameBudget } from './net/frame-budget.ts'
 import type { NetServices } from './net/libp2p.ts'
 import { PeerIds } from './net/peer-ids.ts'
@@ -45,12 +48,14 @@ import { CertificateRenewal, signCsrOverMesh } from './trust/renewal.ts'
 export { createNode, type NodeInit } from './create-node.ts'
 export type { SubmitOptions } from './jobs/submit-options.ts'
 
-/** Admission parts that must exist before libp2p does (its gater and service components). */
+/** Parts made before libp2p, which it needs: its gater, service components and metrics registry, and the key. */
 export interface Admission {
   refusals?: RefusalGate
   membersOnly?: MembersOnly
   /** The node's libp2p key: a renewal signs its CSR with it. */
   privateKey?: PrivateKey
+  /** Where libp2p already reports its metrics, when `metrics` is on: the node's join it there. */
+  metricsRegistry?: Registry
 }
 
 export class CrankNode {
@@ -71,6 +76,8 @@ export class CrankNode {
   readonly connectivity: Connectivity
   /** Refused and revoked peers, shut out with backoff (absent in an open mesh). */
   readonly refusals: RefusalGate | undefined
+  /** Prometheus metrics, when config `metrics` is on. */
+  readonly metrics: NodeMetrics | undefined
   /** Renews this node's membership certificate before it expires (absent in client mode). */
   readonly renewal: CertificateRenewal | undefined
   /** Settles when this node's capabilities have been announced in the DHT (or that failed). */
@@ -110,11 +117,7 @@ export class CrankNode {
     })
     this.membership = membership
     const isMember = (peer: PeerId | string): boolean => membership.isMember(peer)
-    const proves = (peer: PeerId | string, timeoutMs?: number): Promise<boolean> =>
-      membership.authorize(peer, timeoutMs).then(
-        () => true,
-        () => false,
-      )
+    const proves = (peer: PeerId | string, timeoutMs?: number): Promise<boolean> => membership.proves(peer, timeoutMs)
     this.refusals = admission.refusals
     admission.membersOnly?.bind(isMember, (peer) => membership.authorize(peer))
     const auditFile = config.trust.auditFile ?? (config.dataDir === undefined ? undefined : join(config.dataDir, 'audit.jsonl'))
@@ -136,12 +139,14 @@ export class CrankNode {
       log,
     })
     this.scheduler = new Scheduler({ onChange: () => this.adverts?.loadChanged(this.scheduler.totals()) })
+    this.metrics = admission.metricsRegistry === undefined ? undefined : measureNode(this, admission.metricsRegistry)
     this.local = new LocalJobs({
       capabilities,
       scheduler: this.scheduler,
       validateOutput: config.validateOutput,
       journal: this.journal,
       log,
+      observer: this.metrics,
     })
     this.frameBudget = new FrameBudget(
       {
@@ -218,6 +223,7 @@ export class CrankNode {
       },
       isRunning: () => this.started,
       log,
+      observer: this.metrics,
     })
     this.renewal =
       client || admission.privateKey === undefined

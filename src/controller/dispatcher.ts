@@ -13,6 +13,7 @@ import { JobHandle } from '../jobs/job-handle.ts'
 import { newJobId } from '../jobs/job-ids.ts'
 import { type JobInput, noInput, toByteStream } from '../jobs/job-input.ts'
 import { type SubmitOptions, submitOptionsError } from '../jobs/submit-options.ts'
+import type { JobObserver } from '../metrics/node-metrics.ts'
 import type { PeerIds } from '../net/peer-ids.ts'
 import type { Membership } from '../trust/membership.ts'
 import type { BanList } from './bans.ts'
@@ -46,6 +47,8 @@ export interface DispatcherComponents {
   limits: DispatcherLimits
   /** Whether the node is running; a job submitted otherwise fails `not_started`. */
   isRunning: () => boolean
+  /** Told when each job starts and ends (metrics); absent, the dispatcher does no such work. */
+  observer?: JobObserver | undefined
   log: Logger
 }
 
@@ -86,9 +89,14 @@ export class Dispatcher {
       else opts.signal.addEventListener('abort', () => handle.cancel(), { once: true })
     }
     this.handles.add(handle)
+    const observer = this.c.observer
+    const since = observer === undefined ? 0 : performance.now()
+    const capability = observer === undefined ? '' : splitCapability(String(opts.capability))[0]
+    observer?.started(capability)
     const finish = (outcome: JobOutcome): void => {
       this.handles.delete(handle)
       handle.finish(outcome)
+      observer?.ended(capability, outcome.state, routeKind(handle), (performance.now() - since) / 1000)
     }
     this.dispatch(handle, opts).then(finish, (err: unknown) => finish({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
     return handle
@@ -267,6 +275,14 @@ export class Dispatcher {
       router.end(peer)
     }
   }
+}
+
+/** Where a job ran, as a metrics label: local, remote, pinned, or none (never routed). */
+function routeKind(handle: JobHandle): string {
+  const route = handle.route
+  if (route === undefined) return 'none'
+  if (route.reason === 'pinned') return 'pinned'
+  return route.peer === 'local' ? 'local' : 'remote'
 }
 
 /** `id@range` → [id, range]; no `@` means any version. */

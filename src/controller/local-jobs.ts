@@ -9,6 +9,8 @@
 import type { Logger } from 'pino'
 import type { AnyCapability, Caller } from '../capability.ts'
 import type { CrankError } from '../errors.ts'
+import type { ServedJobObserver } from '../metrics/node-metrics.ts'
+import type { PoolEvent } from '../workers/pool.ts'
 import { createRuntime, type JobRuntime } from '../workers/runtime.ts'
 import { checkParams, type JobEventSink, type JobOutcome } from './executor.ts'
 import type { JobJournal } from './journal.ts'
@@ -45,6 +47,8 @@ export interface LocalJobsOptions {
   validateOutput: boolean
   journal: JobJournal
   log: Logger
+  /** Told how each job ran, of each refusal, and of worker restarts (metrics); absent, no such work is done. */
+  observer?: ServedJobObserver | undefined
 }
 
 export class LocalJobs {
@@ -56,7 +60,14 @@ export class LocalJobs {
     this.opts = opts
     this.registry = new CapabilityRegistry(opts.capabilities)
     for (const cap of this.registry.list()) {
-      this.runtimes.set(`${cap.id}@${cap.version}`, createRuntime(cap, { log: opts.log }))
+      const observer = opts.observer
+      const onEvent =
+        observer === undefined
+          ? undefined
+          : (e: PoolEvent): void => {
+              if (e.type === 'restart') observer.workerRestarted(cap.id, cap.runtime ?? 'inline')
+            }
+      this.runtimes.set(`${cap.id}@${cap.version}`, createRuntime(cap, { log: opts.log, ...(onEvent === undefined ? {} : { onEvent }) }))
       // One admission lane per routing key: versions of one major share the slots.
       if (opts.scheduler.load(cap.key) === undefined) {
         opts.scheduler.register(cap.key, {
@@ -94,6 +105,12 @@ export class LocalJobs {
   }
 
   admit(req: LocalJobRequest): Admission {
+    const admission = this.tryAdmit(req)
+    if (!admission.accepted) this.opts.observer?.rejected(admission.error.code)
+    return admission
+  }
+
+  private tryAdmit(req: LocalJobRequest): Admission {
     const { registry, runtimes } = this
     const cap = registry.resolve(req.capability, req.versionRange)
     if (cap === undefined) return { accepted: false, error: unknownCapabilityError(registry, req.capability, req.versionRange) }
@@ -102,7 +119,8 @@ export class LocalJobs {
     const runtime = runtimes.get(`${cap.id}@${cap.version}`)
     if (runtime === undefined) return { accepted: false, error: unknownCapabilityError(registry, req.capability, req.versionRange) }
     const startedAt = Date.now()
-    const { log, validateOutput } = this.opts
+    const { log, validateOutput, observer } = this.opts
+    let ranAt = startedAt
     const admission = this.opts.scheduler.submit({
       jobId: req.jobId,
       capability: cap.key,
@@ -110,8 +128,9 @@ export class LocalJobs {
       deadline: req.deadline,
       signal: req.control.signal,
       control: req.control,
-      run: (signal) =>
-        runtime.run({
+      run: (signal) => {
+        if (observer !== undefined) ranAt = Date.now()
+        return runtime.run({
           jobId: req.jobId,
           capability: cap,
           params: req.params,
@@ -123,10 +142,14 @@ export class LocalJobs {
           validateOutput,
           log,
           caller: req.identity,
-        }),
+        })
+      },
     })
     if (!admission.accepted) return admission
-    const outcome = admission.outcome.then((outcome) => this.ended(req, cap, startedAt, outcome))
+    const outcome = admission.outcome.then((outcome) => {
+      observer?.served(cap.id, outcome.state, (ranAt - startedAt) / 1000, (Date.now() - ranAt) / 1000)
+      return this.ended(req, cap, startedAt, outcome)
+    })
     return { accepted: true, capability: cap, outcome }
   }
 

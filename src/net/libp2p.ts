@@ -11,10 +11,12 @@ import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { tls } from '@libp2p/tls'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
+import type { Registry } from 'prom-client'
 import { guardClosedTransport } from './closed-transport-guard.ts'
 import { composeGaters } from './gaters.ts'
 import { PendingInboundLimiter } from './pending-inbound.ts'
@@ -27,6 +29,8 @@ export interface NetOptions {
   /** Addresses announced to peers instead of the listen addresses (NAT, containers); empty: the listen addresses. */
   announce?: string[]
   transports: TransportName[]
+  /** libp2p's own metrics go into this registry (absent: libp2p keeps none). */
+  metricsRegistry?: Registry
   /** Per-connection stream limit for Crank protocols (libp2p's default of 32/64 is far too low). */
   maxStreamsPerConnection: number
   maxConnections: number
@@ -73,6 +77,9 @@ export async function createNet(opts: NetOptions): Promise<Net> {
     addresses: { listen: opts.listen, ...(opts.announce?.length ? { announce: opts.announce } : {}) },
     transports,
     connectionEncrypters: [tls()],
+    ...(opts.metricsRegistry === undefined
+      ? {}
+      : { metrics: prometheusMetrics({ registry: opts.metricsRegistry, collectDefaultMetrics: false }) }),
     ...(opts.swarmKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: opts.swarmKey }) }),
     streamMuxers: [
       guardClosedTransport(

@@ -184,6 +184,14 @@ export class Membership extends EventEmitter<MembershipEvents> {
     return caller
   }
 
+  /** Whether the peer proves membership within `timeoutMs`: `authorize` as a yes or no. */
+  proves(peerId: PeerId | string, timeoutMs?: number): Promise<boolean> {
+    return this.authorize(peerId, timeoutMs).then(
+      () => true,
+      () => false,
+    )
+  }
+
   /**
    * Resolves with the caller once the peer is a member; waits while its Hello
    * is still in flight (a job stream can arrive before the membership stream
