@@ -31,12 +31,15 @@ function forward(from: Socket, to: Socket): void {
   from.on('close', () => setTimeout(() => to.destroy(), delayMs))
 }
 
-const server = createServer((client) => {
-  const upstream = connect(Number(targetPort), targetHost)
+// No Nagle: a small frame held back until the previous one is acknowledged meets the peer's
+// delayed ACK, and a 0 ms proxy added some 40-90 ms to every job (measured).
+const server = createServer({ noDelay: true }, (client) => {
+  const upstream = connect({ port: Number(targetPort), host: targetHost, noDelay: true })
   forward(client, upstream)
   forward(upstream, client)
 })
 server.listen(Number(listenPort), listenHost, () =>
   console.log(`delay-proxy: ${listenHost}:${listenPort} → ${targetHost}:${targetPort}, +${delayMs} ms each way`),
 )
-process.on('SIGTERM', () => server.close(() => process.exit(0)))
+// Nothing to drain: server.close() would wait for every proxied connection to end.
+process.on('SIGTERM', () => process.exit(0))
