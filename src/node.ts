@@ -261,14 +261,8 @@ export class CrankNode {
         maxOutboundStreams: this.config.jobs.maxStreamsPerConnection,
       })
     }
-    try {
-      await this.libp2p.start()
-    } catch (err) {
-      // e.g. the listen address is taken: let go of the workers too, or they keep the process alive.
-      await this.local.close()
-      await Promise.resolve(this.libp2p.stop()).catch(() => {})
-      throw err
-    }
+    // Every protocol is registered before the node listens: a peer that dials in at once (a
+    // member redialling a restarted node) must find the membership protocol there.
     await this.membership.start()
     const { dataDir } = this.config
     followMembership({
@@ -288,6 +282,15 @@ export class CrankNode {
       maxInboundStreams: 8,
       maxOutboundStreams: 8,
     })
+    try {
+      await this.libp2p.start()
+    } catch (err) {
+      // e.g. the listen address is taken: let go of the workers too, or they keep the process alive.
+      await this.local.close()
+      await this.membership.stop()
+      await Promise.resolve(this.libp2p.stop()).catch(() => {})
+      throw err
+    }
     this.snapshots.start()
     await this.connectivity.start()
     this.started = true
