@@ -12,7 +12,7 @@ import type { JobClient } from '../jobs/job-client.ts'
 import { JobHandle } from '../jobs/job-handle.ts'
 import { newJobId } from '../jobs/job-ids.ts'
 import { type JobInput, noInput, toByteStream } from '../jobs/job-input.ts'
-import { type SubmitOptions, submitOptionsError } from '../jobs/submit-options.ts'
+import { encodeParams, type SubmitOptions, submitOptionsError } from '../jobs/submit-options.ts'
 import type { JobObserver } from '../metrics/node-metrics.ts'
 import type { PeerIds } from '../net/peer-ids.ts'
 import type { Membership } from '../trust/membership.ts'
@@ -57,6 +57,8 @@ interface RoutedJob {
   id: string
   versionRange: string
   params: unknown
+  /** The params' JSON, encoded once for every remote attempt. */
+  paramsJson: Uint8Array
   input: TrackedInput
   deadline?: number | undefined
   priority?: Priority | undefined
@@ -148,12 +150,14 @@ export class Dispatcher {
     if (!this.c.isRunning()) throw new CrankError(ErrorCodes.notStarted, 'node is not started')
     const invalid = submitOptionsError(opts)
     if (invalid !== undefined) throw invalid
+    const paramsJson = encodeParams(opts.params)
     const [id, rangeInName] = splitCapability(opts.capability)
     const job: RoutedJob = {
       handle,
       id,
       versionRange: opts.version ?? rangeInName,
       params: opts.params ?? {},
+      paramsJson,
       input: trackedInput(opts.input),
       deadline: opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs,
       priority: opts.priority,
@@ -264,10 +268,12 @@ export class Dispatcher {
         capability: job.id,
         versionRange: job.versionRange,
         params: job.params,
+        paramsJson: job.paramsJson,
         input: job.input.present ? job.input.open() : undefined,
         deadline: job.deadline,
         priority: job.priority,
         signal: handle.signal,
+        control: handle.control,
         sink: handle.sink,
         onAccepted: (version, by) => handle.emit({ type: 'accepted', peer: by, version }),
       })

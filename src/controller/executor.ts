@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { AnyCapability, Caller, JobContext, ProgressUpdate } from '../capability.ts'
 import { CrankError, ErrorCodes, type ErrorInfo, toErrorInfo } from '../errors.ts'
 import { type DeadlineTimer, setDeadlineTimer } from '../jobs/deadline-timer.ts'
+import { whenAborted } from '../jobs/job-controller.ts'
 import { describeSchemaErrors } from '../schema.ts'
 
 export type JobOutcome = { state: 'succeeded'; result: unknown } | { state: 'failed' | 'cancelled' | 'expired'; error: ErrorInfo }
@@ -101,11 +102,10 @@ export function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
       timer?.clear()
       external?.removeEventListener('abort', onExternalAbort)
       // The controller may be the caller's, living on after this attempt: leave nothing attached to it.
-      controller.signal.removeEventListener('abort', onAbort)
+      stopListening()
       resolve(outcome)
     }
-    const onAbort = (): void => settle(abortOutcome(controller.signal.reason))
-    controller.signal.addEventListener('abort', onAbort, { once: true })
+    const stopListening = whenAborted(controller, () => settle(abortOutcome(controller.signal.reason)))
     runHandler(req, ctx, controller.signal).then(settle)
   })
 }

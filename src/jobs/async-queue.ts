@@ -10,6 +10,9 @@ export interface AsyncQueueOptions<T> {
   size?: (item: T) => number
 }
 
+/** What a push that did not have to wait returns: shared, since nothing is resolved later. */
+const ROOM: Promise<void> = Promise.resolve()
+
 export class AsyncQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = []
   private readonly size: (item: T) => number
@@ -34,11 +37,16 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 
   /** Resolves once the queue is below its high-water mark again. Items pushed after `end()` are dropped. */
-  async push(item: T): Promise<void> {
-    if (this.ended) return
+  push(item: T): Promise<void> {
+    if (this.ended) return ROOM
     this.items.push(item)
     this.held += this.size(item)
     this.wake(this.readers)
+    // Below the mark, as almost always: no promise of its own, no waiting.
+    return this.held > this.highWaterMark ? this.untilRoom() : ROOM
+  }
+
+  private async untilRoom(): Promise<void> {
     while (this.held > this.highWaterMark && !this.ended) {
       await new Promise<void>((resolve) => this.writers.push(resolve))
     }
@@ -79,6 +87,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 
   private wake(list: Array<() => void>): void {
+    if (list.length === 0) return
     for (const fn of list.splice(0)) fn()
   }
 }

@@ -8,6 +8,7 @@ import { abortOutcome, cancelledError, deadlineError, type JobEventSink, type Jo
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
+import { whenAborted } from './job-controller.ts'
 import { MAX_DEADLINE_MS } from './limits.ts'
 import { decodeJson, decodeServerFrame, encodeClientFrame, encodeJson, type ServerFrame } from './messages.ts'
 import type { JobStream, StreamPool } from './stream-pool.ts'
@@ -17,10 +18,14 @@ export interface RemoteJobRequest {
   capability: string
   versionRange: string
   params: unknown
+  /** The params already encoded (the dispatcher checks them once at submit); else encoded here. */
+  paramsJson?: Uint8Array
   input?: AsyncIterable<Uint8Array> | undefined
   deadline?: number | undefined
   priority?: Priority | undefined
   signal: AbortSignal
+  /** The job's controller, whose signal `signal` is: its abort hook spares a listener per job. */
+  control?: AbortController
   sink: JobEventSink
   onAccepted?: (version: string, peer: string) => void
 }
@@ -75,8 +80,8 @@ class RemoteJobRun {
 
   async run(): Promise<JobOutcome> {
     const { req, js } = this
-    const onAbort = (): void => this.cancel()
-    req.signal.addEventListener('abort', onAbort, { once: true })
+    const stopListening =
+      req.control === undefined ? listen(req.signal, () => this.cancel()) : whenAborted(req.control, () => this.cancel())
     if (req.deadline !== undefined) {
       // The server enforces the deadline; this only covers a server that never answers.
       this.addTimer(() => this.force(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.opts.cancelGraceMs)
@@ -90,7 +95,7 @@ class RemoteJobRun {
             jobId: req.jobId,
             capability: req.capability,
             versionRange: req.versionRange,
-            paramsJson: encodeJson(req.params ?? {}, 'params', ErrorCodes.invalidParams),
+            paramsJson: req.paramsJson ?? encodeJson(req.params ?? {}, 'params', ErrorCodes.invalidParams),
             // uint32 on the wire; submit options refuse deadlines beyond it.
             deadlineMs: req.deadline === undefined ? 0 : Math.min(MAX_DEADLINE_MS, Math.max(1, Math.ceil(req.deadline - Date.now()))),
             hasInput: req.input !== undefined,
@@ -106,7 +111,7 @@ class RemoteJobRun {
       if (error.code === ErrorCodes.connectionLost) error.retryable = true
       this.terminal = { state: 'failed', error }
     } finally {
-      req.signal.removeEventListener('abort', onAbort)
+      stopListening()
       if (this.timers !== undefined) for (const t of this.timers) t.clear()
     }
     const outcome = this.forced ?? this.inputOutcome() ?? this.terminal
@@ -128,21 +133,22 @@ class RemoteJobRun {
     const { req } = this
     const { reader } = this.js
     for (let next = await reader.next(); next.done !== true; next = await reader.next()) {
-      const outcome = await this.onFrame(decodeServerFrame(next.value))
+      const { kind, frame } = decodeServerFrame(next.value)
+      const outcome = await this.onFrame(kind, frame)
       if (outcome !== undefined) return outcome
     }
     if (this.forced !== undefined) return this.forced
     throw new CrankError(ErrorCodes.connectionLost, `provider closed the stream before ${req.jobId} ended`, { retryable: true })
   }
 
-  private async onFrame(frame: ServerFrame): Promise<JobOutcome | undefined> {
+  private async onFrame(kind: NonNullable<ServerFrame['frame']>, frame: ServerFrame): Promise<JobOutcome | undefined> {
     const { req } = this
-    const body = frame[frame.frame as NonNullable<ServerFrame['frame']>] as { jobId?: string | null } | null | undefined
+    const body = frame[kind] as { jobId?: string | null } | null | undefined
     // A server error with an empty job id reports a stream-level fault (malformed frame).
-    if (body?.jobId !== req.jobId && !(frame.frame === 'error' && body?.jobId === '')) {
+    if (body?.jobId !== req.jobId && !(kind === 'error' && body?.jobId === '')) {
       throw new CrankError(ErrorCodes.protocolError, `frame for job ${body?.jobId} arrived during ${req.jobId}`)
     }
-    switch (frame.frame) {
+    switch (kind) {
       case 'accepted':
         this.accept(frame.accepted?.capabilityVersion)
         return undefined
@@ -220,4 +226,9 @@ class RemoteJobRun {
     this.forced = outcome
     this.opts.pool.discard(this.js, new Error(`job ${this.req.jobId} ${outcome.state}: no answer from provider`))
   }
+}
+
+function listen(signal: AbortSignal, fn: () => void): () => void {
+  signal.addEventListener('abort', fn, { once: true })
+  return () => signal.removeEventListener('abort', fn)
 }

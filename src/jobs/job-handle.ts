@@ -6,6 +6,7 @@ import type { ProgressUpdate } from '../capability.ts'
 import type { JobEventSink, JobOutcome } from '../controller/executor.ts'
 import { CrankError, ErrorCodes, type ErrorInfo, JobFailedError, type TerminalState } from '../errors.ts'
 import { AsyncQueue } from './async-queue.ts'
+import { JobController } from './job-controller.ts'
 
 export type RouteReason = 'local' | 'pinned' | 'no-local-satisfier' | 'local-saturated'
 
@@ -52,7 +53,7 @@ export class JobHandle implements AsyncIterable<JobEvent> {
   private readonly chunks: Uint8Array[] = []
   private collected = 0
   private readonly maxOutputBytes: number
-  private readonly controller = new AbortController()
+  private readonly controller = new JobController()
   private resultPromise: Promise<JobResult> | undefined
   private resolveOutcome!: (report: JobReport) => void
   private readonly started = Date.now()

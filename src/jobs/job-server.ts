@@ -13,6 +13,7 @@ import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameBudget } from '../net/frame-budget.ts'
 import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
+import { JobController } from './job-controller.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
 import { type ClientFrame, decodeClientFrame, decodeJson, encodeJson, encodeServerFrame } from './messages.ts'
 
@@ -131,10 +132,10 @@ export class JobServer {
 
     try {
       for await (const bytes of reader) {
-        const frame = decodeClientFrame(bytes)
+        const { kind, frame } = decodeClientFrame(bytes)
         // Read through a local: `current` is reassigned by the job's completion callback.
         const job: RunningJob | undefined = current
-        switch (frame.frame) {
+        switch (kind) {
           case 'submit':
             if (job !== undefined)
               throw new CrankError(ErrorCodes.protocolError, `Submit for ${frame.submit?.jobId} while ${job.jobId} is running`)
@@ -246,7 +247,7 @@ export class JobServer {
     }
     const input = new AsyncQueue<Uint8Array>({ highWaterMark: this.opts.inputBufferBytes, size: (c) => c.byteLength })
     if (submit.hasInput !== true) input.end()
-    const abort = new AbortController()
+    const abort = new JobController()
     const capability = submit.capability ?? ''
     let markEnded!: () => void
     const ended = new Promise<void>((resolve) => {

@@ -26,16 +26,27 @@ export function encodeServerFrame(frame: ServerFrameInit): Uint8Array {
   return pb.ServerFrame.encode(frame as crank.job.v1.IServerFrame).finish()
 }
 
-export function decodeClientFrame(bytes: Uint8Array): ClientFrame {
-  const frame = decode(() => pb.ClientFrame.decode(new NativeUtf8Reader(bytes)))
-  if (frame.frame === undefined || frame.frame === null) throw new CrankError(ErrorCodes.malformedFrame, 'client frame carries no message')
-  return frame
+/**
+ * A decoded frame and which message it carries. The generated `frame` property is a getter that
+ * scans the object's keys on every read: it is read once here, and callers switch on `kind`.
+ */
+export interface Decoded<F, K> {
+  kind: K
+  frame: F
 }
 
-export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
+export function decodeClientFrame(bytes: Uint8Array): Decoded<ClientFrame, NonNullable<ClientFrame['frame']>> {
+  const frame = decode(() => pb.ClientFrame.decode(new NativeUtf8Reader(bytes)))
+  const kind = frame.frame
+  if (kind === undefined || kind === null) throw new CrankError(ErrorCodes.malformedFrame, 'client frame carries no message')
+  return { kind, frame }
+}
+
+export function decodeServerFrame(bytes: Uint8Array): Decoded<ServerFrame, NonNullable<ServerFrame['frame']>> {
   const frame = decode(() => pb.ServerFrame.decode(new NativeUtf8Reader(bytes)))
-  if (frame.frame === undefined || frame.frame === null) throw new CrankError(ErrorCodes.malformedFrame, 'server frame carries no message')
-  return frame
+  const kind = frame.frame
+  if (kind === undefined || kind === null) throw new CrankError(ErrorCodes.malformedFrame, 'server frame carries no message')
+  return { kind, frame }
 }
 
 function decode<T>(fn: () => T): T {

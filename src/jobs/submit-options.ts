@@ -10,7 +10,7 @@ import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import type { OutputMode } from './job-handle.ts'
 import type { JobInput } from './job-input.ts'
-import { toJsonValue } from './json-bounds.ts'
+import { encodeBoundedJson } from './json-bounds.ts'
 import { MAX_ATTEMPTS, MAX_DEADLINE_MS } from './limits.ts'
 
 export interface SubmitOptions {
@@ -110,12 +110,17 @@ export function submitOptionsError(opts: UncheckedSubmitOptions): CrankError | u
   const input = opts.input
   if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array) && !isIterable(input))
     return invalid('input', `must be bytes, a string or an (async) iterable of byte chunks, got ${show(input)}`)
-  if (opts.params !== undefined) {
-    try {
-      toJsonValue(opts.params, 'params', ErrorCodes.invalidParams)
-    } catch (err) {
-      return err instanceof CrankError ? err : new CrankError(ErrorCodes.invalidParams, `params cannot be read: ${(err as Error).message}`)
-    }
-  }
   return undefined
+}
+
+/**
+ * The params as the JSON bytes a remote job sends, checked once at submit: a cycle, a BigInt,
+ * excess depth or size is a typed `invalid_params` naming the field, before anything is routed.
+ */
+export function encodeParams(params: unknown): Uint8Array {
+  try {
+    return encodeBoundedJson(params ?? {}, 'params', ErrorCodes.invalidParams)
+  } catch (err) {
+    throw err instanceof CrankError ? err : new CrankError(ErrorCodes.invalidParams, `params cannot be read: ${(err as Error).message}`)
+  }
 }
