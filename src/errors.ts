@@ -32,6 +32,8 @@ export const ErrorCodes = {
   invalidOption: 'invalid_option',
   /** The node's or the connection's frame buffer budget is spent; retry later or elsewhere. */
   bufferFull: 'buffer_full',
+  /** The node does not offer what was asked (a control-socket method it lacks, `jobs.*` without a job store). */
+  notSupported: 'not_supported',
 } as const
 
 export type PlatformErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import type { AnyCapability } from '../capability.ts'
 import type { PartialConfig } from '../config.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { ADDRESS_BOOK_FILE } from '../net/address-book.ts'
@@ -19,8 +20,11 @@ export interface MeshClientOptions {
   bootstrap: string[]
   /** Longest wait for adverts, ms. */
   waitMs: number
-  /** Serve the built-in capabilities too, so `--route local`/`prefer-local` can run here. */
-  serveBuiltins: boolean
+  /**
+   * Serve this capability (`id` or `id@range`) in-process when it is a built-in, so that
+   * `--route local`/`prefer-local` can run it here. Only it is loaded, not the whole catalogue.
+   */
+  builtin?: string
   /** The job is pinned to a peer given on the command line. */
   pinned?: boolean
 }
@@ -40,7 +44,7 @@ export async function withMeshClient<T>(opts: MeshClientOptions, fn: (node: Cran
     bootstrap,
     logLevel: 'error',
     client: true,
-    capabilities: opts.serveBuiltins ? (await import('../../capabilities/index.ts')).builtinCapabilities : [],
+    capabilities: await builtinFor(opts.builtin),
   })
   await node.start()
   try {
@@ -66,6 +70,13 @@ export async function withMeshClient<T>(opts: MeshClientOptions, fn: (node: Cran
   } finally {
     await node.stop({ drainTimeoutMs: 0 })
   }
+}
+
+async function builtinFor(capability: string | undefined): Promise<AnyCapability[]> {
+  if (capability === undefined) return []
+  const { loadBuiltin } = await import('../../capabilities/builtin-loaders.ts')
+  const cap = await loadBuiltin(capability)
+  return cap === undefined ? [] : [cap]
 }
 
 /** Members the client dials besides the bootstrap peers, most recently seen first. */

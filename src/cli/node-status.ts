@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { STATUS_FILE, type StatusFile } from '../controller/connectivity.ts'
-import { RENEWAL_FILE, type RenewalStatus } from '../trust/renewal.ts'
+import type { StatusFile } from '../controller/connectivity.ts'
+import type { RenewalStatus } from '../trust/renewal.ts'
 
 export interface NodeStatus extends StatusFile {
   /** The process that wrote it is alive and said it was running. */
@@ -17,6 +17,8 @@ export interface NodeStatus extends StatusFile {
 
 /** The data dir's status file, or undefined when there is none (or it is unreadable). */
 export async function readNodeStatus(dataDir: string): Promise<NodeStatus | undefined> {
+  // The modules that own the file names load libp2p: only this path (no node answering) pays for them.
+  const { STATUS_FILE } = await import('../controller/connectivity.ts')
   let status: StatusFile
   try {
     status = JSON.parse(await readFile(join(dataDir, STATUS_FILE), 'utf8')) as StatusFile
@@ -29,6 +31,7 @@ export async function readNodeStatus(dataDir: string): Promise<NodeStatus | unde
 }
 
 async function readRenewal(dataDir: string): Promise<RenewalStatus | undefined> {
+  const { RENEWAL_FILE } = await import('../trust/renewal.ts')
   try {
     const r = JSON.parse(await readFile(join(dataDir, RENEWAL_FILE), 'utf8')) as RenewalStatus
     return typeof r === 'object' && r !== null && typeof r.state === 'string' ? r : undefined
@@ -95,7 +98,7 @@ function certificateLine(r: RenewalStatus, notAfter: number, running: boolean, n
   return line
 }
 
-function ago(ms: number): string {
+export function ago(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`
   if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`

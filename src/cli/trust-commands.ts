@@ -4,15 +4,15 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { type Command, InvalidArgumentError } from 'commander'
 import { CrankError, ErrorCodes } from '../errors.ts'
-import { IDENTITY_FILE, loadOrCreateIdentity } from '../net/identity.ts'
-import { createNode } from '../node.ts'
-import { caInit, caIssue, caList, caRevoke, caToken, join as joinMesh, NODE_TRUST_FILES, type SignCsrReply } from '../trust/commands.ts'
-import { writeFileAtomic } from '../trust/files.ts'
+import type { SignCsrReply } from '../trust/commands.ts'
 import { type DurationRule, parseDuration } from './duration.ts'
 import { dataDirFrom } from './paths.ts'
+
+// The trust module and libp2p load only when a trust command runs, not with every CLI call.
+const trust = (): Promise<typeof import('../trust/commands.ts')> => import('../trust/commands.ts')
+const identity = (): Promise<typeof import('../net/identity.ts')> => import('../net/identity.ts')
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -50,6 +50,7 @@ export function registerTrustCommands(cli: Command): void {
     .action(async (o: { caDir: string; name: string; algorithm: string; nameSuffix?: string[]; force?: boolean }) => {
       if (o.algorithm !== 'ecdsa-p256' && o.algorithm !== 'ed25519')
         throw new CrankError(ErrorCodes.invalidParams, '--algorithm must be ecdsa-p256 or ed25519')
+      const { caInit } = await trust()
       const r = await caInit({
         dir: o.caDir,
         name: o.name,
@@ -75,10 +76,14 @@ export function registerTrustCommands(cli: Command): void {
       duration({ flag: '--days', plainUnit: 'd', maxMs: 36_500 * DAY_MS }),
     )
     .action(async (o: { caDir: string; dataDir?: string; peerId?: string; name?: string; role?: string[]; days?: number }) => {
+      const { caIssue, NODE_TRUST_FILES } = await trust()
+      const { writeFileAtomic } = await import('../trust/files.ts')
       let peerId = o.peerId
       if (o.dataDir !== undefined) {
+        const { IDENTITY_FILE, loadOrCreateIdentity } = await identity()
         if (!existsSync(join(o.dataDir, IDENTITY_FILE)))
           throw new CrankError(ErrorCodes.invalidParams, `${o.dataDir} has no identity: run crank-node init --data-dir ${o.dataDir} first`)
+        const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
         peerId = peerIdFromPrivateKey((await loadOrCreateIdentity(o.dataDir)).key).toString()
       }
       if (peerId === undefined) throw new CrankError(ErrorCodes.invalidParams, 'give --data-dir (a node to certify) or --peer-id')
@@ -111,6 +116,7 @@ export function registerTrustCommands(cli: Command): void {
     .option('--name <name>', 'node name the joining node will get')
     .option('--role <role>', 'role the joining node will get, repeatable', collect)
     .action(async (o: { caDir: string; ttl: number; name?: string; role?: string[] }) => {
+      const { caToken } = await trust()
       const r = await caToken({
         dir: o.caDir,
         ttlMs: o.ttl,
@@ -127,6 +133,7 @@ export function registerTrustCommands(cli: Command): void {
     .argument('<serial>', 'certificate serial (hex), as `ca list` shows it')
     .option('--unlisted', 'revoke a serial missing from issued.jsonl (certificates issued before the CA kept it)')
     .action(async (serial: string, o: { caDir: string; unlisted?: boolean }) => {
+      const { caRevoke } = await trust()
       const r = await caRevoke({ dir: o.caDir, serial, unlisted: o.unlisted === true })
       console.log(`revoked ${r.serial}; CRL #${r.crlNumber} (${r.revoked.length} revoked) written to ${r.crlPath}`)
     })
@@ -136,6 +143,7 @@ export function registerTrustCommands(cli: Command): void {
     .requiredOption('--ca-dir <dir>', 'the CA directory')
     .option('--json', 'one JSON object per line')
     .action(async (o: { caDir: string; json?: boolean }) => {
+      const { caList } = await trust()
       const entries = await caList({ dir: o.caDir })
       if (o.json === true) {
         for (const e of entries) console.log(JSON.stringify(e))
@@ -165,7 +173,9 @@ export function registerTrustCommands(cli: Command): void {
     .option('--role <role>', 'role to request, repeatable', collect)
     .action(async (o: { dataDir?: string; bootstrap: string; token: string; name?: string; role?: string[] }) => {
       const dataDir = dataDirFrom(o.dataDir)
-      const { key } = await loadOrCreateIdentity(dataDir)
+      const { join: joinMesh } = await trust()
+      const { createNode } = await import('../node.ts')
+      const { key } = await (await identity()).loadOrCreateIdentity(dataDir)
       // Not a member yet, so this node can't verify anyone: it only talks to the peer it was told to trust,
       // and join() checks the returned CA against the fingerprint inside the token.
       const node = await createNode({ privateKey: key, listen: [], logLevel: 'error', trust: { openMesh: true }, mesh: { dht: false } })

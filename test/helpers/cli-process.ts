@@ -29,7 +29,10 @@ export interface NodeProcess {
   logs: Array<Record<string, unknown>>
 }
 
-/** Starts `crank-node start` and resolves once its "node started" log line names its address. */
+/**
+ * Starts `crank-node start` and resolves once its "node started" log line has named its address and
+ * its control socket listens (from then on the CLI on this data dir talks to it).
+ */
 export function startNodeProcess(dataDir: string, extra: string[] = []): Promise<NodeProcess> {
   const proc = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,13 +40,15 @@ export function startNodeProcess(dataDir: string, extra: string[] = []): Promise
   const logs: Array<Record<string, unknown>> = []
   return new Promise((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`crank-node start exited early with ${code}`)))
+    let started: NodeProcess | undefined
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>
       logs.push(entry)
       if (entry.msg === 'node started') {
         const peerId = entry.peerId as string
-        resolve({ proc, peerId, addr: `${(entry.multiaddrs as string[])[0]!.replace(/\/p2p\/.*$/, '')}/p2p/${peerId}`, logs })
+        started = { proc, peerId, addr: `${(entry.multiaddrs as string[])[0]!.replace(/\/p2p\/.*$/, '')}/p2p/${peerId}`, logs }
       }
+      if (entry.msg === 'control socket listening' && started !== undefined) resolve(started)
     })
   })
 }

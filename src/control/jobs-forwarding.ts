@@ -1,0 +1,41 @@
+/**
+ * The hook for `jobs.*` on the control socket. The durable job store (its API is `node.jobs`,
+ * built apart from this module) is reached through here: a request `jobs.<method>` with
+ * `params: [arg, …]` calls `node.jobs.<method>(arg, …)` and answers its value, or, when the method
+ * returns an async iterable (a wait, a log tail), one `item` message per element with backpressure
+ * and then the `result`. A node without a store answers `not_supported`, as does a method the store
+ * does not have. Values cross as JSON; bytes inside them as `{"$base64": …}` (control-protocol.ts).
+ *
+ * The CLI side is `jobsThroughNode()` in control-client.ts, which `registerJobsCommands` takes as
+ * its `getApi`.
+ */
+import { CrankError, ErrorCodes } from '../errors.ts'
+
+export const JOBS_PREFIX = 'jobs.'
+
+/** A method name a store may have; never one every object has (constructor, __proto__, toString…). */
+const METHOD_NAME = /^[a-z][A-Za-z0-9]{0,63}$/
+
+/** Whatever `node.jobs` is, seen as methods: the store's own types stay in its module. */
+export type JobsTarget = Record<string, unknown>
+
+/** The node's job store, when it has one. */
+export function jobsOf(node: object): JobsTarget | undefined {
+  const jobs = (node as { jobs?: unknown }).jobs
+  return typeof jobs === 'object' && jobs !== null ? (jobs as JobsTarget) : undefined
+}
+
+/** Resolves `jobs.<method>` to a bound function of the store, or a typed `not_supported`. */
+export function jobsMethod(node: object, method: string): ((...args: unknown[]) => unknown) | CrankError {
+  const name = method.slice(JOBS_PREFIX.length)
+  const jobs = jobsOf(node)
+  if (jobs === undefined)
+    return new CrankError(ErrorCodes.notSupported, `${method}: this node has no job store (jobs.* needs the durable job store)`)
+  const fn = METHOD_NAME.test(name) && !(name in Object.prototype) ? jobs[name] : undefined
+  if (typeof fn !== 'function') return new CrankError(ErrorCodes.notSupported, `${method}: the node's job store has no method "${name}"`)
+  return (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(jobs, args)
+}
+
+export function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function'
+}
