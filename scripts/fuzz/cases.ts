@@ -4,10 +4,11 @@
  * valid protobufs whose fields are out of range. Each case says what it sends;
  * the harness reports what came back.
  */
+
+import { encodeVarint } from '../../src/net/frame-stream.ts'
 import { crank as advertPb } from '../../src/net/pb/advert.js'
 import { crank as jobPb } from '../../src/net/pb/job.js'
 import { crank as membershipPb } from '../../src/net/pb/membership.js'
-import { encodeVarint } from '../../src/net/frame-stream.ts'
 
 const job = jobPb.job.v1
 const advert = advertPb.advert.v1
