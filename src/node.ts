@@ -241,6 +241,11 @@ export class CrankNode {
     return this.libp2p.getMultiaddrs()
   }
 
+  /** Started and not stopping: jobs submitted now are accepted. */
+  get running(): boolean {
+    return this.started
+  }
+
   /** The capabilities this node serves. */
   get capabilities(): AnyCapability[] {
     return this.local.registry.list()

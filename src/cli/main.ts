@@ -9,9 +9,11 @@ import { dirname, join, resolve } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { configFromEnv, type PartialConfig, readConfigFile } from '../config.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
+import { type Gateway, startGateway } from '../gateway/server.ts'
 import { type CrankNode, createNode } from '../node.ts'
 import { AuditLog } from '../trust/audit-log.ts'
 import { MeshCA } from '../trust/ca.ts'
+import { registerGatewayCommands } from './gateway-commands.ts'
 import { initNode } from './init.ts'
 import { withMeshClient } from './mesh-client.ts'
 import { describeNodeStatus, readNodeStatus } from './node-status.ts'
@@ -85,6 +87,7 @@ function program(): Command {
     .option('--bootstrap <multiaddr>', 'bootstrap peer, repeatable; overrides the config', collect)
     .option('--name <name>', 'node name')
     .option('--ca-dir <dir>', 'this node holds the mesh CA: serve certificate.sign_csr (enrolment) and push the CRL when it changes')
+    .option('--http <host:port>', 'serve the HTTP gateway and dashboard here, e.g. 127.0.0.1:4600 (config gateway.listen)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (o: StartFlags) => {
       const dataDir = dataDirFrom(o.dataDir)
@@ -97,6 +100,8 @@ function program(): Command {
       }) as PartialConfig
       const layers = await loadLayers(dataDir, o.config, flags)
       const merged = Object.assign({ logLevel: 'info' }, ...layers.map(definedOnly)) as PartialConfig
+      // Into the file's gateway section, not over it (the layers merge shallowly).
+      if (o.http !== undefined) merged.gateway = { ...merged.gateway, listen: o.http }
       const { builtinCapabilities, createSignCsrCapability } = await loadCatalogue()
       const capabilities = [...builtinCapabilities]
       const ca = o.caDir === undefined ? undefined : await MeshCA.load(o.caDir)
@@ -108,6 +113,14 @@ function program(): Command {
       await node.start().catch((err: unknown) => {
         throw listenError(err, merged.listen ?? [])
       })
+      let gateway: Gateway | undefined
+      if (node.config.gateway.listen !== undefined) {
+        // A gateway that cannot start (address taken, no tokens on a public address) stops the node too: it was asked for.
+        gateway = await startGateway(node).catch(async (err: unknown) => {
+          await node.stop()
+          throw err
+        })
+      }
       if (ca !== undefined) {
         // `ca revoke` rewrites the CRL file; members we are connected to receive it from us and pass it on.
         watchFile(ca.crlPath, { interval: 500 }, () => {
@@ -123,13 +136,16 @@ function program(): Command {
         stopping = true
         node.log.info({ signal }, 'stopping')
         if (ca !== undefined) unwatchFile(ca.crlPath)
-        node.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            node.log.error({ err }, 'stop failed')
-            process.exit(1)
-          },
-        )
+        // The gateway first: no new HTTP jobs while the node drains.
+        Promise.resolve(gateway?.close())
+          .then(() => node.stop())
+          .then(
+            () => process.exit(0),
+            (err: unknown) => {
+              node.log.error({ err }, 'stop failed')
+              process.exit(1)
+            },
+          )
       }
       process.on('SIGINT', () => stop('SIGINT'))
       process.on('SIGTERM', () => stop('SIGTERM'))
@@ -332,6 +348,7 @@ function program(): Command {
       process.exitCode = status.alive && status.connectivity.state === 'joined' ? 0 : 1
     })
   registerTrustCommands(cli)
+  registerGatewayCommands(cli)
   return cli
 }
 
@@ -353,6 +370,7 @@ interface StartFlags {
   bootstrap?: string[]
   name?: string
   caDir?: string
+  http?: string
   logLevel?: PartialConfig['logLevel']
 }
 
