@@ -328,8 +328,8 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        // host:port, the host a name, an IPv4 address or a bracketed IPv6 address.
-        listen: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$' },
+        // host:port; the gateway reads the host (a name, IPv4, or bracketed IPv6) exactly when it starts.
+        listen: { type: 'string', pattern: '^\\S+:[0-9]{1,5}$' },
         maxBodyBytes: { type: 'integer', minimum: 1024 },
         maxInputBytes: { type: 'integer', minimum: 1024 },
         maxConcurrentPerToken: positiveInt,
