@@ -5,6 +5,17 @@
  */
 import { readFile } from 'node:fs/promises'
 import { CrankError, ErrorCodes } from './errors.ts'
+import {
+  IDLE_TIMEOUT_MS,
+  MAX_BODY_BYTES,
+  MAX_CONCURRENT_PER_TOKEN,
+  MAX_EVENTS_PER_JOB,
+  MAX_INPUT_BYTES,
+  MAX_JOBS,
+  MAX_OUTPUT_BYTES,
+  OUTPUT_BUDGET_BYTES,
+  REQUEST_TIMEOUT_MS,
+} from './gateway/limits.ts'
 import { CONNECTION_FRAME_BUDGET_BYTES, NODE_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
 import type { TransportName } from './net/libp2p.ts'
 import { compileSchema, describeSchemaErrors } from './schema.ts'
@@ -104,6 +115,33 @@ export interface TrustConfig {
   renewalRetryMaxMs: number
 }
 
+export interface GatewayConfig {
+  /**
+   * `host:port` the HTTP gateway and dashboard listen on (`127.0.0.1:4600`; `[::1]:4600` for
+   * IPv6); `crank-node start --http` sets it. Default: unset, no gateway. A non-loopback host is
+   * refused unless bearer tokens exist (`crank-node gateway token create`).
+   */
+  listen?: string
+  /** Largest JSON request body (bytes); past it the answer is 413 `input_too_large`. Default 32 MiB. */
+  maxBodyBytes: number
+  /** Largest raw (`application/octet-stream`) job input, streamed into the job without being held whole. Default 1 GiB. */
+  maxInputBytes: number
+  /** Requests one token (or, without tokens, everyone together) may have in flight, SSE streams included; past it 429. Default 64. */
+  maxConcurrentPerToken: number
+  /** The whole request, body included, must arrive within this (a slow upload is cut off). Default 300000. */
+  requestTimeoutMs: number
+  /** A connection that sends and receives nothing for this long is closed; SSE streams send a heartbeat well within it. Default 60000. */
+  idleTimeoutMs: number
+  /** Jobs the gateway remembers (state, events, output); past it the oldest ended ones are forgotten. Default 1000. */
+  maxJobs: number
+  /** Events kept per job for SSE replay (`Last-Event-ID`); the oldest are dropped past it. Default 1000. */
+  maxEventsPerJob: number
+  /** Output bytes the gateway keeps per job for `GET /v1/jobs/:id/output`; past it the job fails `output_too_large`. Default 64 MiB. */
+  maxOutputBytes: number
+  /** Output bytes kept across all jobs; past it the oldest ended jobs' output is dropped. Default 512 MiB. */
+  outputBudgetBytes: number
+}
+
 export interface CrankConfig {
   /** Human-readable node name, for logs and adverts. */
   name: string
@@ -148,12 +186,15 @@ export interface CrankConfig {
   jobs: JobsConfig
   mesh: MeshConfig
   trust: TrustConfig
+  /** The HTTP gateway (docs/gateway.md). */
+  gateway: GatewayConfig
 }
 
-export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh' | 'trust'>> & {
+export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh' | 'trust' | 'gateway'>> & {
   jobs?: Partial<JobsConfig>
   mesh?: Partial<MeshConfig>
   trust?: Partial<TrustConfig>
+  gateway?: Partial<GatewayConfig>
 }
 
 export const DEFAULT_CONFIG: CrankConfig = {
@@ -205,6 +246,17 @@ export const DEFAULT_CONFIG: CrankConfig = {
     refusalBackoffMaxMs: 600_000,
     renewalRetryBaseMs: 5000,
     renewalRetryMaxMs: 600_000,
+  },
+  gateway: {
+    maxBodyBytes: MAX_BODY_BYTES,
+    maxInputBytes: MAX_INPUT_BYTES,
+    maxConcurrentPerToken: MAX_CONCURRENT_PER_TOKEN,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    maxJobs: MAX_JOBS,
+    maxEventsPerJob: MAX_EVENTS_PER_JOB,
+    maxOutputBytes: MAX_OUTPUT_BYTES,
+    outputBudgetBytes: OUTPUT_BUDGET_BYTES,
   },
 }
 
@@ -279,6 +331,23 @@ export const CONFIG_SCHEMA = {
         renewalRetryMaxMs: { type: 'integer', minimum: 10 },
       },
     },
+    gateway: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // host:port; the gateway reads the host (a name, IPv4, or bracketed IPv6) exactly when it starts.
+        listen: { type: 'string', pattern: '^\\S+:[0-9]{1,5}$' },
+        maxBodyBytes: { type: 'integer', minimum: 1024 },
+        maxInputBytes: { type: 'integer', minimum: 1024 },
+        maxConcurrentPerToken: positiveInt,
+        requestTimeoutMs: { type: 'integer', minimum: 1000 },
+        idleTimeoutMs: { type: 'integer', minimum: 1000 },
+        maxJobs: positiveInt,
+        maxEventsPerJob: { type: 'integer', minimum: 16 },
+        maxOutputBytes: positiveInt,
+        outputBudgetBytes: positiveInt,
+      },
+    },
   },
 }
 const validate = compileSchema<CrankConfig>(CONFIG_SCHEMA)
@@ -290,6 +359,7 @@ export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
     jobs: { ...DEFAULT_CONFIG.jobs },
     mesh: { ...DEFAULT_CONFIG.mesh },
     trust: { ...DEFAULT_CONFIG.trust },
+    gateway: { ...DEFAULT_CONFIG.gateway },
   }
   for (const layer of layers) {
     const defined = Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as PartialConfig
@@ -299,6 +369,7 @@ export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
       jobs: { ...merged.jobs, ...defined.jobs },
       mesh: { ...merged.mesh, ...defined.mesh },
       trust: { ...merged.trust, ...defined.trust },
+      gateway: { ...merged.gateway, ...defined.gateway },
     } as CrankConfig
   }
   if (!validate(merged)) {

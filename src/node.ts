@@ -24,16 +24,15 @@ import { ownAdvert } from './controller/own-advert.ts'
 import { Router } from './controller/router.ts'
 import { Scheduler } from './controller/scheduler.ts'
 import { AdvertSnapshots } from './controller/snapshots.ts'
-import { JobClient } from './jobs/job-client.ts'
 import type { JobHandle } from './jobs/job-handle.ts'
-import { JobServer } from './jobs/job-server.ts'
-import { UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
+import { jobProtocol } from './jobs/job-protocol.ts'
+import type { JobServer } from './jobs/job-server.ts'
 import { JOB_PROTOCOL } from './jobs/messages.ts'
-import { StreamPool } from './jobs/stream-pool.ts'
+import type { StreamPool } from './jobs/stream-pool.ts'
 import type { SubmitOptions } from './jobs/submit-options.ts'
 import { measureNode } from './metrics/measure-node.ts'
 import type { NodeMetrics } from './metrics/node-metrics.ts'
-import { FrameBudget } from './net/frame-budget.ts'
+import type { FrameBudget } from './net/frame-budget.ts'
 import type { NetServices } from './net/libp2p.ts'
 import { PeerIds } from './net/peer-ids.ts'
 import { AccessPolicy } from './trust/access-policy.ts'
@@ -148,28 +147,14 @@ export class CrankNode {
       log,
       observer: this.metrics,
     })
-    this.frameBudget = new FrameBudget(
-      {
-        nodeBytes: config.jobs.frameBudgetBytes,
-        connectionBytes: config.jobs.connectionFrameBudgetBytes,
-        unprovenConnectionBytes: UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES,
-      },
+    const protocol = jobProtocol(libp2p, config.jobs, {
       isMember,
-    )
-    this.server = new JobServer({
-      budget: this.frameBudget,
-      whenProven: (peer) => proves(peer),
+      proves: (peer) => proves(peer),
       admit: (req) => this.local.admit(req),
       authorize: (req) => gate.admit({ peerId: req.peer, jobId: req.jobId, capability: req.capability, params: req.params }),
       log,
-      maxFrameBytes: config.jobs.maxFrameBytes,
-      inputBufferBytes: config.jobs.inputBufferBytes,
     })
-    this.pool = new StreamPool(libp2p, {
-      maxFrameBytes: config.jobs.maxFrameBytes,
-      maxIdlePerPeer: config.jobs.maxIdleStreamsPerPeer,
-      maxOutboundStreams: config.jobs.maxStreamsPerConnection,
-    })
+    ;({ frameBudget: this.frameBudget, server: this.server, pool: this.pool } = protocol)
     this.mesh = new MeshRegistry({ missedHeartbeats: config.mesh.missedHeartbeats })
     const bans = new BanList({ baseMs: config.mesh.banBaseMs, maxMs: config.mesh.banMaxMs })
     const router = new Router({
@@ -211,7 +196,7 @@ export class CrankNode {
       router,
       bans,
       local: this.local,
-      client: new JobClient({ pool: this.pool, inputChunkBytes: config.jobs.inputChunkBytes, cancelGraceMs: config.jobs.cancelGraceMs }),
+      client: protocol.client,
       membership,
       peerIds: new PeerIds(),
       ...(this.dht === undefined ? {} : { dht: this.dht }),
@@ -245,6 +230,11 @@ export class CrankNode {
 
   get multiaddrs(): Multiaddr[] {
     return this.libp2p.getMultiaddrs()
+  }
+
+  /** Started and not stopping: jobs submitted now are accepted. */
+  get running(): boolean {
+    return this.started
   }
 
   /** The capabilities this node serves. */

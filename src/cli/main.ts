@@ -10,6 +10,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { collect } from './cli-options.ts'
+import { registerGatewayCommands } from './gateway-commands.ts'
 import { registerMeshCommands } from './mesh-commands.ts'
 import { dataDirFrom } from './paths.ts'
 import type { StartFlags } from './start-node.ts'
@@ -75,6 +76,7 @@ function program(): Command {
     .option('--bootstrap <multiaddr>', 'bootstrap peer, repeatable; overrides the config', collect)
     .option('--name <name>', 'node name')
     .option('--ca-dir <dir>', 'this node holds the mesh CA: serve certificate.sign_csr (enrolment) and push the CRL when it changes')
+    .option('--http <host:port>', 'serve the HTTP gateway, metrics and dashboard here, e.g. 127.0.0.1:4600 (config gateway.listen)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action(async (o: StartFlags) => {
       const { startNode } = await import('./start-node.ts')
@@ -87,6 +89,7 @@ function program(): Command {
   // store through the running node: registerJobsCommands(cli, (dataDir) => nodeJobs(dataDir)),
   // nodeJobs from ./node-jobs.ts; the node forwards `jobs.*` on its control socket to node.jobs.
   registerTrustCommands(cli)
+  registerGatewayCommands(cli)
   return cli
 }
 

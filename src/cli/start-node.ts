@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import type { PartialConfig } from '../config.ts'
 import { ControlServer, claimControlSocket, controlSocketPath } from '../control/control-server.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
+import { type Gateway, startGateway } from '../gateway/server.ts'
 import { createNode } from '../node.ts'
 import { AuditLog } from '../trust/audit-log.ts'
 import { MeshCA } from '../trust/ca.ts'
@@ -23,6 +24,8 @@ export interface StartFlags {
   bootstrap?: string[]
   name?: string
   caDir?: string
+  /** The HTTP gateway's address (overrides config gateway.listen). */
+  http?: string
   logLevel?: PartialConfig['logLevel']
 }
 
@@ -37,6 +40,10 @@ export async function startNode(o: StartFlags): Promise<void> {
   }) as PartialConfig
   const layers = await loadLayers(dataDir, o.config, flags)
   const merged = Object.assign({ logLevel: 'info' }, ...layers.map(definedOnly)) as PartialConfig
+  // Into the file's gateway section, not over it (the layers merge shallowly).
+  if (o.http !== undefined) merged.gateway = { ...merged.gateway, listen: o.http }
+  // A gateway serves /metrics: keep them unless the config says otherwise.
+  if (merged.gateway?.listen !== undefined) merged.metrics ??= true
   // Before anything else: a second node on one data dir would share its identity, and a live socket says one runs.
   await claimControlSocket(controlSocketPath(dataDir))
   const { builtinCapabilities, createSignCsrCapability } = await import('../../capabilities/index.ts')
@@ -57,6 +64,16 @@ export async function startNode(o: StartFlags): Promise<void> {
     await node.stop({ drainTimeoutMs: 0 })
     throw err
   }
+  let gateway: Gateway | undefined
+  if (node.config.gateway.listen !== undefined) {
+    // A gateway that cannot start (address taken, no tokens on a public address) stops the node too: it was asked for.
+    gateway = await startGateway(node).catch(async (err: unknown) => {
+      control.stopListening()
+      await node.stop({ drainTimeoutMs: 0 })
+      await control.close()
+      throw err
+    })
+  }
   if (ca !== undefined) {
     // `ca revoke` rewrites the CRL file; members we are connected to receive it from us and pass it on.
     watchFile(ca.crlPath, { interval: 500 }, () => {
@@ -74,8 +91,9 @@ export async function startNode(o: StartFlags): Promise<void> {
     if (ca !== undefined) unwatchFile(ca.crlPath)
     // New CLI calls find no node from here on; the open ones see their jobs drain.
     control.stopListening()
-    node
-      .stop()
+    // The gateway too: no new HTTP jobs while the node drains.
+    Promise.resolve(gateway?.close())
+      .then(() => node.stop())
       .then(() => control.close())
       .then(
         () => process.exit(0),

@@ -1,0 +1,76 @@
+/**
+ * Who may call the gateway, and how much at once. With a token file (`crank-node gateway token
+ * create`), or on any address other than loopback, every route but the public ones (health
+ * probes, the dashboard's static files) needs `Authorization: Bearer <token>`. Each token (or,
+ * on an open loopback gateway, everyone together) may have `maxConcurrent` requests in flight;
+ * a long-lived SSE stream holds its place until it closes.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { GatewayErrorCodes, problemOf, sendProblem } from './problems.ts'
+import type { TokenInfo, TokenStore } from './tokens.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without a token and outside the concurrency limit (probes, static files). */
+    public?: boolean
+  }
+  interface FastifyRequest {
+    /** The token that authenticated this request; undefined on an open gateway. */
+    token?: TokenInfo
+  }
+}
+
+export interface AuthOptions {
+  /** Absent without a data dir: then only an open loopback gateway is possible. */
+  tokens: TokenStore | undefined
+  /** Whether the gateway listens on loopback only. */
+  loopback: boolean
+  maxConcurrent: number
+}
+
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i
+/** The in-flight key of requests on an open gateway. */
+const OPEN = '\0open'
+
+export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
+  const inFlight = new Map<string, number>()
+  app.decorateRequest('token', undefined)
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.routeOptions.config.public === true) return
+    const required = !opts.loopback || opts.tokens?.required === true
+    let key = OPEN
+    if (required) {
+      const match = BEARER.exec(request.headers.authorization ?? '')
+      const info = match === null || opts.tokens === undefined ? undefined : await opts.tokens.verify(match[1]!)
+      if (info === undefined) {
+        const message =
+          match === null
+            ? 'this gateway needs Authorization: Bearer <token> (crank-node gateway token create)'
+            : 'the bearer token is not valid (revoked, or never issued here)'
+        return sendProblem(reply, problemOf({ code: GatewayErrorCodes.unauthorized, message }, request.url))
+      }
+      request.token = info
+      key = info.id
+    }
+    const now = inFlight.get(key) ?? 0
+    if (now >= opts.maxConcurrent)
+      return sendProblem(
+        reply,
+        problemOf(
+          {
+            code: GatewayErrorCodes.tooManyRequests,
+            message: `${now} requests in flight for this ${key === OPEN ? 'gateway' : 'token'} (gateway.maxConcurrentPerToken)`,
+            retryable: true,
+          },
+          request.url,
+        ),
+      )
+    inFlight.set(key, now + 1)
+    // 'close' fires once whether the response finished or the client went away, hijacked or not.
+    reply.raw.once('close', () => {
+      const left = (inFlight.get(key) ?? 1) - 1
+      if (left <= 0) inFlight.delete(key)
+      else inFlight.set(key, left)
+    })
+  })
+}
