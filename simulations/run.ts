@@ -76,6 +76,8 @@ const opts: ScenarioOptions = {
   ...(values['outage-ms'] === undefined ? {} : { outageMs: Number(values['outage-ms']) }),
   ...(values['seed-delay-ms'] === undefined ? {} : { seedDelayMs: Number(values['seed-delay-ms']) }),
 }
+// Four significant digits: per-node CPU figures are thousandths of a second per second.
+const round = (_: string, x: unknown): unknown => (typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x)
 const scenarios = {
   converge,
   load,
@@ -92,8 +94,6 @@ if (scenario === undefined) {
 }
 const result = await scenario(opts)
 const mode = opts.nodesPerProcess === 0 ? 'all in one process' : `${opts.nodesPerProcess} per OS process`
-// Four significant digits: per-node CPU figures are thousandths of a second per second.
-const round = (_: string, x: unknown): unknown => (typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x)
 if (values.json) console.log(JSON.stringify({ transport: opts.transport, nodesPerProcess: opts.nodesPerProcess, ...result }, round))
 else {
   console.log(`\n${values.scenario} — ${nodes} nodes, ${opts.transport} transport, ${mode}`)

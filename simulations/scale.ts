@@ -23,24 +23,37 @@ export interface ScaleOptions extends ScenarioOptions {
   loadMs: number
   /** Jobs each node submits per second during the load window. */
   ratePerNode: number
+  /** Hears each phase's figures as soon as they exist (a run cut short still leaves them). */
+  progress?: (phase: string, figures: unknown) => void
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 export async function scale(opts: ScaleOptions): Promise<ScenarioResult> {
   const t0 = Date.now()
-  const mesh = await buildMesh(opts)
+  let reported = 0
+  const mesh = await buildMesh({
+    ...opts,
+    onStarted: (n) => {
+      // Every 25 nodes: enough to see where a slow build stands without flooding the log.
+      if (n - reported < 25) return
+      reported = n
+      opts.progress?.('building', { nodes: n, ms: Date.now() - t0, loadavg1: loadavg()[0] })
+    },
+  })
   const buildMs = Date.now() - t0
   try {
     const whole = await formed(mesh)
     const { times, incomplete } = wholeTimes(mesh, t0)
     const atForm = shape(await mesh.sample())
+    opts.progress?.('formed', { buildMs, formed: whole, formMs: percentiles(times), atForm })
     await sleep(opts.settleMs)
 
     const idle0 = await mesh.sample()
     const idleLoad = loadavg()[0]!
     await sleep(opts.idleMs)
     const idle1 = await mesh.sample()
+    opts.progress?.('idle', window(idle0, idle1))
 
     const load0 = await mesh.sample()
     const busyLoad = loadavg()[0]!
@@ -182,6 +195,8 @@ function window(a: MeshSample, b: MeshSample) {
     // Whether the figures are the nodes' demand or the machine's limit: CPU used of the cores, busiest event loop.
     coresUsed: sum(ds, (d) => d.cpuSec / d.seconds),
     busiestLoop: Math.max(...ds.map((d) => d.loopBusy)),
+    // Per host process: [nodes, CPU s/s, event-loop busy fraction].
+    perProcess: ds.map((d) => [d.nodes, d.cpuSec / d.seconds, d.loopBusy]),
     advertsPublished: published,
     advertsPerSecPerNode: published / seconds / Math.max(1, nodes),
     // Across the mesh, per advert published: signature verifications, accepted deliveries, full copies received.

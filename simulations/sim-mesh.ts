@@ -34,6 +34,8 @@ export interface SimMeshOptions {
   seeds?: number
   /** Start every other node first; the seeds start on `startSeeds()`. */
   lateSeeds?: boolean
+  /** Hears the count of started nodes after each batch (process mode): how far a build cut short got. */
+  onStarted?: (nodes: number) => void
 }
 
 export interface SimMesh {
@@ -168,6 +170,7 @@ export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
     for (let i = seedCount; i < opts.nodes; i += PROCESS_START_BATCH) {
       const batch = Array.from({ length: Math.min(PROCESS_START_BATCH, opts.nodes - i) }, (_, k) => ({ provider: isProvider(i + k) }))
       await Promise.all(batch.map((b) => addNode(b)))
+      opts.onStarted?.(nodes.length)
     }
   } else {
     for (let i = seedCount; i < opts.nodes; i++) await addNode({ provider: isProvider(i) })
