@@ -85,7 +85,14 @@ const scenarios = {
   'seed-restart': seedRestart,
   'late-seed': lateSeed,
   scale: (o: ScenarioOptions) =>
-    scale({ ...o, idleMs: Number(values['idle-ms']), loadMs: Number(values['load-ms']), ratePerNode: Number(values.rate) }),
+    scale({
+      ...o,
+      idleMs: Number(values['idle-ms']),
+      loadMs: Number(values['load-ms']),
+      ratePerNode: Number(values.rate),
+      // On stderr, so that a run cut short by a time limit still leaves its first figures.
+      progress: (phase, figures) => console.error(`sim scale ${phase}: ${JSON.stringify(figures, round)}`),
+    }),
 }
 const scenario = scenarios[values.scenario as keyof typeof scenarios]
 if (scenario === undefined) {
