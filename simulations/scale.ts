@@ -30,6 +30,8 @@ export interface ScaleOptions extends ScenarioOptions {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 export async function scale(opts: ScaleOptions): Promise<ScenarioResult> {
+  // The byte counters see TCP sockets only: on the memory transport the byte figures are null.
+  const tcp = opts.nodesPerProcess > 0 || opts.transport === 'tcp'
   const t0 = Date.now()
   let reported = 0
   const mesh = await buildMesh({
@@ -53,15 +55,15 @@ export async function scale(opts: ScaleOptions): Promise<ScenarioResult> {
     const idleLoad = loadavg()[0]!
     await sleep(opts.idleMs)
     const idle1 = await mesh.sample()
-    opts.progress?.('idle', window(idle0, idle1))
+    opts.progress?.('idle', window(idle0, idle1, tcp))
 
     const load0 = await mesh.sample()
     const busyLoad = loadavg()[0]!
     const outcome = await mesh.load({ ratePerNode: opts.ratePerNode, durationMs: opts.loadMs, workMs: opts.workMs, deadlineMs: 30_000 })
     const load1 = await mesh.sample()
 
-    const idle = window(idle0, idle1)
-    const loaded = window(load0, load1)
+    const idle = window(idle0, idle1, tcp)
+    const loaded = window(load0, load1, tcp)
     const nodes = idle.nodes
     const jobsPerSec = outcome.submitted / (opts.loadMs / 1000)
     return {
@@ -92,7 +94,10 @@ export async function scale(opts: ScaleOptions): Promise<ScenarioResult> {
       // What a job adds, mesh-wide: the loaded window's cost over the idle one, per job.
       perJob: {
         cpuMs: ((loaded.cpuSecPerSecPerNode - idle.cpuSecPerSecPerNode) * nodes * 1000) / Math.max(1e-9, jobsPerSec),
-        bytes: ((loaded.bytesInPerSecPerNode - idle.bytesInPerSecPerNode) * nodes) / Math.max(1e-9, jobsPerSec),
+        bytes:
+          loaded.bytesInPerSecPerNode === null || idle.bytesInPerSecPerNode === null
+            ? null
+            : ((loaded.bytesInPerSecPerNode - idle.bytesInPerSecPerNode) * nodes) / Math.max(1e-9, jobsPerSec),
       },
     }
   } finally {
@@ -164,7 +169,7 @@ function deltas(a: MeshSample, b: MeshSample): Delta[] {
 }
 
 /** The figures of one window, per node and per second unless named otherwise. */
-function window(a: MeshSample, b: MeshSample) {
+function window(a: MeshSample, b: MeshSample, tcp: boolean) {
   const ds = deltas(a, b)
   const nodes = sum(ds, (d) => d.nodes)
   const seconds = Math.max(...ds.map((d) => d.seconds))
@@ -175,6 +180,7 @@ function window(a: MeshSample, b: MeshSample) {
       1,
       sum(xs, (d) => d.nodes),
     )
+  const bytes = (xs: Delta[], f: (d: Delta) => number): number | null => (tcp ? rate(xs, f) : null)
   const seeds = ds.filter((d) => d.seed)
   const rest = ds.filter((d) => !d.seed)
   const published = sum(ds, (d) => d.published)
@@ -183,15 +189,15 @@ function window(a: MeshSample, b: MeshSample) {
     seconds,
     nodes,
     cpuSecPerSecPerNode: rate(ds, (d) => d.cpuSec),
-    bytesInPerSecPerNode: rate(ds, (d) => d.bytesIn),
-    bytesOutPerSecPerNode: rate(ds, (d) => d.bytesOut),
+    bytesInPerSecPerNode: bytes(ds, (d) => d.bytesIn),
+    bytesOutPerSecPerNode: bytes(ds, (d) => d.bytesOut),
     // Seeds are dialled by every newcomer and hold more connections than the rest: shown apart.
     nonSeed: {
       cpuSecPerSecPerNode: rate(rest, (d) => d.cpuSec),
-      bytesInPerSecPerNode: rate(rest, (d) => d.bytesIn),
-      bytesOutPerSecPerNode: rate(rest, (d) => d.bytesOut),
+      bytesInPerSecPerNode: bytes(rest, (d) => d.bytesIn),
+      bytesOutPerSecPerNode: bytes(rest, (d) => d.bytesOut),
     },
-    seed: seeds.length === 0 ? undefined : { cpuSecPerSec: rate(seeds, (d) => d.cpuSec), bytesInPerSec: rate(seeds, (d) => d.bytesIn) },
+    seed: seeds.length === 0 ? undefined : { cpuSecPerSec: rate(seeds, (d) => d.cpuSec), bytesInPerSec: bytes(seeds, (d) => d.bytesIn) },
     // Whether the figures are the nodes' demand or the machine's limit: CPU used of the cores, busiest event loop.
     coresUsed: sum(ds, (d) => d.cpuSec / d.seconds),
     busiestLoop: Math.max(...ds.map((d) => d.loopBusy)),

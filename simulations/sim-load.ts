@@ -57,10 +57,12 @@ export async function driveLoad(nodes: CrankNode[], plan: LoadPlan): Promise<Loa
             if (next >= end) resolve()
             else setTimeout(tick, next - Date.now())
           }
-          setTimeout(tick, next - Date.now())
+          tick()
         }),
     ),
   )
+  // The window lasts the whole duration even when the last submissions fall early in it.
+  await new Promise((r) => setTimeout(r, Math.max(0, end - Date.now())))
   await Promise.all(jobs)
   return out
 }
