@@ -4,7 +4,9 @@
  * node-host.ts).
  */
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { sampleProcess } from './meter.ts'
 import type { HostEvent, HostRequest } from './node-host.ts'
+import { driveLoad } from './sim-load.ts'
 import { dialAddr, startSimNode, submitSimJob } from './sim-node.ts'
 
 const send = (msg: HostEvent): void => {
@@ -37,6 +39,16 @@ process.on('message', (msg: HostRequest) => {
     case 'submit': {
       const s = nodes.get(msg.node)
       if (s !== undefined) void submitSimJob(s.node, msg.job).then((report) => send({ type: 'report', id: msg.id, report }))
+      break
+    }
+    case 'sample': {
+      const live = [...nodes.values()].filter((s) => s.node.libp2p.status === 'started')
+      send({ type: 'sample', id: msg.id, sample: { process: sampleProcess(live.length), nodes: live.map((s) => s.sample()) } })
+      break
+    }
+    case 'load': {
+      const live = [...nodes.values()].filter((s) => s.node.libp2p.status === 'started').map((s) => s.node)
+      void driveLoad(live, msg.plan).then((outcome) => send({ type: 'loaded', id: msg.id, outcome }))
       break
     }
     case 'kill':

@@ -8,6 +8,8 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { JobReport } from '../src/jobs/job-handle.ts'
+import type { NodeSample, ProcessSample } from './meter.ts'
+import type { LoadOutcome, LoadPlan } from './sim-load.ts'
 import type { SimJob, SimNode, SimNodeSettings } from './sim-node.ts'
 
 const MAIN = fileURLToPath(new URL('./node-host-main.ts', import.meta.url))
@@ -16,6 +18,8 @@ export type HostRequest =
   | { type: 'start'; node: number; settings: Omit<SimNodeSettings, 'privateKey'> & { privateKey: Uint8Array } }
   | { type: 'submit'; node: number; id: number; job: SimJob }
   | { type: 'kill'; node: number }
+  | { type: 'sample'; id: number }
+  | { type: 'load'; id: number; plan: LoadPlan }
   | { type: 'exit' }
 
 export type HostEvent =
@@ -24,6 +28,14 @@ export type HostEvent =
   | { type: 'added'; node: number; peer: string; at: number }
   | { type: 'removed'; node: number; peer: string }
   | { type: 'report'; id: number; report: JobReport }
+  | { type: 'sample'; id: number; sample: HostSample }
+  | { type: 'loaded'; id: number; outcome: LoadOutcome }
+
+/** A host process and its live nodes at one instant. */
+export interface HostSample {
+  process: ProcessSample
+  nodes: NodeSample[]
+}
 
 export class NodeHost {
   readonly #proc: ChildProcess
@@ -35,6 +47,9 @@ export class NodeHost {
     { resolve: (v: { peerId: string; addr: string; startedAt: number }) => void; reject: (e: Error) => void }
   >()
   readonly #waiting = new Map<number, (r: JobReport) => void>()
+  /** Samples and load runs asked for, by request id; an exited host answers undefined. */
+  readonly #asked = new Map<number, (v: HostSample | LoadOutcome | undefined) => void>()
+  #nextAsk = 0
   #nextNode = 0
   #nextJob = 0
   #nodes = 0
@@ -48,6 +63,8 @@ export class NodeHost {
       for (const s of this.#starting.values()) s.reject(new Error('the sim host process exited before its node was ready'))
       for (const [id, done] of this.#waiting) done(exitedReport(id))
       this.#waiting.clear()
+      for (const done of this.#asked.values()) done(undefined)
+      this.#asked.clear()
     })
     this.#proc.on('message', (msg: HostEvent) => this.#onEvent(msg))
   }
@@ -89,6 +106,25 @@ export class NodeHost {
     }
   }
 
+  /** This process's counters and its nodes' (meter.ts); undefined once it has exited. */
+  sample(): Promise<HostSample | undefined> {
+    return this.#ask((id) => ({ type: 'sample', id })) as Promise<HostSample | undefined>
+  }
+
+  /** Runs `plan` on every node of this host (sim-load.ts); undefined if the process exits first. */
+  load(plan: LoadPlan): Promise<LoadOutcome | undefined> {
+    return this.#ask((id) => ({ type: 'load', id, plan })) as Promise<LoadOutcome | undefined>
+  }
+
+  #ask(request: (id: number) => HostRequest): Promise<HostSample | LoadOutcome | undefined> {
+    if (this.#exited) return Promise.resolve(undefined)
+    const id = this.#nextAsk++
+    return new Promise((resolve) => {
+      this.#asked.set(id, resolve)
+      this.#send(request(id))
+    })
+  }
+
   /** Stops every node of this host and ends the process (idempotent). */
   async stop(): Promise<void> {
     if (this.#exited) return
@@ -117,6 +153,11 @@ export class NodeHost {
       case 'report':
         this.#waiting.get(msg.id)?.(msg.report)
         this.#waiting.delete(msg.id)
+        break
+      case 'sample':
+      case 'loaded':
+        this.#asked.get(msg.id)?.(msg.type === 'sample' ? msg.sample : msg.outcome)
+        this.#asked.delete(msg.id)
         break
     }
   }

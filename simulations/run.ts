@@ -1,8 +1,9 @@
 /**
- * `npm run sim -- --nodes N --scenario converge|load|churn|seed-restart|late-seed [--transport memory|tcp] [--processes] [--json]`
+ * `npm run sim -- --nodes N --scenario converge|load|churn|seed-restart|late-seed|scale [--transport memory|tcp] [--processes] [--json]`
  * Runs N real nodes, in this process or one OS process each (`--processes`), and prints a table (or one JSON object).
  */
 import { parseArgs } from 'node:util'
+import { scale } from './scale.ts'
 import { churn, converge, lateSeed, load, type ScenarioOptions, seedRestart } from './scenarios.ts'
 
 const { values } = parseArgs({
@@ -23,6 +24,9 @@ const { values } = parseArgs({
     seeds: { type: 'string' },
     'outage-ms': { type: 'string' },
     'seed-delay-ms': { type: 'string' },
+    'idle-ms': { type: 'string', default: '30000' },
+    'load-ms': { type: 'string', default: '30000' },
+    rate: { type: 'string', default: '0.2' },
     dht: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -32,7 +36,7 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`npm run sim -- [options]
   --nodes N              nodes in the mesh (default 20)
-  --scenario S           converge | load | churn | seed-restart | late-seed (default converge)
+  --scenario S           converge | load | churn | seed-restart | late-seed | scale (default converge)
   --transport T          memory | tcp (default memory), all nodes in this process
   --processes            nodes in other OS processes on loopback TCP, one per process unless
   --per-process K        K nodes per OS process (100 nodes over 2 processes uses both cores of a
@@ -47,6 +51,8 @@ if (values.help) {
   --seeds K              seed-restart, late-seed: bootstrap nodes, which also serve (default 2 / 1)
   --outage-ms MS         seed-restart: how long the seeds stay down (default 4 heartbeats + 1 s)
   --seed-delay-ms MS     late-seed: how long the nodes run before their seeds start (default 2 heartbeats)
+  --idle-ms MS --load-ms MS   scale: the idle window and the load window (default 30000 each)
+  --rate R               scale: jobs each node submits per second in the load window (default 0.2)
   --dht                  run the Kademlia DHT too
   --json                 print one JSON object`)
   process.exit(0)
@@ -70,20 +76,34 @@ const opts: ScenarioOptions = {
   ...(values['outage-ms'] === undefined ? {} : { outageMs: Number(values['outage-ms']) }),
   ...(values['seed-delay-ms'] === undefined ? {} : { seedDelayMs: Number(values['seed-delay-ms']) }),
 }
-const scenarios = { converge, load, churn, 'seed-restart': seedRestart, 'late-seed': lateSeed }
+// Four significant digits: per-node CPU figures are thousandths of a second per second.
+const round = (_: string, x: unknown): unknown => (typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x)
+const scenarios = {
+  converge,
+  load,
+  churn,
+  'seed-restart': seedRestart,
+  'late-seed': lateSeed,
+  scale: (o: ScenarioOptions) =>
+    scale({
+      ...o,
+      idleMs: Number(values['idle-ms']),
+      loadMs: Number(values['load-ms']),
+      ratePerNode: Number(values.rate),
+      // On stderr, so that a run cut short by a time limit still leaves its first figures.
+      progress: (phase, figures) => console.error(`sim scale ${phase}: ${JSON.stringify(figures, round)}`),
+    }),
+}
 const scenario = scenarios[values.scenario as keyof typeof scenarios]
 if (scenario === undefined) {
-  console.error(`sim: unknown scenario "${values.scenario}" (converge | load | churn | seed-restart | late-seed)`)
+  console.error(`sim: unknown scenario "${values.scenario}" (converge | load | churn | seed-restart | late-seed | scale)`)
   process.exit(2)
 }
 const result = await scenario(opts)
 const mode = opts.nodesPerProcess === 0 ? 'all in one process' : `${opts.nodesPerProcess} per OS process`
-if (values.json) console.log(JSON.stringify({ transport: opts.transport, nodesPerProcess: opts.nodesPerProcess, ...result }))
+if (values.json) console.log(JSON.stringify({ transport: opts.transport, nodesPerProcess: opts.nodesPerProcess, ...result }, round))
 else {
   console.log(`\n${values.scenario} — ${nodes} nodes, ${opts.transport} transport, ${mode}`)
-  for (const [k, v] of Object.entries(result))
-    console.log(
-      `  ${k.padEnd(22)} ${typeof v === 'object' ? JSON.stringify(v, (_, x) => (typeof x === 'number' ? Math.round(x * 1000) / 1000 : x)) : v}`,
-    )
+  for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(22)} ${typeof v === 'object' ? JSON.stringify(v, round) : v}`)
 }
 process.exit(0)

@@ -149,7 +149,7 @@ function summarise(ran: Ran[], jobs: number) {
   }
 }
 
-function formed(mesh: SimMesh): Promise<boolean> {
+export function formed(mesh: SimMesh): Promise<boolean> {
   return until(() => mesh.nodes.every((n) => knowsAll(n, mesh.providers)), 60_000)
 }
 
@@ -203,7 +203,7 @@ export async function churn(opts: ScenarioOptions): Promise<ScenarioResult> {
  * time among the providers, as the node itself timed it (0 for what it already knew). Nodes that
  * still miss a provider are counted, not timed.
  */
-function wholeTimes(mesh: SimMesh, since: number): { times: number[]; incomplete: number } {
+export function wholeTimes(mesh: SimMesh, since: number): { times: number[]; incomplete: number } {
   const complete = mesh.nodes.filter((n) => knowsAll(n, mesh.providers))
   return {
     times: complete.map((n) => Math.max(0, ...mesh.providers.filter((p) => p !== n).map((p) => n.learnedAt(p.peerId)! - since))),

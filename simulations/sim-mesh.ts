@@ -15,8 +15,10 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { EphemeralCA } from '../src/trust/ephemeral-ca.ts'
-import { NodeHost } from './node-host.ts'
-import { inProcessSimNode, type SimNode, type SimNodeSettings, type SimTransport } from './sim-node.ts'
+import { sampleProcess } from './meter.ts'
+import { type HostSample, NodeHost } from './node-host.ts'
+import { driveLoad, type LoadOutcome, type LoadPlan } from './sim-load.ts'
+import { inProcessSimNode, type LocalSimNode, type SimNode, type SimNodeSettings, type SimTransport } from './sim-node.ts'
 
 export interface SimMeshOptions {
   nodes: number
@@ -32,6 +34,8 @@ export interface SimMeshOptions {
   seeds?: number
   /** Start every other node first; the seeds start on `startSeeds()`. */
   lateSeeds?: boolean
+  /** Hears the count of started nodes after each batch (process mode): how far a build cut short got. */
+  onStarted?: (nodes: number) => void
 }
 
 export interface SimMesh {
@@ -44,8 +48,15 @@ export interface SimMesh {
   startSeeds(): Promise<void>
   /** Stops every seed cleanly. */
   stopSeeds(): Promise<void>
+  /** Every process that hosts nodes (this one, in one-process mode), sampled at once. */
+  sample(): Promise<MeshSample>
+  /** Runs `plan` on every node, each host driving its own nodes; the outcomes merged. */
+  load(plan: LoadPlan): Promise<LoadOutcome>
   stop(): Promise<void>
 }
+
+/** One entry per host process; `seed` marks a seed's own process (process mode). */
+export type MeshSample = Array<HostSample & { seed: boolean }>
 
 /** Nodes in other processes start in parallel (a new process spends most of a second loading code); in-process nodes one by one. */
 const PROCESS_START_BATCH = 8
@@ -57,6 +68,9 @@ export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
   const processes = opts.nodesPerProcess > 0
   const transport: SimTransport = processes ? 'tcp' : opts.transport
   const hosts: NodeHost[] = []
+  /** Each seed's own process (process mode), the restarted ones included. */
+  const seedHosts: NodeHost[] = []
+  const local: LocalSimNode[] = []
   const hostFor = (): NodeHost => {
     let host = hosts.at(-1)
     if (host === undefined || host.size >= opts.nodesPerProcess) {
@@ -84,8 +98,17 @@ export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
       membership: { ca: ca.ca.certificatePem, certificate: issued.pem },
     }
   }
-  const launch = async (settings: SimNodeSettings, ownProcess: boolean): Promise<SimNode> =>
-    processes ? (ownProcess ? new NodeHost().start(settings) : hostFor().start(settings)) : inProcessSimNode(settings, transport)
+  const launch = async (settings: SimNodeSettings, ownProcess: boolean): Promise<SimNode> => {
+    if (!processes) {
+      const node = await inProcessSimNode(settings, transport)
+      local.push(node)
+      return node
+    }
+    if (!ownProcess) return hostFor().start(settings)
+    const host = new NodeHost()
+    seedHosts.push(host)
+    return host.start(settings)
+  }
   const listenFor = (i: number): string => (transport === 'tcp' ? '/ip4/127.0.0.1/tcp/0' : `/memory/sim-${id}-${i}`)
 
   // Seeds are planned before anything starts: their keys, data dirs and addresses are fixed, so
@@ -147,6 +170,7 @@ export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
     for (let i = seedCount; i < opts.nodes; i += PROCESS_START_BATCH) {
       const batch = Array.from({ length: Math.min(PROCESS_START_BATCH, opts.nodes - i) }, (_, k) => ({ provider: isProvider(i + k) }))
       await Promise.all(batch.map((b) => addNode(b)))
+      opts.onStarted?.(nodes.length)
     }
   } else {
     for (let i = seedCount; i < opts.nodes; i++) await addNode({ provider: isProvider(i) })
@@ -158,6 +182,35 @@ export async function buildMesh(opts: SimMeshOptions): Promise<SimMesh> {
     addNode,
     startSeeds,
     stopSeeds,
+    sample: async () => {
+      if (!processes) {
+        const live = local.filter((n) => n.crank.libp2p.status === 'started')
+        return [{ seed: false, process: sampleProcess(live.length), nodes: live.map((n) => n.sample()) }]
+      }
+      const all = [...seedHosts.map((h) => ({ h, seed: true })), ...hosts.map((h) => ({ h, seed: false }))]
+      const samples = await Promise.all(all.map(async ({ h, seed }) => ({ seed, s: await h.sample() })))
+      return samples.flatMap(({ seed, s }) => (s === undefined ? [] : [{ ...s, seed }]))
+    },
+    load: async (plan) => {
+      const outcomes = processes
+        ? await Promise.all([...seedHosts, ...hosts].map((h) => h.load(plan)))
+        : [
+            await driveLoad(
+              local.filter((n) => n.crank.libp2p.status === 'started').map((n) => n.crank),
+              plan,
+            ),
+          ]
+      const merged: LoadOutcome = { submitted: 0, byState: {}, byCode: {}, remote: 0, latencies: [] }
+      for (const o of outcomes) {
+        if (o === undefined) continue
+        merged.submitted += o.submitted
+        merged.remote += o.remote
+        merged.latencies.push(...o.latencies)
+        for (const [k, n] of Object.entries(o.byState)) merged.byState[k] = (merged.byState[k] ?? 0) + n
+        for (const [k, n] of Object.entries(o.byCode)) merged.byCode[k] = (merged.byCode[k] ?? 0) + n
+      }
+      return merged
+    },
     stop: async () => {
       await Promise.allSettled(processes ? [...hosts.map((h) => h.stop()), ...seeds.map((s) => s.stop())] : nodes.map((n) => n.stop()))
       await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })))

@@ -6,6 +6,7 @@
 import type { PrivateKey } from '@libp2p/interface'
 import type { JobReport } from '../src/jobs/job-handle.ts'
 import { type CrankNode, createNode, type NodeInit } from '../src/node.ts'
+import { attachNodeMeter, installProcessMeter, type NodeSample } from './meter.ts'
 import { simWork } from './sim-work.ts'
 
 export type SimTransport = 'memory' | 'tcp'
@@ -67,9 +68,23 @@ export interface MeshWatcher {
   removed(peer: string): void
 }
 
-/** Starts a node and dials its seeds; `watch` hears every registry change from before the start on. */
-export async function startSimNode(s: SimNodeSettings, watch: MeshWatcher): Promise<{ node: CrankNode; startedAt: number }> {
+/** A node in this process, with what the scale figures read from it. */
+export interface LocalSimNode extends SimNode {
+  readonly crank: CrankNode
+  sample(): NodeSample
+}
+
+/**
+ * Starts a node and dials its seeds; `watch` hears every registry change from before the start on.
+ * The meters (meter.ts) count from before the start too.
+ */
+export async function startSimNode(
+  s: SimNodeSettings,
+  watch: MeshWatcher,
+): Promise<{ node: CrankNode; startedAt: number; sample: () => NodeSample }> {
+  installProcessMeter()
   const node = await createNode(simNodeConfig(s))
+  const sample = attachNodeMeter(node)
   node.mesh.on('added', (peer) => watch.added(peer, Date.now()))
   node.mesh.on('removed', (peer) => watch.removed(peer))
   const startedAt = Date.now()
@@ -78,7 +93,7 @@ export async function startSimNode(s: SimNodeSettings, watch: MeshWatcher): Prom
   // harness also waits for the first dials, so that a node is "ready" once it is in the mesh.
   // Seeds that are not up yet (late-seed) fail at once and are left to the node's redials.
   await Promise.allSettled(s.seeds.map((seed) => node.connect(seed)))
-  return { node, startedAt }
+  return { node, startedAt, sample }
 }
 
 export function submitSimJob(node: CrankNode, job: SimJob): Promise<JobReport> {
@@ -91,13 +106,15 @@ export function dialAddr(node: CrankNode, transport: SimTransport): string {
   return `${ma!.toString().replace(/\/p2p\/.*$/, '')}/p2p/${node.peerId}`
 }
 
-export async function inProcessSimNode(s: SimNodeSettings, transport: SimTransport): Promise<SimNode> {
+export async function inProcessSimNode(s: SimNodeSettings, transport: SimTransport): Promise<LocalSimNode> {
   const learned = new Map<string, number>()
-  const { node, startedAt } = await startSimNode(s, {
+  const { node, startedAt, sample } = await startSimNode(s, {
     added: (peer, at) => learned.set(peer, at),
     removed: (peer) => learned.delete(peer),
   })
   return {
+    crank: node,
+    sample,
     startedAt,
     peerId: node.peerId.toString(),
     addr: dialAddr(node, transport),
