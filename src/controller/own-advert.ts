@@ -10,10 +10,13 @@ import type { Scheduler } from './scheduler.ts'
 
 const CORES = availableParallelism()
 
-export function ownAdvert(name: string, libp2p: Libp2p, registry: CapabilityRegistry, scheduler: Scheduler): AdvertBody {
+/** This node's health and load as its adverts state them (and the gateway shows them). */
+export function ownLoad(scheduler: Scheduler): {
+  health: 'draining' | 'ok'
+  load: { inFlight: number; queued: number; capacity: number; cpu: number; memoryBytes: number }
+} {
   const load = scheduler.totals()
   return {
-    name,
     health: scheduler.isDraining ? 'draining' : 'ok',
     load: {
       inFlight: load.inFlight,
@@ -22,6 +25,13 @@ export function ownAdvert(name: string, libp2p: Libp2p, registry: CapabilityRegi
       cpu: loadavg()[0]! / CORES,
       memoryBytes: process.memoryUsage.rss(),
     },
+  }
+}
+
+export function ownAdvert(name: string, libp2p: Libp2p, registry: CapabilityRegistry, scheduler: Scheduler): AdvertBody {
+  return {
+    name,
+    ...ownLoad(scheduler),
     addrs: libp2p.getMultiaddrs().map((ma) => ma.bytes),
     capabilities: registry.list().map((c) => ({
       id: c.id,

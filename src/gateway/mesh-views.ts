@@ -3,11 +3,9 @@
  * holds (what each serves, its load, health and how old its advert is), the capabilities
  * grouped with their providers, connected peers, verified members, and the node's status.
  */
-import { availableParallelism, loadavg } from 'node:os'
 import type { AnyCapability } from '../capability.ts'
+import { ownLoad } from '../controller/own-advert.ts'
 import type { CrankNode } from '../node.ts'
-
-const CORES = availableParallelism()
 
 export interface MeshNodeView {
   peer: string
@@ -30,21 +28,13 @@ export function schemaName(cap: Pick<AnyCapability, 'id' | 'major'>, part: 'para
 
 export function meshView(node: CrankNode, now = Date.now()): { self: string; nodes: MeshNodeView[] } {
   const self = node.peerId.toString()
-  const load = node.scheduler.totals()
   const connected = new Set(node.libp2p.getConnections().map((c) => c.remotePeer.toString()))
   const nodes: MeshNodeView[] = [
     {
       peer: self,
       name: node.config.name,
       self: true,
-      health: node.scheduler.isDraining ? 'draining' : 'ok',
-      load: {
-        inFlight: load.inFlight,
-        queued: load.queued,
-        capacity: load.capacity,
-        cpu: loadavg()[0]! / CORES,
-        memoryBytes: process.memoryUsage.rss(),
-      },
+      ...ownLoad(node.scheduler),
       capabilities: node.capabilities.map((c) => `${c.id}@${c.version}`),
       ageMs: 0,
       heartbeatMs: node.config.mesh.heartbeatMs,
