@@ -48,9 +48,13 @@ export class JobServer {
   private readonly finishing = new Set<Promise<void>>()
   /** Open job streams of peers not yet proven, per connection. */
   private readonly unproven = new WeakMap<Connection, number>()
-  /** Admitted jobs that have not announced themselves yet, oldest first, with when they were admitted. */
-  private readonly lateAccepts = new Map<() => void, number>()
-  /** One timer for all of them, armed only while some wait: no timer per job. */
+  /**
+   * Admitted jobs not yet announced, in two generations: each tick of one shared timer (armed only
+   * while some wait) announces the older generation's jobs that still run, so a job is announced
+   * after 1–2 ticks. A job costs one array push here, and nothing when it ends.
+   */
+  private newAccepts: Array<() => void> = []
+  private oldAccepts: Array<() => void> = []
   private acceptTimer: NodeJS.Timeout | undefined
 
   constructor(opts: JobServerOptions) {
@@ -95,7 +99,8 @@ export class JobServer {
   async close(flushMs: number = CLOSE_FLUSH_MS): Promise<void> {
     clearTimeout(this.acceptTimer)
     this.acceptTimer = undefined
-    this.lateAccepts.clear()
+    this.newAccepts = []
+    this.oldAccepts = []
     const deadline = Date.now() + flushMs
     const bounded = async (work: Promise<unknown>): Promise<void> => {
       let timer: NodeJS.Timeout | undefined
@@ -190,25 +195,20 @@ export class JobServer {
   }
 
   /** Announces a job that is still running after ACCEPTED_DELAY_MS. */
-  private acceptLater(announce: () => void): void {
-    this.lateAccepts.set(announce, Date.now())
+  private acceptLater(announceIfRunning: () => void): void {
+    this.newAccepts.push(announceIfRunning)
     this.armAcceptTimer()
   }
 
   private armAcceptTimer(): void {
-    if (this.acceptTimer !== undefined) return
-    const oldest = this.lateAccepts.values().next()
-    if (oldest.done === true) return
-    const wait = Math.max(0, oldest.value + ACCEPTED_DELAY_MS - Date.now())
+    if (this.acceptTimer !== undefined || (this.newAccepts.length === 0 && this.oldAccepts.length === 0)) return
     this.acceptTimer = setTimeout(() => {
       this.acceptTimer = undefined
-      const now = Date.now()
-      for (const [announce, since] of this.lateAccepts) {
-        if (now - since < ACCEPTED_DELAY_MS) break
-        announce() // removes itself
-      }
+      for (const announceIfRunning of this.oldAccepts) announceIfRunning()
+      this.oldAccepts = this.newAccepts
+      this.newAccepts = []
       this.armAcceptTimer()
-    }, wait)
+    }, ACCEPTED_DELAY_MS)
     this.acceptTimer.unref()
   }
 
@@ -259,10 +259,10 @@ export class JobServer {
     // (see protocols/README.md): a fast job's terminal frame says which version ran instead.
     let version = ''
     let announced = false
+    let finished = false
     const announce = (): void => {
       if (announced) return
       announced = true
-      this.lateAccepts.delete(announce)
       // Encoded when its turn comes: a handler may report progress before admit() has returned the version.
       void writer.write(() => encodeServerFrame({ accepted: { jobId, capabilityVersion: version } })).catch(() => {})
     }
@@ -314,7 +314,7 @@ export class JobServer {
         return
       }
       version = admission.capability.version
-      if (!announced) this.acceptLater(announce)
+      if (!announced) this.acceptLater(() => finished || announce())
       admission.outcome
         .then(
           (outcome) => outcome,
@@ -323,7 +323,7 @@ export class JobServer {
         .then((outcome) => {
           done()
           input.abort()
-          this.lateAccepts.delete(announce)
+          finished = true
           if (log.isLevelEnabled('debug')) log.debug({ job: jobId, state: outcome.state }, 'job ended')
           return this.finish(writer, terminalFrame(jobId, version, outcome))
         })

@@ -74,8 +74,6 @@ export function toJsonValue(value: unknown, what: string, code: string, bounds: 
   return walk(value, '', 0)
 }
 
-const encoder = new TextEncoder()
-
 /** JSON bytes of `value`, bounded in depth and size; `code` is the error code of any refusal. */
 export function encodeBoundedJson(value: unknown, what: string, code: string, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): Uint8Array {
   // JSON.stringify itself is the fast path: it throws on cycles and BigInt, overflows the stack
@@ -87,7 +85,8 @@ export function encodeBoundedJson(value: unknown, what: string, code: string, bo
   } catch {
     toJsonValue(value ?? null, what, code, bounds)
   }
-  const bytes = encoder.encode(text ?? JSON.stringify(toJsonValue(value ?? null, what, code, bounds) ?? null))
+  // Buffer.from takes small strings from Node's pool: less garbage than TextEncoder's new array.
+  const bytes = Buffer.from(text ?? JSON.stringify(toJsonValue(value ?? null, what, code, bounds) ?? null), 'utf8')
   if (jsonDepth(bytes, bounds.maxDepth) > bounds.maxDepth) {
     toJsonValue(value ?? null, what, code, bounds) // names the deepest path
     throw new CrankError(code, `${what} nests deeper than ${bounds.maxDepth} levels`)
