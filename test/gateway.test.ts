@@ -439,14 +439,15 @@ describe('HTTP gateway: jobs, events, problems, OpenAPI, dashboard', function ()
     assert.match(html, /<table id="jobs">/)
     assert.match(html, /<caption>/)
     const assets = [...html.matchAll(/(?:src|href)="(\/dashboard\/[^"]+)"/g)].map((m) => m[1]!)
-    assert.deepEqual(assets.sort(), ['/dashboard/app.js', '/dashboard/style.css'])
+    assert.deepEqual(assets.sort(), ['/dashboard/app.js', '/dashboard/icon.svg', '/dashboard/style.css'])
     const app = await (await fetch(`${base}/dashboard/app.js`)).text()
     const imports = [...app.matchAll(/from '\.\/([^']+)'/g)].map((m) => `/dashboard/${m[1]}`)
     assert.deepEqual(imports.sort(), ['/dashboard/chart.js', '/dashboard/sse.js'])
     for (const asset of [...assets, ...imports]) {
       const res = await fetch(`${base}${asset}`)
       assert.equal(res.status, 200, asset)
-      assert.match(String(res.headers.get('content-type')), asset.endsWith('.css') ? /^text\/css/ : /^text\/javascript/)
+      const type = asset.endsWith('.css') ? /^text\/css/ : asset.endsWith('.svg') ? /^image\/svg\+xml/ : /^text\/javascript/
+      assert.match(String(res.headers.get('content-type')), type)
       assert.ok((await res.text()).length > 100, asset)
     }
   })

@@ -15,6 +15,8 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/dashboard/chart.js': { file: 'chart.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/sse.js': { file: 'sse.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  // Named by the page: without one, a browser asks for /favicon.ico and logs its 404 as an error.
+  '/dashboard/icon.svg': { file: 'icon.svg', type: 'image/svg+xml' },
 }
 
 const CSP =

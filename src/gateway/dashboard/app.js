@@ -103,8 +103,19 @@ function renderMesh(mesh) {
 function addStats(point) {
   const last = state.stats.at(-1)
   if (last && last.t === point.t) state.stats[state.stats.length - 1] = point
-  else if (!last || point.t > last.t) state.stats.push(point)
+  else if (!last || point.t > last.t) {
+    state.stats.push(point)
+    // Snapshots come every 2 s and carry only the newest bucket: jobs that ended in the previous
+    // bucket after its last snapshot were never sent. Once per bucket, re-read the closed ones.
+    if (last) api('/v1/stats').then(replaceStats, () => {})
+  }
   if (state.stats.length > 120) state.stats.shift()
+  drawStats()
+}
+
+function replaceStats(stats) {
+  state.bucketMs = stats.bucketMs
+  state.stats = stats.points
   drawStats()
 }
 
@@ -242,9 +253,7 @@ async function start() {
   try {
     const [mesh, stats] = await Promise.all([api('/v1/mesh'), api('/v1/stats')])
     renderMesh(mesh)
-    state.bucketMs = stats.bucketMs
-    state.stats = stats.points
-    drawStats()
+    replaceStats(stats)
   } catch (err) {
     if (err instanceof Unauthorized) return
     $('node-status').textContent = `Cannot reach the gateway: ${err.message}`

@@ -29,7 +29,9 @@ export function drawLines(canvas, data) {
   const w = cssWidth - left - right
   const h = cssHeight - top - bottom
   const all = data.series.flatMap((s) => s.values.filter((v) => v !== undefined))
-  const max = niceCeil(Math.max(1e-9, ...all))
+  // With no jobs yet every value is 0: scale to 1, not to a tiny epsilon whose ticks (2.5e-10…) overflow the axis.
+  const peak = Math.max(0, ...all)
+  const max = niceCeil(peak > 0 ? peak : 1)
   const n = data.t.length
   const x = (i) => left + (n <= 1 ? w : (i / (n - 1)) * w)
   const y = (v) => top + h - (v / max) * h
@@ -51,7 +53,7 @@ export function drawLines(canvas, data) {
   ctx.fillText(data.unit, 4, 12)
   if (n > 1) {
     const span = Math.round((data.t[n - 1] - data.t[0]) / 1000)
-    ctx.fillText(`${Math.round(span / 60)} min ago`, left, cssHeight - 6)
+    ctx.fillText(span < 120 ? `${span} s ago` : `${Math.round(span / 60)} min ago`, left, cssHeight - 6)
     ctx.textAlign = 'right'
     ctx.fillText('now', left + w, cssHeight - 6)
   }
@@ -73,6 +75,15 @@ export function drawLines(canvas, data) {
       drawing = true
     })
     ctx.stroke()
+    // A value with no neighbour makes no segment: a fresh gateway has one bucket, and a latency
+    // seen in one bucket only would otherwise not show at all.
+    ctx.fillStyle = s.color
+    s.values.forEach((v, i) => {
+      if (v === undefined || s.values[i - 1] !== undefined || s.values[i + 1] !== undefined) return
+      ctx.beginPath()
+      ctx.arc(x(i), y(v), 3, 0, 2 * Math.PI)
+      ctx.fill()
+    })
     ctx.beginPath()
     ctx.moveTo(legendX, 12)
     ctx.lineTo(legendX + 18, 12)
