@@ -104,6 +104,52 @@ export interface TrustConfig {
   renewalRetryMaxMs: number
 }
 
+export interface StoreConfig {
+  /**
+   * Keep a job store: with a data dir (or `path`), a node records the jobs it submits and serves in
+   * SQLite, and `durable` jobs survive a restart (docs/jobs.md). Client-mode nodes (the CLI) open
+   * none unless `path` is given. Default true.
+   */
+  enabled: boolean
+  /** The SQLite file. Default `<dataDir>/jobs.db`; kept input goes to a `jobs/` folder beside it. */
+  path?: string
+  /**
+   * Changes are written in one transaction at most this long after the first of them; a durable
+   * submit, and a durable job's end, are written on the next tick and waited for. Default 5.
+   */
+  flushIntervalMs: number
+  /**
+   * `normal`: a committed write survives the node's process being killed (WAL, synced at
+   * checkpoints). `full`: it also survives a power cut, at one fsync per commit. Default `normal`.
+   */
+  synchronous: 'normal' | 'full'
+  /** A durable job's input up to this many bytes is kept in its row; larger, in a file under `jobs/`. Default 65536 (64 KiB). */
+  inlineInputBytes: number
+  /**
+   * Largest input kept so a durable job can be run again; a larger one is streamed once and the
+   * job is not replayable (a restart ends it `interrupted`). Default 67108864 (64 MiB).
+   */
+  maxInputBytes: number
+  /** Input kept on disk for all jobs together; a write past it fails the job `store_full`, as a full disk does. Default 1073741824 (1 GiB). */
+  maxDiskBytes: number
+  /**
+   * Output bytes kept with an ended job (and, by a provider, to answer a repeat of a durable job
+   * without running it again); larger output is counted but not kept. Default 1048576 (1 MiB).
+   */
+  maxOutputBytes: number
+  /** Ended jobs older than this are deleted (submitted and served alike). Default 604800000 (7 days). */
+  retentionMs: number
+  /** At most this many ended jobs of each kind (submitted, served) are kept; the oldest go first. Default 100000. */
+  retentionJobs: number
+  /** How often retention runs in the background (it also runs at start). Default 60000. */
+  pruneIntervalMs: number
+  /**
+   * A durable job resumed after a restart waits up to this long for a provider to be known again
+   * (adverts arrive some time after the node rejoins) before it fails `no_provider`. Default 15000.
+   */
+  resumeWaitMs: number
+}
+
 export interface CrankConfig {
   /** Human-readable node name, for logs and adverts. */
   name: string
@@ -143,12 +189,14 @@ export interface CrankConfig {
   jobs: JobsConfig
   mesh: MeshConfig
   trust: TrustConfig
+  store: StoreConfig
 }
 
-export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh' | 'trust'>> & {
+export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh' | 'trust' | 'store'>> & {
   jobs?: Partial<JobsConfig>
   mesh?: Partial<MeshConfig>
   trust?: Partial<TrustConfig>
+  store?: Partial<StoreConfig>
 }
 
 export const DEFAULT_CONFIG: CrankConfig = {
@@ -199,6 +247,19 @@ export const DEFAULT_CONFIG: CrankConfig = {
     refusalBackoffMaxMs: 600_000,
     renewalRetryBaseMs: 5000,
     renewalRetryMaxMs: 600_000,
+  },
+  store: {
+    enabled: true,
+    flushIntervalMs: 5,
+    synchronous: 'normal',
+    inlineInputBytes: 64 * 1024,
+    maxInputBytes: 64 * 1024 * 1024,
+    maxDiskBytes: 1024 * 1024 * 1024,
+    maxOutputBytes: 1024 * 1024,
+    retentionMs: 7 * 24 * 3600 * 1000,
+    retentionJobs: 100_000,
+    pruneIntervalMs: 60_000,
+    resumeWaitMs: 15_000,
   },
 }
 
@@ -272,6 +333,24 @@ export const CONFIG_SCHEMA = {
         renewalRetryMaxMs: { type: 'integer', minimum: 10 },
       },
     },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        path: { type: 'string', minLength: 1 },
+        flushIntervalMs: { type: 'integer', minimum: 0, maximum: 1000 },
+        synchronous: { enum: ['normal', 'full'] },
+        inlineInputBytes: { type: 'integer', minimum: 0 },
+        maxInputBytes: { type: 'integer', minimum: 0 },
+        maxDiskBytes: { type: 'integer', minimum: 0 },
+        maxOutputBytes: { type: 'integer', minimum: 0 },
+        retentionMs: positiveInt,
+        retentionJobs: { type: 'integer', minimum: 0 },
+        pruneIntervalMs: { type: 'integer', minimum: 100 },
+        resumeWaitMs: { type: 'integer', minimum: 0 },
+      },
+    },
   },
 }
 const validate = compileSchema<CrankConfig>(CONFIG_SCHEMA)
@@ -283,6 +362,7 @@ export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
     jobs: { ...DEFAULT_CONFIG.jobs },
     mesh: { ...DEFAULT_CONFIG.mesh },
     trust: { ...DEFAULT_CONFIG.trust },
+    store: { ...DEFAULT_CONFIG.store },
   }
   for (const layer of layers) {
     const defined = Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as PartialConfig
@@ -292,6 +372,7 @@ export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
       jobs: { ...merged.jobs, ...defined.jobs },
       mesh: { ...merged.mesh, ...defined.mesh },
       trust: { ...merged.trust, ...defined.trust },
+      store: { ...merged.store, ...defined.store },
     } as CrankConfig
   }
   if (!validate(merged)) {

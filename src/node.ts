@@ -15,17 +15,22 @@ import { BanList } from './controller/bans.ts'
 import { Connectivity } from './controller/connectivity.ts'
 import { DhtProviders } from './controller/dht-providers.ts'
 import { Dispatcher, type Explanation } from './controller/dispatcher.ts'
+import { recoverJobs } from './controller/job-recovery.ts'
 import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
 import { followMembership } from './controller/membership-effects.ts'
 import { MeshRegistry } from './controller/mesh-registry.ts'
+import { NodeJobs } from './controller/node-jobs.ts'
 import { ownAdvert } from './controller/own-advert.ts'
 import { Router } from './controller/router.ts'
 import { Scheduler } from './controller/scheduler.ts'
 import { AdvertSnapshots } from './controller/snapshots.ts'
 import { JobClient } from './jobs/job-client.ts'
 import type { JobHandle } from './jobs/job-handle.ts'
+import { JobRetention } from './jobs/job-retention.ts'
 import { JobServer } from './jobs/job-server.ts'
+import type { JobStore } from './jobs/job-store.ts'
+import type { JobsApi } from './jobs/jobs-api.ts'
 import { UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
 import { JOB_PROTOCOL } from './jobs/messages.ts'
 import { StreamPool } from './jobs/stream-pool.ts'
@@ -57,8 +62,13 @@ export class CrankNode {
   readonly config: CrankConfig
   readonly log: Logger
   readonly libp2p: Libp2p<NetServices>
-  /** Jobs this node served, and how each ended. */
+  /** Jobs this node served, and how each ended (the newest thousand, in memory; the store keeps more). */
   readonly journal = new JobJournal()
+  /**
+   * The jobs this node submitted, as its job store records them: list, inspect, wait, retry,
+   * cancel, purge, follow changes. Without a store every call fails `no_store`.
+   */
+  readonly jobs: JobsApi
   readonly scheduler: Scheduler
   /** Frame bytes peers make this node hold on job streams, bounded per connection and per node. */
   readonly frameBudget: FrameBudget
@@ -83,6 +93,9 @@ export class CrankNode {
   private readonly dht: DhtProviders | undefined
   private readonly snapshots: AdvertSnapshots
   private readonly audit: AuditLog | undefined
+  /** The job store (absent without a data dir or store.path, and in client mode). */
+  private readonly store: JobStore | undefined
+  private readonly retention: JobRetention | undefined
   /** Peers whose membership proof failed or was revoked, until they prove it again. */
   private readonly refusedPeers = new Set<string>()
   private readonly clientMode: boolean
@@ -96,8 +109,10 @@ export class CrankNode {
     trust: NodeTrust | undefined,
     client = false,
     admission: Admission = {},
+    store?: JobStore,
   ) {
     this.config = config
+    this.store = store
     this.clientMode = client
     this.libp2p = libp2p
     this.log = log
@@ -141,6 +156,7 @@ export class CrankNode {
       scheduler: this.scheduler,
       validateOutput: config.validateOutput,
       journal: this.journal,
+      served: store,
       log,
     })
     this.frameBudget = new FrameBudget(
@@ -210,15 +226,27 @@ export class CrankNode {
       membership,
       peerIds: new PeerIds(),
       ...(this.dht === undefined ? {} : { dht: this.dht }),
+      ...(store === undefined ? {} : { recorder: store }),
       limits: {
         attempts: config.mesh.attempts,
         retryBackoffMs: config.mesh.retryBackoffMs,
         maxOutputBytes: config.jobs.maxOutputBytes,
         streamHighWaterMark: config.jobs.streamHighWaterMark,
+        resumeWaitMs: config.store.resumeWaitMs,
       },
       isRunning: () => this.started,
       log,
     })
+    this.jobs = new NodeJobs(store, this.dispatcher)
+    this.retention =
+      store === undefined
+        ? undefined
+        : new JobRetention(store, {
+            maxAgeMs: config.store.retentionMs,
+            maxJobs: config.store.retentionJobs,
+            intervalMs: config.store.pruneIntervalMs,
+            log,
+          })
     this.renewal =
       client || admission.privateKey === undefined
         ? undefined
@@ -248,6 +276,7 @@ export class CrankNode {
 
   async start(): Promise<void> {
     if (this.started) return
+    const log = this.log
     await this.local.start()
     if (!this.clientMode) {
       await this.libp2p.handle(JOB_PROTOCOL, this.server.handle, {
@@ -288,6 +317,15 @@ export class CrankNode {
     this.renewal?.start()
     this.adverts.start()
     if (this.dht !== undefined && !this.clientMode) this.dhtProvided = this.dht.provide(this.capabilities)
+    if (this.store !== undefined) {
+      try {
+        this.retention?.prune()
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'job store retention failed at start; it runs again later')
+      }
+      this.retention?.start()
+      recoverJobs(this.store, this.dispatcher, this.log)
+    }
     this.log.info(
       {
         peerId: this.peerId.toString(),
@@ -306,6 +344,8 @@ export class CrankNode {
     if (!this.started) return
     this.started = false
     this.renewal?.stop()
+    // From here a durable job that is cancelled (or fails retryably) is left to resume at the next start.
+    this.dispatcher.stopping('node is stopping; the job resumes when it starts again')
     const drain = this.scheduler.drain(opts.drainTimeoutMs ?? this.config.jobs.drainTimeoutMs)
     this.adverts.changed()
     const report = await drain
@@ -313,13 +353,15 @@ export class CrankNode {
     this.adverts.stop()
     this.snapshots.stop()
     await this.connectivity.stop()
-    this.dispatcher.cancelAll('node is stopping')
+    await this.dispatcher.cancelAll('node is stopping')
     await this.server.close()
     this.pool.closeAll()
     await this.local.close()
     await this.membership.stop()
     this.audit?.close()
     await this.libp2p.stop()
+    this.retention?.stop()
+    this.store?.close()
     this.log.info('node stopped')
   }
 
