@@ -147,7 +147,6 @@ export function openJobDatabase(path: string, opts: OpenOptions): DatabaseSync {
     }
     db.exec('PRAGMA journal_mode = WAL')
     db.exec(`PRAGMA synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
-    if (process.env.CKPT) db.exec(`PRAGMA wal_autocheckpoint = ${process.env.CKPT}`)
     db.exec('BEGIN IMMEDIATE')
     db.exec(SCHEMA)
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
