@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import echo from '../capabilities/example.echo/index.ts'
+import { Command } from 'commander'
+import { registerJobsCommands } from '../src/cli/jobs-commands.ts'
 import { defineCapability, JobError } from '../src/index.ts'
 import { JobRetention } from '../src/jobs/job-retention.ts'
 import { JobStore } from '../src/jobs/job-store.ts'
@@ -427,5 +429,36 @@ describe('job store (real nodes, real SQLite files)', function () {
     } finally {
       store.close()
     }
+  })
+
+  it('the jobs commands print node.jobs as text and JSON: ls, show, logs, wait, retry, purge', async () => {
+    const state = { broken: true, runs: 0 }
+    const node = await start('cli', { dataDir: tempDir('cli'), capabilities: [toggleCapability('test.toggle', state)] })
+    const failed = await node.submit({ capability: 'test.toggle', durable: true }).outcome
+    let out = ''
+    const exits: number[] = []
+    const cli = async (...args: string[]): Promise<string> => {
+      out = ''
+      const program = new Command('crank-node').exitOverride()
+      registerJobsCommands(program, async () => node.jobs, { write: (t) => (out += t), exit: (c) => exits.push(c) })
+      await program.parseAsync(args, { from: 'user' })
+      return out
+    }
+    assert.match(await cli('jobs', 'ls'), new RegExp(`^ID +STATE +CAPABILITY.*\n${failed.jobId} +failed +test.toggle +1 +local .* busy\n$`))
+    assert.deepEqual(
+      (JSON.parse(await cli('jobs', 'ls', '--state', 'failed', '--since', '1h', '--json')) as Array<{ id: string }>).map((j) => j.id),
+      [failed.jobId],
+    )
+    assert.equal(await cli('jobs', 'ls', '--state', 'succeeded'), 'no jobs\n')
+    assert.match(await cli('jobs', 'show', failed.jobId), /state +failed\n[\s\S]*error +busy \(retryable\): broken for now/)
+    assert.match(await cli('jobs', 'logs', failed.jobId), /1  queued\n.*2  routed to local \(local\), attempt 1\n.*3  running on local.*\n.*4  retrying after attempt 1 on local failed: busy.*\n.*5  failed: busy/)
+    await cli('jobs', 'wait', failed.jobId)
+    assert.deepEqual(exits, [1], 'wait exits 1 for a job that failed')
+    state.broken = false
+    assert.equal(await cli('jobs', 'retry', '--state', 'failed'), `retried 1: ${failed.jobId}\n`)
+    assert.match(await cli('jobs', 'wait', failed.jobId, '--json'), /"state": "succeeded"/)
+    assert.equal(await cli('jobs', 'purge', '--before', '2999-01-01'), 'purged 1 ended job(s)\n')
+    await assert.rejects(cli('jobs', 'ls', '--since', 'yesterday'), { code: 'invalid_option' })
+    await assert.rejects(cli('jobs', 'retry'), { code: 'invalid_option' })
   })
 })
