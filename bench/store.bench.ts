@@ -70,12 +70,10 @@ await storeClient.connect(storeProvider.multiaddrs[0]!)
 const memRoute = memProvider.peerId.toString()
 const storeRoute = storeProvider.peerId.toString()
 
-const job =
-  (n: CrankNode, route: string, durable: boolean) =>
-  async (): Promise<void> => {
-    const r = await n.submit({ capability: 'example.echo', params: { echo: 1 }, route, durable }).result
-    if ((r.value as { echo: unknown }).echo !== 1) throw new Error(`unexpected result ${JSON.stringify(r.value)}`)
-  }
+const job = (n: CrankNode, route: string, durable: boolean) => async (): Promise<void> => {
+  const r = await n.submit({ capability: 'example.echo', params: { echo: 1 }, route, durable }).result
+  if ((r.value as { echo: unknown }).echo !== 1) throw new Error(`unexpected result ${JSON.stringify(r.value)}`)
+}
 const localMem = job(memLocal, 'local', false)
 const localDurable = job(storeLocal, 'local', true)
 const localRecorded = job(storeLocal, 'local', false)
@@ -110,7 +108,9 @@ await interleave([
   ...(bull.ready ? [window('bullmq', bull.job), oneAtATime('bullmq', bull.job)] : []),
 ])
 
-printHeader(`store: durable jobs (SQLite WAL, synchronous=normal) against nodes without a store; example.echo, ${SECONDS} s windows, ${N} one at a time`)
+printHeader(
+  `store: durable jobs (SQLite WAL, synchronous=normal) against nodes without a store; example.echo, ${SECONDS} s windows, ${N} one at a time`,
+)
 const tput = { crankName: 'durable jobs/s', baseName: 'in-memory jobs/s' }
 const lat = { unit: ' ms', crankName: 'durable', baseName: 'in-memory' }
 const cpu = { unit: ' µs', crankName: 'durable', baseName: 'in-memory' }

@@ -64,7 +64,10 @@ describe('job store: recovery after SIGKILL (child processes, real SQLite files)
     assert.deepEqual(twice, [], 'each job ran to completion exactly once on the provider')
     assert.equal(r.completions.size, N)
     // Some were taken up again after the kill (attempts counting on), some had ended before it.
-    assert.ok(r.final.some((j) => j.attempts >= 2), 'some jobs were resumed')
+    assert.ok(
+      r.final.some((j) => j.attempts >= 2),
+      'some jobs were resumed',
+    )
     console.log(
       `      ${N} jobs: all on disk after ${Math.round(r.timings.storedMs)} ms; killed, restarted and all ended ${Math.round(r.timings.killToFinalMs)} ms later; resumed ${r.final.filter((j) => j.attempts >= 2).length}`,
     )
@@ -92,7 +95,15 @@ describe('job store: recovery after SIGKILL (child processes, real SQLite files)
     const dataDir = mkdtempSync(join(tmpdir(), 'crank-interrupted-'))
     try {
       const identity = await childIdentity('interrupted')
-      const plain = startStoreNode({ mode: 'submit', dataDir, ...identity, serve: true, route: 'local', durable: false, jobs: [60_000, 60_000] })
+      const plain = startStoreNode({
+        mode: 'submit',
+        dataDir,
+        ...identity,
+        serve: true,
+        route: 'local',
+        durable: false,
+        jobs: [60_000, 60_000],
+      })
       await plain.until((ls) => ls.some((l) => 'allStored' in l))
       await plain.kill()
       // Input past store.maxInputBytes is streamed once and not kept.
@@ -109,15 +120,19 @@ describe('job store: recovery after SIGKILL (child processes, real SQLite files)
       await unkept.until((ls) => ls.some((l) => 'allStored' in l))
       await unkept.kill()
       const resumed = startStoreNode({ mode: 'resume', dataDir, ...identity })
-      const final = ((await resumed.until((ls) => ls.some((l) => 'final' in l))).find((l) => 'final' in l) as { final: Array<{ state: string; code?: string }> }).final
+      const final = (
+        (await resumed.until((ls) => ls.some((l) => 'final' in l))).find((l) => 'final' in l) as {
+          final: Array<{ state: string; code?: string }>
+        }
+      ).final
       await resumed.kill()
       assert.equal(final.length, 3)
       for (const j of final) assert.deepEqual([j.state, j.code], ['failed', 'interrupted'])
       const db = new DatabaseSync(join(dataDir, 'jobs.db'))
       try {
-        const messages = (db.prepare('SELECT durable, error FROM jobs ORDER BY rowid').all() as Array<{ durable: number; error: string }>).map(
-          (r) => [r.durable, (JSON.parse(r.error) as { message: string }).message] as const,
-        )
+        const messages = (
+          db.prepare('SELECT durable, error FROM jobs ORDER BY rowid').all() as Array<{ durable: number; error: string }>
+        ).map((r) => [r.durable, (JSON.parse(r.error) as { message: string }).message] as const)
         assert.match(messages[0]![1], /was not durable/)
         assert.match(messages[1]![1], /was not durable/)
         assert.equal(messages[2]![0], 1)

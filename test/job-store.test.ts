@@ -8,9 +8,9 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Command } from 'commander'
 import pino from 'pino'
 import echo from '../capabilities/example.echo/index.ts'
-import { Command } from 'commander'
 import { registerJobsCommands } from '../src/cli/jobs-commands.ts'
 import { defineCapability, JobError } from '../src/index.ts'
 import { JobRetention } from '../src/jobs/job-retention.ts'
@@ -95,7 +95,12 @@ describe('job store (real nodes, real SQLite files)', function () {
     const events = await submitter.jobs.events(h.id)
     const far = provider.peerId.toString()
     assert.deepEqual(
-      events.map((e) => [e.seq, e.type, 'peer' in e ? (e.peer === far ? 'far' : e.peer) : undefined, 'attempt' in e ? e.attempt : undefined]),
+      events.map((e) => [
+        e.seq,
+        e.type,
+        'peer' in e ? (e.peer === far ? 'far' : e.peer) : undefined,
+        'attempt' in e ? e.attempt : undefined,
+      ]),
       [
         [1, 'queued', undefined, undefined],
         [2, 'routed', 'local', 1],
@@ -394,7 +399,8 @@ describe('job store (real nodes, real SQLite files)', function () {
       capabilities: [slowCapability('test.slow')],
       store: { inlineInputBytes: 16, retentionJobs: 5, pruneIntervalMs: 100 },
     })
-    for (let i = 0; i < 12; i++) await node.submit({ capability: 'test.slow', params: { ms: 0 }, input: new Uint8Array(100), durable: true }).result
+    for (let i = 0; i < 12; i++)
+      await node.submit({ capability: 'test.slow', params: { ms: 0 }, input: new Uint8Array(100), durable: true }).result
     await until('retention keeps 5', () => readdirSync(join(dataDir, 'jobs')).length === 5)
     assert.equal((await node.jobs.list({ limit: 100 })).length, 5)
   })
@@ -416,9 +422,16 @@ describe('job store (real nodes, real SQLite files)', function () {
     try {
       const job = (id: string) => ({ id, capability: 'x.y', versionRange: '', params: {}, options: {}, durable: true, input: undefined })
       for (const id of ['a', 'b', 'c']) store.submitted(job(id), () => {})
-      for (const id of ['a', 'b'])
-        void store.ended(id, { jobId: id, state: 'succeeded', value: 1, attempts: 1, durationMs: 1 })
-      store.served({ jobId: 's', caller: 'peer', capability: 'x.y', version: '1.0.0', state: 'succeeded', startedAt: 1, endedAt: Date.now() })
+      for (const id of ['a', 'b']) void store.ended(id, { jobId: id, state: 'succeeded', value: 1, attempts: 1, durationMs: 1 })
+      store.served({
+        jobId: 's',
+        caller: 'peer',
+        capability: 'x.y',
+        version: '1.0.0',
+        state: 'succeeded',
+        startedAt: 1,
+        endedAt: Date.now(),
+      })
       const retention = new JobRetention(store, { maxAgeMs: 60_000, maxJobs: 100, intervalMs: 60_000, log })
       assert.deepEqual(retention.prune(Date.now()), { jobs: 0, served: 0 }, 'young jobs stay')
       assert.deepEqual(retention.prune(Date.now() + 61_000), { jobs: 2, served: 1 })
@@ -451,7 +464,10 @@ describe('job store (real nodes, real SQLite files)', function () {
     )
     assert.equal(await cli('jobs', 'ls', '--state', 'succeeded'), 'no jobs\n')
     assert.match(await cli('jobs', 'show', failed.jobId), /state +failed\n[\s\S]*error +busy \(retryable\): broken for now/)
-    assert.match(await cli('jobs', 'logs', failed.jobId), /1  queued\n.*2  routed to local \(local\), attempt 1\n.*3  running on local.*\n.*4  retrying after attempt 1 on local failed: busy.*\n.*5  failed: busy/)
+    assert.match(
+      await cli('jobs', 'logs', failed.jobId),
+      /1 {2}queued\n.*2 {2}routed to local \(local\), attempt 1\n.*3 {2}running on local.*\n.*4 {2}retrying after attempt 1 on local failed: busy.*\n.*5 {2}failed: busy/,
+    )
     await cli('jobs', 'wait', failed.jobId)
     assert.deepEqual(exits, [1], 'wait exits 1 for a job that failed')
     state.broken = false

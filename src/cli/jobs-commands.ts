@@ -51,9 +51,13 @@ export function parseStates(value: string, flag = '--state'): JobState[] {
     .filter((s) => s !== '')
   const bad = states.find((s) => !JOB_STATES.includes(s as JobState))
   if (bad !== undefined || states.length === 0) {
-    throw new CrankError(ErrorCodes.invalidOption, `${flag} takes one or more of ${JOB_STATES.join(', ')} (comma-separated); got "${value}"`, {
-      details: { flag, value },
-    })
+    throw new CrankError(
+      ErrorCodes.invalidOption,
+      `${flag} takes one or more of ${JOB_STATES.join(', ')} (comma-separated); got "${value}"`,
+      {
+        details: { flag, value },
+      },
+    )
   }
   return states as JobState[]
 }
@@ -191,7 +195,7 @@ export function registerJobsCommands(program: Command, getApi: GetJobsApi, io: J
       await api.close?.()
     }
   }
-  const jobs = program.command('jobs').description("the jobs this node submitted, from its job store: list, inspect, wait, retry, purge")
+  const jobs = program.command('jobs').description('the jobs this node submitted, from its job store: list, inspect, wait, retry, purge')
   const dataDir = (c: Command): Command => c.option('--data-dir <dir>', 'node data directory (default: $CRANK_DATA_DIR or ~/.crank)')
 
   dataDir(jobs.command('ls'))
@@ -224,7 +228,12 @@ export function registerJobsCommands(program: Command, getApi: GetJobsApi, io: J
     )
     .option('--json', 'JSON output')
     .action((id: string, o: { json?: boolean; timeout?: number; dataDir?: string }) =>
-      run(o.dataDir, (api) => jobsWait(api, id, { ...(o.json === undefined ? {} : { json: o.json }), ...(o.timeout === undefined ? {} : { timeoutMs: o.timeout }) })),
+      run(o.dataDir, (api) =>
+        jobsWait(api, id, {
+          ...(o.json === undefined ? {} : { json: o.json }),
+          ...(o.timeout === undefined ? {} : { timeoutMs: o.timeout }),
+        }),
+      ),
     )
 
   dataDir(jobs.command('retry'))
@@ -332,6 +341,10 @@ function age(ms: number): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]): string => `${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`
+  const line = (cells: string[]): string =>
+    `${cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`
   return line(header) + rows.map(line).join('')
 }

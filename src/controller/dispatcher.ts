@@ -361,7 +361,9 @@ export class Dispatcher {
       const report = handle.report(outcome)
       const stopped = this.stopReason
       const byTheStop =
-        durable && stopped !== undefined && (report.state === 'cancelled' || (report.state === 'failed' && report.error?.retryable === true))
+        durable &&
+        stopped !== undefined &&
+        (report.state === 'cancelled' || (report.state === 'failed' && report.error?.retryable === true))
       const written = byTheStop ? recorder.suspended(handle.id, stopped) : recorder.ended(handle.id, report)
       const settle = (): void => {
         this.handles.delete(handle)
@@ -397,7 +399,9 @@ export class Dispatcher {
     let waited = 0
     for (let attempt = first; attempt <= lastAttempt; attempt++) {
       let decision: RouteDecision =
-        job.lastPeer !== undefined && attempt === first ? this.resumedDecision(job, query, route) : this.c.router.decide({ ...query, mode: route, exclude })
+        job.lastPeer !== undefined && attempt === first
+          ? this.resumedDecision(job, query, route)
+          : this.c.router.decide({ ...query, mode: route, exclude })
       if (decision.kind === 'none' && route !== 'local' && this.c.dht !== undefined && exclude.size === 0) {
         decision = this.c.router.decide({ ...query, mode: route, exclude }, await this.c.dht.find(job.id, job.versionRange, handle.signal))
       }

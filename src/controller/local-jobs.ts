@@ -225,7 +225,13 @@ export class LocalJobs {
     return { accepted: true, capability: cap, outcome }
   }
 
-  private ended(req: LocalJobRequest, cap: AnyCapability, startedAt: number, outcome: JobOutcome, kept: KeptOutput | undefined): JobOutcome {
+  private ended(
+    req: LocalJobRequest,
+    cap: AnyCapability,
+    startedAt: number,
+    outcome: JobOutcome,
+    kept: KeptOutput | undefined,
+  ): JobOutcome {
     const endedAt = Date.now()
     const { log, journal, served } = this.opts
     if (log.isLevelEnabled('info')) {

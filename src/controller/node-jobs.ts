@@ -6,7 +6,7 @@
  */
 import { CrankError, ErrorCodes, type TerminalState } from '../errors.ts'
 import { AsyncQueue } from '../jobs/async-queue.ts'
-import { eventsOf, type JobStore } from '../jobs/job-store.ts'
+import type { JobStore } from '../jobs/job-store.ts'
 import {
   isTerminal,
   JOB_STATES,
@@ -43,7 +43,9 @@ export class NodeJobs implements JobsApi {
 
   async events(id: string, afterSeq = 0): Promise<JobEventRecord[]> {
     if (!Number.isInteger(afterSeq) || afterSeq < 0) throw invalid('afterSeq', `must be a whole number ≥ 0, got ${String(afterSeq)}`)
-    return eventsOf(this.need(), checkId(id)).filter((e) => e.seq > afterSeq)
+    return this.need()
+      .events(checkId(id))
+      .filter((e) => e.seq > afterSeq)
   }
 
   async output(id: string): Promise<Uint8Array | undefined> {
@@ -64,8 +66,10 @@ export class NodeJobs implements JobsApi {
     const store = this.need()
     if (typeof target === 'string') {
       const job = store.require(checkId(target))
-      if (!isTerminal(job.state)) throw new CrankError(StoreErrorCodes.invalidState, `job ${job.id} is ${job.state}: only an ended job can be retried`)
-      if (job.state === 'succeeded') throw new CrankError(StoreErrorCodes.invalidState, `job ${job.id} succeeded: there is nothing to retry`)
+      if (!isTerminal(job.state))
+        throw new CrankError(StoreErrorCodes.invalidState, `job ${job.id} is ${job.state}: only an ended job can be retried`)
+      if (job.state === 'succeeded')
+        throw new CrankError(StoreErrorCodes.invalidState, `job ${job.id} succeeded: there is nothing to retry`)
       const stored = store.reopen(job.id)
       if (stored === undefined) {
         throw new CrankError(
@@ -127,7 +131,9 @@ export class NodeJobs implements JobsApi {
     const onChange = (change: JobChange): void => {
       if (queue.length >= limit) {
         store.off('change', onChange)
-        queue.end(new CrankError(ErrorCodes.bufferFull, `job changes: the reader fell ${limit} changes behind; re-read with list and events`))
+        queue.end(
+          new CrankError(ErrorCodes.bufferFull, `job changes: the reader fell ${limit} changes behind; re-read with list and events`),
+        )
         return
       }
       void queue.push(change)
@@ -180,9 +186,11 @@ function checkFilter(filter: unknown): JobFilter {
   if (f.state !== undefined) {
     const states = Array.isArray(f.state) ? f.state : [f.state]
     const bad = states.find((s) => !JOB_STATES.includes(s as JobState))
-    if (bad !== undefined || states.length === 0) throw invalid('state', `must be one or more of ${JOB_STATES.join(', ')}, got ${String(bad)}`)
+    if (bad !== undefined || states.length === 0)
+      throw invalid('state', `must be one or more of ${JOB_STATES.join(', ')}, got ${String(bad)}`)
   }
-  if (f.capability !== undefined && (typeof f.capability !== 'string' || f.capability === '')) throw invalid('capability', 'must be a capability id')
+  if (f.capability !== undefined && (typeof f.capability !== 'string' || f.capability === ''))
+    throw invalid('capability', 'must be a capability id')
   if (f.since !== undefined && !isTime(f.since)) throw invalid('since', 'must be a time in epoch milliseconds')
   if (f.before !== undefined && !isTime(f.before)) throw invalid('before', 'must be a time in epoch milliseconds')
   if (f.limit !== undefined && (!Number.isInteger(f.limit) || (f.limit as number) < 1))

@@ -165,7 +165,8 @@ export class InputSpool {
 
   private writeError(id: string, err: unknown): CrankError {
     if (err instanceof CrankError) return err
-    if (isDiskFull(err)) return new CrankError(StoreErrorCodes.storeFull, `job store is full: the disk refused ${id}'s input: ${(err as Error).message}`)
+    if (isDiskFull(err))
+      return new CrankError(StoreErrorCodes.storeFull, `job store is full: the disk refused ${id}'s input: ${(err as Error).message}`)
     return new CrankError(StoreErrorCodes.storeUnavailable, `job store could not keep ${id}'s input: ${(err as Error).message}`)
   }
 }

@@ -5,8 +5,8 @@
  * exactly what they did before there was a store.
  */
 import type { CrankError, ErrorInfo, TerminalState } from '../errors.ts'
-import type { JobInput } from './job-input.ts'
 import type { JobReport, RouteReason } from './job-handle.ts'
+import type { JobInput } from './job-input.ts'
 import type { StoredOptions } from './jobs-api.ts'
 
 export interface NewJob {

@@ -16,18 +16,25 @@ import { EventEmitter } from 'node:events'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { Logger } from 'pino'
 import { CrankError, ErrorCodes, type ErrorInfo, type TerminalState } from '../errors.ts'
-import { InputSpool } from './job-input-spool.ts'
-import { type JobInput, toByteStream } from './job-input.ts'
 import type { JobReport, RouteReason } from './job-handle.ts'
-import type {
-  JobRecorder,
-  NewJob,
-  ServedAnswer,
-  ServedEntry,
-  ServedRecorder,
-  StoredJob,
-  SubmitRecord,
-} from './job-recorder.ts'
+import { type JobInput, toByteStream } from './job-input.ts'
+import { InputSpool } from './job-input-spool.ts'
+import type { JobRecorder, NewJob, ServedAnswer, ServedEntry, ServedRecorder, StoredJob, SubmitRecord } from './job-recorder.ts'
+import {
+  type InputKind,
+  insertArgs,
+  JOB_COLUMNS,
+  type JobRow,
+  type LiveJob,
+  liveOf,
+  recordOf,
+  replayableKind,
+  reportOf,
+  type ServedRow,
+  servedArgs,
+  summaryOf,
+  whereOf,
+} from './job-store-rows.ts'
 import { isDiskFull, openJobDatabase } from './job-store-schema.ts'
 import {
   isTerminal,
@@ -35,10 +42,8 @@ import {
   type JobEventRecord,
   type JobFilter,
   type JobRecord,
-  type JobState,
   type JobSummary,
   type ServedSummary,
-  type StoredInput,
   type StoredOptions,
 } from './jobs-api.ts'
 import { StoreErrorCodes } from './store-errors.ts'
@@ -56,84 +61,6 @@ export interface JobStoreOptions {
   maxOutputBytes: number
   log: Logger
 }
-
-type InputKind = StoredInput['kind'] | 'not_kept'
-
-/** A job whose latest changes may not be on disk yet. */
-interface LiveJob {
-  id: string
-  capability: string
-  versionRange: string
-  params: string
-  options: string
-  durable: boolean
-  key: string | null
-  state: JobState
-  attempts: number
-  peer: string | null
-  reason: string | null
-  version: string | null
-  error: string | null
-  result: string | null
-  output: Uint8Array | null
-  outputBytes: number | null
-  inputKind: InputKind
-  input: Uint8Array | null
-  inputBytes: number
-  /** The events as the JSON array stored in the row, appended to in place (no re-encoding of the older ones). */
-  eventsJson: string
-  eventCount: number
-  createdAt: number
-  startedAt: number | null
-  endedAt: number | null
-  /** Its row exists on disk (updates, not an insert, from now on). */
-  inserted: boolean
-  /** The row's rowid once inserted: updates find it without the id index. */
-  rowid: number
-  dirty: boolean
-}
-
-interface JobRow {
-  id: string
-  capability: string
-  version_range: string
-  params: string
-  options: string
-  durable: number
-  idempotency_key: string | null
-  state: JobState
-  attempts: number
-  peer: string | null
-  reason: string | null
-  version: string | null
-  error: string | null
-  result: string | null
-  output_bytes: number | null
-  output_kept: number
-  input_kind: InputKind
-  input_bytes: number
-  events: string
-  created_at: number
-  started_at: number | null
-  ended_at: number | null
-}
-
-interface ServedRow {
-  caller: string
-  job_id: string
-  capability: string
-  version: string
-  state: TerminalState
-  error: string | null
-  idempotency_key: string | null
-  started_at: number
-  ended_at: number
-}
-
-const JOB_COLUMNS = `id, capability, version_range, params, options, durable, idempotency_key, state, attempts, peer, reason,
-  version, error, result, output_bytes, output IS NOT NULL AS output_kept, input_kind, input_bytes, events, created_at, started_at, ended_at`
-
-const replayableKind = (k: InputKind): boolean => k === 'none' || k === 'inline' || k === 'file'
 
 export class JobStore extends EventEmitter<{ change: [JobChange] }> implements JobRecorder, ServedRecorder {
   readonly path: string
@@ -161,6 +88,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     get: StatementSync
     output: StatementSync
     input: StatementSync
+    events: StatementSync
   }
 
   /** Opens the store; a corrupt, locked or unusable file is a typed CrankError and is left as it was. */
@@ -181,7 +109,9 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
     this.stmt = {
       insert: this.db.prepare(insertSql),
-      insertKeyed: this.db.prepare(`${insertSql} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING rowid`),
+      insertKeyed: this.db.prepare(
+        `${insertSql} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING rowid`,
+      ),
       byKey: this.db.prepare('SELECT id FROM jobs WHERE idempotency_key = ?'),
       exists: this.db.prepare('SELECT 1 FROM jobs WHERE id = ?'),
       update: this.db.prepare(`UPDATE jobs SET state = ?, attempts = ?, peer = ?, reason = ?, version = ?, error = ?, result = ?,
@@ -194,6 +124,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       get: this.db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
       output: this.db.prepare('SELECT output FROM jobs WHERE id = ?'),
       input: this.db.prepare('SELECT input FROM jobs WHERE id = ?'),
+      events: this.db.prepare('SELECT events FROM jobs WHERE id = ?'),
     }
   }
 
@@ -201,9 +132,13 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
 
   submitted(job: NewJob, onInputFull: (err: CrankError) => void): SubmitRecord {
     if (job.chosenId === true && (this.live.has(job.id) || this.stmt.exists.get(job.id) !== undefined)) {
-      throw new CrankError(ErrorCodes.invalidOption, `jobId ${JSON.stringify(job.id)} is already in this node's job store; give a new one`, {
-        details: { field: 'jobId' },
-      })
+      throw new CrankError(
+        ErrorCodes.invalidOption,
+        `jobId ${JSON.stringify(job.id)} is already in this node's job store; give a new one`,
+        {
+          details: { field: 'jobId' },
+        },
+      )
     }
     const now = Date.now()
     const live: LiveJob = {
@@ -385,7 +320,9 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     this.flushNow()
     const { where, args } = whereOf(filter)
     const limit = filter.limit ?? 100
-    const rows = this.db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs ${where} ORDER BY rowid DESC LIMIT ?`).all(...args, limit) as unknown as JobRow[]
+    const rows = this.db
+      .prepare(`SELECT ${JOB_COLUMNS} FROM jobs ${where} ORDER BY rowid DESC LIMIT ?`)
+      .all(...args, limit) as unknown as JobRow[]
     return rows.map(summaryOf)
   }
 
@@ -454,6 +391,14 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     }))
   }
 
+  /** A job's events, oldest first. */
+  events(id: string): JobEventRecord[] {
+    this.flushNow()
+    const row = this.stmt.events.get(id) as { events: string } | undefined
+    if (row === undefined) throw unknownJob(id)
+    return JSON.parse(row.events) as JobEventRecord[]
+  }
+
   /** Resolves with the record once the job's end is on disk. */
   whenEnded(id: string, signal?: AbortSignal): Promise<JobRecord> {
     const now = this.require(id)
@@ -491,14 +436,17 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     this.flushNow()
     let live = this.live.get(id)
     if (live === undefined) {
-      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as (JobRow & { rowid: number; input: Uint8Array | null }) | undefined
+      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as
+        | (JobRow & { rowid: number; input: Uint8Array | null })
+        | undefined
       if (row === undefined) throw unknownJob(id)
       live = liveOf(row)
       this.live.set(id, live)
     }
     if (!replayableKind(live.inputKind)) return undefined
     let input: JobInput | undefined
-    if (live.inputKind === 'inline') input = live.input ?? (this.stmt.input.get(id) as { input: Uint8Array | null }).input ?? new Uint8Array()
+    if (live.inputKind === 'inline')
+      input = live.input ?? (this.stmt.input.get(id) as { input: Uint8Array | null }).input ?? new Uint8Array()
     else if (live.inputKind === 'file') input = this.spool.read(id)
     // A fresh run: what the last one left is not this one's.
     live.error = null
@@ -525,7 +473,9 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     this.flushNow()
     let live = this.live.get(id)
     if (live === undefined) {
-      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as (JobRow & { rowid: number; input: Uint8Array | null }) | undefined
+      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as
+        | (JobRow & { rowid: number; input: Uint8Array | null })
+        | undefined
       if (row === undefined) throw unknownJob(id)
       live = liveOf(row)
       this.live.set(id, live)
@@ -540,7 +490,9 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   unfinished(): Array<{ id: string; durable: boolean; replayable: boolean; inputKind: InputKind }> {
     this.flushNow()
     const rows = this.db
-      .prepare("SELECT id, durable, input_kind FROM jobs WHERE ended_at IS NULL AND state NOT IN ('succeeded','failed','cancelled','expired') ORDER BY rowid")
+      .prepare(
+        "SELECT id, durable, input_kind FROM jobs WHERE ended_at IS NULL AND state NOT IN ('succeeded','failed','cancelled','expired') ORDER BY rowid",
+      )
       .all() as Array<{ id: string; durable: number; input_kind: InputKind }>
     return rows.map((r) => ({
       id: r.id,
@@ -640,7 +592,10 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       inserted.length = 0
       if (isDiskFull(err)) {
         const error = storeError(this.path, err)
-        this.opts.log.error({ err: error.message, jobs: jobs.length, served: served.length }, 'job store is full; writes are kept for the next flush')
+        this.opts.log.error(
+          { err: error.message, jobs: jobs.length, served: served.length },
+          'job store is full; writes are kept for the next flush',
+        )
         // Kept for the next flush: nothing is dropped because the disk was full for a moment.
         for (const j of jobs) j.dirty = true
         this.dirty = jobs.concat(this.dirty)
@@ -733,7 +688,8 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       return undefined
     }
     const holder = this.stmt.byKey.get(live.key) as { id: string } | undefined
-    if (holder === undefined) throw new CrankError(StoreErrorCodes.storeUnavailable, `idempotency key ${live.key} conflicts but no job holds it`)
+    if (holder === undefined)
+      throw new CrankError(StoreErrorCodes.storeUnavailable, `idempotency key ${live.key} conflicts but no job holds it`)
     return holder.id
   }
 
@@ -820,163 +776,5 @@ async function* failOnFull(source: AsyncIterable<Uint8Array>, onFull: (err: Cran
   } catch (err) {
     if (err instanceof CrankError && err.code === StoreErrorCodes.storeFull) onFull(err)
     throw err
-  }
-}
-
-function insertArgs(j: LiveJob): Array<string | number | Uint8Array | null> {
-  return [
-    j.id,
-    j.capability,
-    j.versionRange,
-    j.params,
-    j.options,
-    j.durable ? 1 : 0,
-    j.key,
-    j.state,
-    j.attempts,
-    j.peer,
-    j.reason,
-    j.version,
-    j.error,
-    j.result,
-    j.output,
-    j.outputBytes,
-    j.inputKind,
-    j.input,
-    j.inputBytes,
-    replayableKind(j.inputKind) ? 1 : 0,
-    j.eventsJson,
-    j.createdAt,
-    j.startedAt,
-    j.endedAt,
-  ]
-}
-
-function servedArgs(s: ServedEntry): Array<string | number | Uint8Array | null> {
-  return [
-    s.caller,
-    s.jobId,
-    s.capability,
-    s.version,
-    s.state,
-    s.error === undefined ? null : JSON.stringify(s.error),
-    s.idempotencyKey ?? null,
-    s.state === 'succeeded' && s.idempotencyKey !== undefined ? JSON.stringify(s.result ?? null) : null,
-    s.output ?? null,
-    s.outputBytes ?? null,
-    s.startedAt,
-    s.endedAt,
-  ]
-}
-
-function whereOf(filter: JobFilter, endedOnly = false): { where: string; args: Array<string | number> } {
-  const clauses: string[] = []
-  const args: Array<string | number> = []
-  const states = filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state]
-  if (states.length > 0) {
-    clauses.push(`state IN (${states.map(() => '?').join(', ')})`)
-    args.push(...states)
-  }
-  if (filter.capability !== undefined) {
-    clauses.push('capability = ?')
-    args.push(filter.capability)
-  }
-  if (filter.since !== undefined) {
-    clauses.push('created_at >= ?')
-    args.push(filter.since)
-  }
-  if (filter.before !== undefined) {
-    clauses.push('created_at < ?')
-    args.push(filter.before)
-  }
-  if (endedOnly) clauses.push('ended_at IS NOT NULL')
-  return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, args }
-}
-
-function summaryOf(r: JobRow): JobSummary {
-  return {
-    id: r.id,
-    capability: r.capability,
-    state: r.state,
-    attempts: r.attempts,
-    ...(r.peer === null ? {} : { peer: r.peer }),
-    durable: r.durable === 1,
-    ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
-    replayable: replayableKind(r.input_kind),
-    ...(r.error === null ? {} : { error: JSON.parse(r.error) as ErrorInfo }),
-    createdAt: r.created_at,
-    ...(r.started_at === null ? {} : { startedAt: r.started_at }),
-    ...(r.ended_at === null ? {} : { endedAt: r.ended_at }),
-  }
-}
-
-function recordOf(r: JobRow): JobRecord {
-  const events = JSON.parse(r.events) as JobEventRecord[]
-  return {
-    ...summaryOf(r),
-    versionRange: r.version_range,
-    ...(r.version === null ? {} : { version: r.version }),
-    ...(r.peer === null || r.reason === null ? {} : { route: { peer: r.peer, reason: r.reason as RouteReason } }),
-    params: JSON.parse(r.params),
-    options: JSON.parse(r.options) as StoredOptions,
-    input: { kind: r.input_kind === 'not_kept' ? 'stream' : r.input_kind, bytes: r.input_bytes },
-    ...(r.result === null ? {} : { result: JSON.parse(r.result) }),
-    ...(r.output_bytes === null ? {} : { outputBytes: r.output_bytes }),
-    outputKept: r.output_kept === 1,
-    ...(r.ended_at === null ? {} : { durationMs: r.ended_at - r.created_at }),
-    eventCount: events.length,
-  }
-}
-
-/** A job's events, from its record's row. */
-export function eventsOf(store: JobStore, id: string): JobEventRecord[] {
-  store.flushNow()
-  const row = store.all<{ events: string }>('SELECT events FROM jobs WHERE id = ?', id)[0]
-  if (row === undefined) throw unknownJob(id)
-  return JSON.parse(row.events) as JobEventRecord[]
-}
-
-function reportOf(r: JobRecord, output: Uint8Array | undefined): JobReport {
-  return {
-    jobId: r.id,
-    state: r.state as TerminalState,
-    ...(r.result === undefined ? {} : { value: r.result }),
-    ...(r.error === undefined ? {} : { error: r.error }),
-    ...(output === undefined ? {} : { output }),
-    ...(r.route === undefined ? {} : { route: r.route }),
-    attempts: r.attempts,
-    durationMs: r.durationMs ?? 0,
-  }
-}
-
-function liveOf(r: JobRow & { rowid: number; input?: Uint8Array | null }): LiveJob {
-  return {
-    id: r.id,
-    capability: r.capability,
-    versionRange: r.version_range,
-    params: r.params,
-    options: r.options,
-    durable: r.durable === 1,
-    key: r.idempotency_key,
-    state: r.state,
-    attempts: r.attempts,
-    peer: r.peer,
-    reason: r.reason,
-    version: r.version,
-    error: r.error,
-    result: r.result,
-    output: null,
-    outputBytes: r.output_bytes,
-    inputKind: r.input_kind,
-    input: r.input ?? null,
-    inputBytes: r.input_bytes,
-    eventsJson: r.events,
-    eventCount: (JSON.parse(r.events) as unknown[]).length,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    endedAt: r.ended_at,
-    inserted: true,
-    rowid: r.rowid,
-    dirty: false,
   }
 }

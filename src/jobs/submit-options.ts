@@ -127,7 +127,10 @@ export function submitOptionsError(opts: UncheckedSubmitOptions): CrankError | u
     opts.idempotencyKey !== undefined &&
     (typeof opts.idempotencyKey !== 'string' || opts.idempotencyKey === '' || opts.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)
   )
-    return invalid('idempotencyKey', `must be a non-empty string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${show(opts.idempotencyKey)}`)
+    return invalid(
+      'idempotencyKey',
+      `must be a non-empty string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${show(opts.idempotencyKey)}`,
+    )
   const input = opts.input
   if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array) && !isIterable(input))
     return invalid('input', `must be bytes, a string or an (async) iterable of byte chunks, got ${show(input)}`)

@@ -61,10 +61,14 @@ export async function killSubmitter(ms: number[], killAfter: number): Promise<Ki
       await first.until((ls) => ls.some((l) => 'allStored' in l))
       const storedMs = performance.now() - t0
       let done = 0
-      await until(`${killAfter} jobs completed on the provider`, () => {
-        done = [...completions.values()].reduce((a, b) => a + b, 0)
-        return done >= killAfter
-      }, 120_000)
+      await until(
+        `${killAfter} jobs completed on the provider`,
+        () => {
+          done = [...completions.values()].reduce((a, b) => a + b, 0)
+          return done >= killAfter
+        },
+        120_000,
+      )
       await first.kill()
       const killed = performance.now()
       const second = startStoreNode({ mode: 'resume', dataDir: submitterDir, ...identity, bootstrap })

@@ -21,7 +21,11 @@ export interface StoreNode {
 /** An enrolled identity as the child process takes it. */
 export async function childIdentity(name: string): Promise<Pick<StoreNodeSpec, 'key' | 'ca' | 'certificate'>> {
   const e = await enrol({ name })
-  return { key: Buffer.from(privateKeyToProtobuf(e.privateKey)).toString('base64'), ca: e.membership.ca, certificate: e.membership.certificate }
+  return {
+    key: Buffer.from(privateKeyToProtobuf(e.privateKey)).toString('base64'),
+    ca: e.membership.ca,
+    certificate: e.membership.certificate,
+  }
 }
 
 /** Starts test/helpers/store-node-process.ts with `spec`, and follows its JSON lines. */
