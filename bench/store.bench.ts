@@ -16,9 +16,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import echo from '../capabilities/example.echo/index.ts'
 import { type CrankNode, createNode, EphemeralCA } from '../src/index.ts'
 import {
@@ -154,11 +156,16 @@ async function startBullmq(): Promise<Bull> {
   const none = (why: string): Bull => ({ ready: false, why, job: async () => {}, close: async () => {} })
   // biome-ignore lint/suspicious/noExplicitAny: bullmq is an optional module loaded by name; its types are not a dependency.
   let bullmq: any
+  // biome-ignore lint/suspicious/noExplicitAny: as above, for ioredis (BullMQ 6 takes a client instance under ESM).
+  let IORedis: any
   try {
     bullmq = await import(process.env.BENCH_BULLMQ ?? 'bullmq')
+    // ioredis as bullmq itself would find it: next to it.
+    const found = createRequire(process.env.BENCH_BULLMQ ?? import.meta.url).resolve('ioredis')
+    IORedis = (await import(pathToFileURL(found).href)).default
   } catch (err) {
     return none(
-      `bullmq cannot be imported (${(err as Error).message.split('\n')[0]}); add it with \`npm install -D bullmq@6\`, or set BENCH_BULLMQ to its module path`,
+      `bullmq (with ioredis) cannot be imported (${(err as Error).message.split('\n')[0]}); add them with \`npm install -D bullmq@6 ioredis@5\`, or set BENCH_BULLMQ to bullmq's module path`,
     )
   }
   const port = await freePort()
@@ -180,18 +187,22 @@ async function startBullmq(): Promise<Bull> {
   } catch (err) {
     return none(`redis-server is not usable (${(err as Error).message}); on Debian: apt-get install redis-server`)
   }
-  const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null }
-  const queue = new bullmq.Queue('echo', { connection })
-  const events = new bullmq.QueueEvents('echo', { connection })
+  const connection = () => new IORedis({ host: '127.0.0.1', port, maxRetriesPerRequest: null })
+  const queue = new bullmq.Queue('echo', { connection: connection() })
+  const events = new bullmq.QueueEvents('echo', { connection: connection() })
   const worker = new bullmq.Worker('echo', async (j: { data: { echo: unknown } }) => ({ echo: j.data.echo }), {
-    connection,
+    connection: connection(),
     concurrency: IN_FLIGHT,
   })
+  // Each waiting producer listens on the queue and its events: 64 of them are expected.
+  queue.setMaxListeners(4 * IN_FLIGHT)
+  events.setMaxListeners(4 * IN_FLIGHT)
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady(), worker.waitUntilReady()])
   return {
     ready: true,
     job: async () => {
-      const j = await queue.add('echo', { echo: 1 }, { removeOnComplete: true, removeOnFail: true })
+      // Removed a minute after completion: removing at once races waitUntilFinished ("Missing key").
+      const j = await queue.add('echo', { echo: 1 }, { removeOnComplete: { age: 60 }, removeOnFail: { age: 60 } })
       const r = (await j.waitUntilFinished(events)) as { echo: unknown }
       if (r.echo !== 1) throw new Error(`unexpected bullmq result ${JSON.stringify(r)}`)
     },

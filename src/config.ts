@@ -153,7 +153,7 @@ export interface StoreConfig {
 export interface CrankConfig {
   /** Human-readable node name, for logs and adverts. */
   name: string
-  /** Holds identity.key and config.json. Without it the identity is ephemeral. */
+  /** Holds identity.key, config.json and the job store (jobs.db). Without it the identity is ephemeral and no jobs are kept. */
   dataDir?: string
   /** Multiaddrs to listen on (`/ip4/0.0.0.0/tcp/4501`, `/memory/name`). */
   listen: string[]

@@ -32,13 +32,21 @@ export function waitingCapability(id: string, onAbort?: (jobId: string, code: st
  */
 export function slowCapability(
   id: string,
-  hooks: { onStart?: (jobId: string) => void; onDone?: (jobId: string) => void; maxMs?: number; idempotent?: boolean } = {},
+  hooks: {
+    onStart?: (jobId: string) => void
+    onDone?: (jobId: string) => void
+    maxMs?: number
+    idempotent?: boolean
+    /** Jobs at once (default: inline's 256); raise it for tests that hold more. */
+    concurrency?: number
+  } = {},
 ) {
   return defineCapability<{ ms: number }, { waited: number }>({
     id,
     version: '1.0.0',
     description: 'waits, then answers; reports starts and completions',
     ...(hooks.idempotent === undefined ? {} : { idempotent: hooks.idempotent }),
+    ...(hooks.concurrency === undefined ? {} : { concurrency: hooks.concurrency }),
     input: { type: 'object', properties: { ms: { type: 'integer', minimum: 0 } }, required: ['ms'], additionalProperties: false },
     output: { type: 'object', properties: { waited: { type: 'integer' } }, required: ['waited'] },
     async handler(ctx) {

@@ -49,7 +49,9 @@ export async function killSubmitter(ms: number[], killAfter: number): Promise<Ki
     listen: ['/ip4/127.0.0.1/tcp/0'],
     logLevel: 'silent',
     mesh: { dht: false },
-    capabilities: [slowCapability('test.slow', { onDone: (id) => completions.set(id, (completions.get(id) ?? 0) + 1) })],
+    capabilities: [
+      slowCapability('test.slow', { concurrency: 10_000, onDone: (id) => completions.set(id, (completions.get(id) ?? 0) + 1) }),
+    ],
   })
   await provider.start()
   const bootstrap = [`${provider.multiaddrs[0]!.toString()}`]
@@ -117,7 +119,9 @@ export async function killProvider(n: number): Promise<ProviderKillReport> {
     ...(await enrol({ name: 'survivor' })),
     dataDir: dirs[1]!,
     // The jobs ask for a minute; the survivor answers them at once.
-    capabilities: [slowCapability('test.slow', { maxMs: 50, onDone: (id) => completions.set(id, (completions.get(id) ?? 0) + 1) })],
+    capabilities: [
+      slowCapability('test.slow', { maxMs: 50, concurrency: 10_000, onDone: (id) => completions.set(id, (completions.get(id) ?? 0) + 1) }),
+    ],
   })
   try {
     const started = (await doomed.until((ls) => ls.some((l) => 'started' in l))).find((l) => 'started' in l) as {

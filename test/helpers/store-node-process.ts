@@ -47,7 +47,9 @@ const node = await createNode({
   ...(spec.store === undefined ? {} : { store: spec.store }),
   privateKey: privateKeyFromProtobuf(Buffer.from(spec.key, 'base64')),
   membership: { ca: spec.ca, certificate: spec.certificate },
-  capabilities: serve ? [slowCapability('test.slow', { onStart: (id) => say({ start: id }), onDone: (id) => say({ done: id }) })] : [],
+  capabilities: serve
+    ? [slowCapability('test.slow', { concurrency: 10_000, onStart: (id) => say({ start: id }), onDone: (id) => say({ done: id }) })]
+    : [],
 })
 await node.start()
 say({ started: { peerId: node.peerId.toString(), addr: `${node.multiaddrs[0]!.toString()}` } })
