@@ -187,7 +187,14 @@ async function startBullmq(): Promise<Bull> {
   } catch (err) {
     return none(`redis-server is not usable (${(err as Error).message}); on Debian: apt-get install redis-server`)
   }
-  const connection = () => new IORedis({ host: '127.0.0.1', port, maxRetriesPerRequest: null })
+  // biome-ignore lint/suspicious/noExplicitAny: ioredis clients, untyped here (see above).
+  const clients: any[] = []
+  // BullMQ does not close clients it was given: they are closed below, before Redis stops.
+  const connection = () => {
+    const c = new IORedis({ host: '127.0.0.1', port, maxRetriesPerRequest: null })
+    clients.push(c)
+    return c
+  }
   const queue = new bullmq.Queue('echo', { connection: connection() })
   const events = new bullmq.QueueEvents('echo', { connection: connection() })
   const worker = new bullmq.Worker('echo', async (j: { data: { echo: unknown } }) => ({ echo: j.data.echo }), {
@@ -210,6 +217,7 @@ async function startBullmq(): Promise<Bull> {
       await worker.close()
       await events.close()
       await queue.close()
+      for (const c of clients) c.disconnect()
       redis.kill('SIGTERM')
       await new Promise((r) => redis.once('exit', r))
     },

@@ -91,7 +91,7 @@ interface RecordedJob {
   handle: JobHandle
   durable: boolean
   /** Settles once its end (or suspension) is recorded and its handle settled. */
-  settled: Promise<void>
+  settled: Promise<unknown>
 }
 
 export class Dispatcher {
@@ -377,7 +377,7 @@ export class Dispatcher {
       }
       return written.then(settle)
     }
-    entry.settled = run.then(end, (err: unknown) => end({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) })).then(() => {})
+    entry.settled = run.then(end, (err: unknown) => end({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
   }
 
   /** Up to `attempts` providers, each tried once; a retryable failure moves on to the next after a backoff. */
@@ -533,16 +533,17 @@ export class Dispatcher {
 
 /** The submit options a replay needs, with the deadline made absolute. */
 function storedOptions(opts: SubmitOptions, deadline: number | undefined): StoredOptions {
-  return {
-    ...(opts.route === undefined ? {} : { route: opts.route }),
-    ...(opts.gpu === undefined ? {} : { gpu: opts.gpu }),
-    ...(opts.tags === undefined ? {} : { tags: opts.tags }),
-    ...(opts.attempts === undefined ? {} : { attempts: opts.attempts }),
-    ...(opts.priority === undefined ? {} : { priority: opts.priority }),
-    ...(deadline === undefined ? {} : { deadline }),
-    ...(opts.deadlineMs === undefined ? {} : { deadlineMs: opts.deadlineMs }),
-    ...(opts.output === undefined ? {} : { output: opts.output }),
-  }
+  // Assigned one by one: this runs for every recorded job, and a spread per option allocates.
+  const o: StoredOptions = {}
+  if (opts.route !== undefined) o.route = opts.route
+  if (opts.gpu !== undefined) o.gpu = opts.gpu
+  if (opts.tags !== undefined) o.tags = opts.tags
+  if (opts.attempts !== undefined) o.attempts = opts.attempts
+  if (opts.priority !== undefined) o.priority = opts.priority
+  if (deadline !== undefined) o.deadline = deadline
+  if (opts.deadlineMs !== undefined) o.deadlineMs = opts.deadlineMs
+  if (opts.output !== undefined) o.output = opts.output
+  return o
 }
 
 function noStoreError(opts: Pick<SubmitOptions, 'durable'>): CrankError {

@@ -32,8 +32,8 @@ export interface LiveJob {
   input: Uint8Array | null
   inputBytes: number
   /** The events as the JSON array stored in the row, appended to in place (no re-encoding of the older ones). */
-  eventsJson: string
-  eventCount: number
+  /** Each event as its JSON text, oldest first: appended to without re-encoding the older ones. */
+  events: string[]
   createdAt: number
   startedAt: number | null
   endedAt: number | null
@@ -86,6 +86,11 @@ export const JOB_COLUMNS = `id, capability, version_range, params, options, dura
 
 export const replayableKind = (k: InputKind): boolean => k === 'none' || k === 'inline' || k === 'file'
 
+/** The `events` column: the job's events as one JSON array. */
+export function eventsText(j: LiveJob): string {
+  return `[${j.events.join(',')}]`
+}
+
 export function insertArgs(j: LiveJob): Array<string | number | Uint8Array | null> {
   return [
     j.id,
@@ -108,7 +113,7 @@ export function insertArgs(j: LiveJob): Array<string | number | Uint8Array | nul
     j.input,
     j.inputBytes,
     replayableKind(j.inputKind) ? 1 : 0,
-    j.eventsJson,
+    eventsText(j),
     j.createdAt,
     j.startedAt,
     j.endedAt,
@@ -225,8 +230,7 @@ export function liveOf(r: JobRow & { rowid: number; input?: Uint8Array | null })
     inputKind: r.input_kind,
     input: r.input ?? null,
     inputBytes: r.input_bytes,
-    eventsJson: r.events,
-    eventCount: (JSON.parse(r.events) as unknown[]).length,
+    events: (JSON.parse(r.events) as JobEventRecord[]).map((e) => JSON.stringify(e)),
     createdAt: r.created_at,
     startedAt: r.started_at,
     endedAt: r.ended_at,

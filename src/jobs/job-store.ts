@@ -21,6 +21,7 @@ import { type JobInput, toByteStream } from './job-input.ts'
 import { InputSpool } from './job-input-spool.ts'
 import type { JobRecorder, NewJob, ServedAnswer, ServedEntry, ServedRecorder, StoredJob, SubmitRecord } from './job-recorder.ts'
 import {
+  eventsText,
   type InputKind,
   insertArgs,
   JOB_COLUMNS,
@@ -146,7 +147,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       capability: job.capability,
       versionRange: job.versionRange,
       params: JSON.stringify(job.params ?? {}),
-      options: JSON.stringify(job.options),
+      options: isEmpty(job.options) ? '{}' : JSON.stringify(job.options),
       durable: job.durable,
       key: job.idempotencyKey ?? null,
       state: 'queued',
@@ -161,8 +162,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       inputKind: job.input === undefined ? 'none' : 'not_kept',
       input: null,
       inputBytes: 0,
-      eventsJson: `[{"seq":1,"at":${now},"type":"queued"}]`,
-      eventCount: 1,
+      events: [`{"seq":1,"at":${now},"type":"queued"}`],
       createdAt: now,
       startedAt: null,
       endedAt: null,
@@ -219,7 +219,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     const live = this.live.get(id)
     if (live === undefined) return
     live.state = 'queued'
-    this.append(live, { seq: ++live.eventCount, at: Date.now(), type: 'resumed', attempt, why })
+    this.append(live, { seq: live.events.length + 1, at: Date.now(), type: 'resumed', attempt, why })
   }
 
   routed(id: string, attempt: number, peer: string, reason: RouteReason): void {
@@ -229,7 +229,11 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     live.attempts = attempt
     live.peer = peer
     live.reason = reason
-    this.append(live, { seq: ++live.eventCount, at: Date.now(), type: 'routed', attempt, peer, reason })
+    // The hot events are written as text directly: no object to build and encode per job.
+    this.appendText(
+      live,
+      `{"seq":${live.events.length + 1},"at":${Date.now()},"type":"routed","attempt":${attempt},"peer":${JSON.stringify(peer)},"reason":"${reason}"}`,
+    )
   }
 
   running(id: string, peer: string, version: string): void {
@@ -237,15 +241,19 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     if (live === undefined) return
     live.state = 'running'
     live.version = version
-    live.startedAt ??= Date.now()
-    this.append(live, { seq: ++live.eventCount, at: Date.now(), type: 'running', peer, version })
+    const at = Date.now()
+    live.startedAt ??= at
+    this.appendText(
+      live,
+      `{"seq":${live.events.length + 1},"at":${at},"type":"running","peer":${JSON.stringify(peer)},"version":${JSON.stringify(version)}}`,
+    )
   }
 
   retrying(id: string, attempt: number, peer: string, error: ErrorInfo): void {
     const live = this.live.get(id)
     if (live === undefined) return
     live.state = 'retrying'
-    this.append(live, { seq: ++live.eventCount, at: Date.now(), type: 'retrying', attempt, peer, error })
+    this.append(live, { seq: live.events.length + 1, at: Date.now(), type: 'retrying', attempt, peer, error })
   }
 
   ended(id: string, report: JobReport): Promise<void> {
@@ -264,7 +272,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       live.outputBytes = report.output.byteLength
       live.output = report.output.byteLength <= this.maxOutputBytes ? report.output : null
     }
-    const seq = ++live.eventCount
+    const seq = live.events.length + 1
     const at = live.endedAt
     this.append(
       live,
@@ -277,7 +285,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   suspended(id: string, reason: string): Promise<void> {
     const live = this.live.get(id)
     if (live === undefined || isTerminal(live.state)) return Promise.resolve()
-    this.append(live, { seq: ++live.eventCount, at: Date.now(), type: 'suspended', reason }, true)
+    this.append(live, { seq: live.events.length + 1, at: Date.now(), type: 'suspended', reason }, true)
     return this.settledFlush()
   }
 
@@ -483,7 +491,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     live.state = state
     live.error = JSON.stringify(error)
     live.endedAt = Date.now()
-    this.append(live, { seq: ++live.eventCount, at: live.endedAt, type: state, error }, true)
+    this.append(live, { seq: live.events.length + 1, at: live.endedAt, type: state, error }, true)
   }
 
   /** Ids of jobs that had not ended when the node last stopped, oldest first, with whether each is durable. */
@@ -638,7 +646,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
         j.inputKind,
         j.inputBytes,
         replayable,
-        j.eventsJson,
+        eventsText(j),
         j.startedAt,
         j.endedAt,
         j.rowid,
@@ -693,11 +701,18 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     return holder.id
   }
 
-  /** Adds an event (its `seq` taken from `++live.eventCount` by the caller) to the job's row. */
+  /** Adds an event (its `seq` one past the job's last) to the job's row. */
   private append(live: LiveJob, event: JobEventRecord, urgent = false): void {
-    live.eventsJson = `${live.eventsJson.slice(0, -1)},${JSON.stringify(event)}]`
+    live.events.push(JSON.stringify(event))
     this.touch(live, urgent)
     this.emitChange(live, event)
+  }
+
+  /** The same, for an event already written as JSON text. */
+  private appendText(live: LiveJob, json: string): void {
+    live.events.push(json)
+    this.touch(live)
+    if (this.listenerCount('change') > 0) this.emitChange(live, JSON.parse(json) as JobEventRecord)
   }
 
   private emitChange(live: LiveJob, event: JobEventRecord): void {
@@ -734,6 +749,11 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       }, this.opts.flushIntervalMs)
     }
   }
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false
+  return true
 }
 
 /** Promises shared by everyone waiting on the next flush: one pair per flush, not per job. */
