@@ -405,9 +405,10 @@ export class Dispatcher {
       if (decision.kind === 'none' && route !== 'local' && this.c.dht !== undefined && exclude.size === 0) {
         decision = this.c.router.decide({ ...query, mode: route, exclude }, await this.c.dht.find(job.id, job.versionRange, handle.signal))
       }
-      if (decision.kind === 'none' && job.resumeUntil !== undefined && Date.now() < job.resumeUntil && !handle.signal.aborted) {
+      if (decision.kind === 'none' && job.resumeUntil !== undefined && Date.now() < job.resumeUntil) {
         // After a restart the mesh is learnt again from adverts: wait for providers rather than fail.
-        await sleep(Math.min(1000, 50 * 2 ** waited++), handle.signal)
+        if (!handle.signal.aborted) await sleep(Math.min(1000, 50 * 2 ** waited++), handle.signal)
+        if (handle.signal.aborted) return { state: 'cancelled', error: toErrorInfo(handle.signal.reason) }
         attempt--
         continue
       }
