@@ -82,6 +82,12 @@ export interface CapabilityDefinition<P = unknown, R = unknown> {
     addons?: boolean
   }
   /**
+   * Running a job of this capability twice has the effect of running it once (a pure function, a
+   * lookup). A provider then runs a repeat of a durable job again instead of answering it from its
+   * store, and keeps no answer for it. Default false: a repeat is answered, never run twice.
+   */
+  idempotent?: boolean
+  /**
    * URL of the module whose default export is this capability (`import.meta.url`).
    * Needed for `thread` and `process` runtimes, which import the handler in another isolate.
    */
@@ -106,6 +112,9 @@ export function defineCapability<P = unknown, R = unknown>(def: CapabilityDefini
   const version = semver.valid(def.version)
   if (version === null) throw new CrankError(ErrorCodes.invalidConfig, `capability ${def.id}: version "${def.version}" is not semver`)
   if (typeof def.handler !== 'function') throw new CrankError(ErrorCodes.invalidConfig, `capability ${def.id}: handler must be a function`)
+  if (def.idempotent !== undefined && typeof def.idempotent !== 'boolean') {
+    throw new CrankError(ErrorCodes.invalidConfig, `capability ${def.id}: idempotent must be a boolean`)
+  }
   if (def.concurrency !== undefined && (!Number.isInteger(def.concurrency) || def.concurrency < 1)) {
     throw new CrankError(ErrorCodes.invalidConfig, `capability ${def.id}: concurrency must be a positive integer`)
   }

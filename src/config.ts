@@ -142,10 +142,56 @@ export interface GatewayConfig {
   outputBudgetBytes: number
 }
 
+export interface StoreConfig {
+  /**
+   * Keep a job store: with a data dir (or `path`), a node records the jobs it submits and serves in
+   * SQLite, and `durable` jobs survive a restart (docs/jobs.md). Client-mode nodes (the CLI) open
+   * none unless `path` is given. Default true.
+   */
+  enabled: boolean
+  /** The SQLite file. Default `<dataDir>/jobs.db`; kept input goes to a `jobs/` folder beside it. */
+  path?: string
+  /**
+   * Changes are written in one transaction at most this long after the first of them; a durable
+   * submit, and a durable job's end, are written on the next tick and waited for. Default 5.
+   */
+  flushIntervalMs: number
+  /**
+   * `normal`: a committed write survives the node's process being killed (WAL, synced at
+   * checkpoints). `full`: it also survives a power cut, at one fsync per commit. Default `normal`.
+   */
+  synchronous: 'normal' | 'full'
+  /** A durable job's input up to this many bytes is kept in its row; larger, in a file under `jobs/`. Default 65536 (64 KiB). */
+  inlineInputBytes: number
+  /**
+   * Largest input kept so a durable job can be run again; a larger one is streamed once and the
+   * job is not replayable (a restart ends it `interrupted`). Default 67108864 (64 MiB).
+   */
+  maxInputBytes: number
+  /** Input kept on disk for all jobs together; a write past it fails the job `store_full`, as a full disk does. Default 1073741824 (1 GiB). */
+  maxDiskBytes: number
+  /**
+   * Output bytes kept with an ended job (and, by a provider, to answer a repeat of a durable job
+   * without running it again); larger output is counted but not kept. Default 1048576 (1 MiB).
+   */
+  maxOutputBytes: number
+  /** Ended jobs older than this are deleted (submitted and served alike). Default 604800000 (7 days). */
+  retentionMs: number
+  /** At most this many ended jobs of each kind (submitted, served) are kept; the oldest go first. Default 100000. */
+  retentionJobs: number
+  /** How often retention runs in the background (it also runs at start). Default 60000. */
+  pruneIntervalMs: number
+  /**
+   * A durable job resumed after a restart waits up to this long for a provider to be known again
+   * (adverts arrive some time after the node rejoins) before it fails `no_provider`. Default 15000.
+   */
+  resumeWaitMs: number
+}
+
 export interface CrankConfig {
   /** Human-readable node name, for logs and adverts. */
   name: string
-  /** Holds identity.key and config.json. Without it the identity is ephemeral. */
+  /** Holds identity.key, config.json and the job store (jobs.db). Without it the identity is ephemeral and no jobs are kept. */
   dataDir?: string
   /** Multiaddrs to listen on (`/ip4/0.0.0.0/tcp/4501`, `/memory/name`). */
   listen: string[]
@@ -188,13 +234,15 @@ export interface CrankConfig {
   trust: TrustConfig
   /** The HTTP gateway (docs/gateway.md). */
   gateway: GatewayConfig
+  store: StoreConfig
 }
 
-export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh' | 'trust' | 'gateway'>> & {
+export type PartialConfig = Partial<Omit<CrankConfig, 'jobs' | 'mesh' | 'trust' | 'gateway' | 'store'>> & {
   jobs?: Partial<JobsConfig>
   mesh?: Partial<MeshConfig>
   trust?: Partial<TrustConfig>
   gateway?: Partial<GatewayConfig>
+  store?: Partial<StoreConfig>
 }
 
 export const DEFAULT_CONFIG: CrankConfig = {
@@ -257,6 +305,19 @@ export const DEFAULT_CONFIG: CrankConfig = {
     maxEventsPerJob: MAX_EVENTS_PER_JOB,
     maxOutputBytes: MAX_OUTPUT_BYTES,
     outputBudgetBytes: OUTPUT_BUDGET_BYTES,
+  },
+  store: {
+    enabled: true,
+    flushIntervalMs: 5,
+    synchronous: 'normal',
+    inlineInputBytes: 64 * 1024,
+    maxInputBytes: 64 * 1024 * 1024,
+    maxDiskBytes: 1024 * 1024 * 1024,
+    maxOutputBytes: 1024 * 1024,
+    retentionMs: 7 * 24 * 3600 * 1000,
+    retentionJobs: 100_000,
+    pruneIntervalMs: 60_000,
+    resumeWaitMs: 15_000,
   },
 }
 
@@ -348,6 +409,24 @@ export const CONFIG_SCHEMA = {
         outputBudgetBytes: positiveInt,
       },
     },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        path: { type: 'string', minLength: 1 },
+        flushIntervalMs: { type: 'integer', minimum: 0, maximum: 1000 },
+        synchronous: { enum: ['normal', 'full'] },
+        inlineInputBytes: { type: 'integer', minimum: 0 },
+        maxInputBytes: { type: 'integer', minimum: 0 },
+        maxDiskBytes: { type: 'integer', minimum: 0 },
+        maxOutputBytes: { type: 'integer', minimum: 0 },
+        retentionMs: positiveInt,
+        retentionJobs: { type: 'integer', minimum: 0 },
+        pruneIntervalMs: { type: 'integer', minimum: 100 },
+        resumeWaitMs: { type: 'integer', minimum: 0 },
+      },
+    },
   },
 }
 const validate = compileSchema<CrankConfig>(CONFIG_SCHEMA)
@@ -360,6 +439,7 @@ export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
     mesh: { ...DEFAULT_CONFIG.mesh },
     trust: { ...DEFAULT_CONFIG.trust },
     gateway: { ...DEFAULT_CONFIG.gateway },
+    store: { ...DEFAULT_CONFIG.store },
   }
   for (const layer of layers) {
     const defined = Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as PartialConfig
@@ -370,6 +450,7 @@ export function resolveConfig(...layers: PartialConfig[]): CrankConfig {
       mesh: { ...merged.mesh, ...defined.mesh },
       trust: { ...merged.trust, ...defined.trust },
       gateway: { ...merged.gateway, ...defined.gateway },
+      store: { ...merged.store, ...defined.store },
     } as CrankConfig
   }
   if (!validate(merged)) {

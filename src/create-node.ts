@@ -3,13 +3,15 @@
  * the trust material, builds libp2p with the admission parts it needs, and hands
  * them to a CrankNode.
  */
+import { dirname, join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import pino, { type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import type { AnyCapability } from './capability.ts'
-import { type PartialConfig, resolveConfig, transportsFor } from './config.ts'
+import { type CrankConfig, type PartialConfig, resolveConfig, transportsFor } from './config.ts'
 import { CrankError, ErrorCodes } from './errors.ts'
+import { JobStore } from './jobs/job-store.ts'
 import { loadOrCreateIdentity } from './net/identity.ts'
 import { createNet } from './net/libp2p.ts'
 import { type Admission, CrankNode } from './node.ts'
@@ -41,6 +43,49 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
   const { capabilities = [], logger, membership, privateKey: givenKey, client, ...partial } = init
   const config = resolveConfig(partial)
   const log = logger ?? pino({ name: config.name, level: config.logLevel })
+  // First, so that a corrupt or locked store stops the node before it listens on anything.
+  const store = openStore(config, client === true, log)
+  try {
+    return await assemble(config, log, { capabilities, membership, givenKey, client, store })
+  } catch (err) {
+    store?.close()
+    throw err
+  }
+}
+
+/**
+ * The node's job store, when it keeps one: with a data dir (or an explicit `store.path`), unless
+ * `store.enabled` is false. A client-mode node (the CLI) opens none of its data dir's, which the
+ * node running from that dir holds.
+ */
+function openStore(config: CrankConfig, client: boolean, log: Logger): JobStore | undefined {
+  const { store } = config
+  if (!store.enabled) return undefined
+  const path = store.path ?? (config.dataDir === undefined || client ? undefined : join(config.dataDir, 'jobs.db'))
+  if (path === undefined) return undefined
+  return new JobStore({
+    path,
+    inputDir: join(dirname(path), 'jobs'),
+    flushIntervalMs: store.flushIntervalMs,
+    synchronous: store.synchronous,
+    inlineInputBytes: store.inlineInputBytes,
+    maxInputBytes: store.maxInputBytes,
+    maxDiskBytes: store.maxDiskBytes,
+    maxOutputBytes: store.maxOutputBytes,
+    log,
+  })
+}
+
+interface Parts {
+  capabilities: AnyCapability[]
+  membership: NodeInit['membership']
+  givenKey: PrivateKey | undefined
+  client: boolean | undefined
+  store: JobStore | undefined
+}
+
+async function assemble(config: CrankConfig, log: Logger, parts: Parts): Promise<CrankNode> {
+  const { capabilities, membership, givenKey, client, store } = parts
   const privateKey =
     givenKey ?? (config.dataDir === undefined ? await generateKeyPair('Ed25519') : (await loadOrCreateIdentity(config.dataDir)).key)
   let trust: NodeTrust | undefined
@@ -86,5 +131,5 @@ export async function createNode(init: NodeInit = {}): Promise<CrankNode> {
     ...(refusals === undefined ? {} : { connectionGater: refusals.connectionGater }),
     ...(membersOnly === undefined ? {} : { serviceComponents: (c) => membersOnly.components(c) }),
   })
-  return new CrankNode(config, libp2p, capabilities, log, trust, client === true, admission)
+  return new CrankNode(config, libp2p, capabilities, log, trust, client === true, admission, store)
 }

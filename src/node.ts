@@ -20,6 +20,7 @@ import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
 import { followMembership } from './controller/membership-effects.ts'
 import { MeshRegistry } from './controller/mesh-registry.ts'
+import { NodeJobs } from './controller/node-jobs.ts'
 import { ownAdvert } from './controller/own-advert.ts'
 import { Router } from './controller/router.ts'
 import { Scheduler } from './controller/scheduler.ts'
@@ -27,6 +28,8 @@ import { AdvertSnapshots } from './controller/snapshots.ts'
 import type { JobHandle } from './jobs/job-handle.ts'
 import { jobProtocol } from './jobs/job-protocol.ts'
 import type { JobServer } from './jobs/job-server.ts'
+import type { JobStore } from './jobs/job-store.ts'
+import type { JobsApi } from './jobs/jobs-api.ts'
 import { JOB_PROTOCOL } from './jobs/messages.ts'
 import type { StreamPool } from './jobs/stream-pool.ts'
 import type { SubmitOptions } from './jobs/submit-options.ts'
@@ -61,7 +64,7 @@ export class CrankNode {
   readonly config: CrankConfig
   readonly log: Logger
   readonly libp2p: Libp2p<NetServices>
-  /** Jobs this node served, and how each ended. */
+  /** Jobs this node served, and how each ended (the newest thousand, in memory; the store keeps more). */
   readonly journal = new JobJournal()
   readonly scheduler: Scheduler
   /** Frame bytes peers make this node hold on job streams, bounded per connection and per node. */
@@ -89,6 +92,8 @@ export class CrankNode {
   private readonly dht: DhtProviders | undefined
   private readonly snapshots: AdvertSnapshots
   private readonly audit: AuditLog | undefined
+  /** The job store's API (absent without a data dir or store.path, and in client mode). */
+  private readonly history: NodeJobs | undefined
   /** Peers whose membership proof failed or was revoked, until they prove it again. */
   private readonly refusedPeers = new Set<string>()
   private readonly clientMode: boolean
@@ -102,6 +107,7 @@ export class CrankNode {
     trust: NodeTrust | undefined,
     client = false,
     admission: Admission = {},
+    store?: JobStore,
   ) {
     this.config = config
     this.clientMode = client
@@ -144,6 +150,7 @@ export class CrankNode {
       scheduler: this.scheduler,
       validateOutput: config.validateOutput,
       journal: this.journal,
+      served: store,
       log,
       observer: this.metrics,
     })
@@ -200,16 +207,19 @@ export class CrankNode {
       membership,
       peerIds: new PeerIds(),
       ...(this.dht === undefined ? {} : { dht: this.dht }),
+      ...(store === undefined ? {} : { recorder: store }),
       limits: {
         attempts: config.mesh.attempts,
         retryBackoffMs: config.mesh.retryBackoffMs,
         maxOutputBytes: config.jobs.maxOutputBytes,
         streamHighWaterMark: config.jobs.streamHighWaterMark,
+        resumeWaitMs: config.store.resumeWaitMs,
       },
       isRunning: () => this.started,
       log,
       observer: this.metrics,
     })
+    this.history = store === undefined ? undefined : new NodeJobs(store, this.dispatcher, config.store, log)
     this.renewal =
       client || admission.privateKey === undefined
         ? undefined
@@ -240,6 +250,14 @@ export class CrankNode {
   /** The capabilities this node serves. */
   get capabilities(): AnyCapability[] {
     return this.local.registry.list()
+  }
+
+  /**
+   * The jobs this node submitted, as its job store records them: list, inspect, wait, retry,
+   * cancel, purge, follow changes. Undefined without a store (no data dir or store.path).
+   */
+  get jobs(): JobsApi | undefined {
+    return this.history
   }
 
   async start(): Promise<void> {
@@ -287,6 +305,7 @@ export class CrankNode {
     this.renewal?.start()
     this.adverts.start()
     if (this.dht !== undefined && !this.clientMode) this.dhtProvided = this.dht.provide(this.capabilities)
+    this.history?.start()
     this.log.info(
       {
         peerId: this.peerId.toString(),
@@ -305,6 +324,8 @@ export class CrankNode {
     if (!this.started) return
     this.started = false
     this.renewal?.stop()
+    // From here a durable job that is cancelled (or fails retryably) is left to resume at the next start.
+    this.dispatcher.stopping('node is stopping; the job resumes when it starts again')
     const drain = this.scheduler.drain(opts.drainTimeoutMs ?? this.config.jobs.drainTimeoutMs)
     this.adverts.changed()
     const report = await drain
@@ -312,13 +333,14 @@ export class CrankNode {
     this.adverts.stop()
     this.snapshots.stop()
     await this.connectivity.stop()
-    this.dispatcher.cancelAll('node is stopping')
+    await this.dispatcher.cancelAll('node is stopping')
     await this.server.close()
     this.pool.closeAll()
     await this.local.close()
     await this.membership.stop()
     this.audit?.close()
     await this.libp2p.stop()
+    this.history?.close()
     this.log.info('node stopped')
   }
 

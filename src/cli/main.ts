@@ -11,7 +11,9 @@ import { Command, CommanderError, Option } from 'commander'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { collect } from './cli-options.ts'
 import { registerGatewayCommands } from './gateway-commands.ts'
+import { registerJobsCommands } from './jobs-commands.ts'
 import { registerMeshCommands } from './mesh-commands.ts'
+import { nodeJobs } from './node-jobs.ts'
 import { dataDirFrom } from './paths.ts'
 import type { StartFlags } from './start-node.ts'
 import { registerSubmitCommand } from './submit-command.ts'
@@ -85,9 +87,7 @@ function program(): Command {
 
   registerSubmitCommand(cli)
   registerMeshCommands(cli)
-  // Jobs hook: `crank-node jobs …` (the durable job store's commands) registers here, reaching the
-  // store through the running node: registerJobsCommands(cli, (dataDir) => nodeJobs(dataDir)),
-  // nodeJobs from ./node-jobs.ts; the node forwards `jobs.*` on its control socket to node.jobs.
+  registerJobsCommands(cli, nodeJobs)
   registerTrustCommands(cli)
   registerGatewayCommands(cli)
   return cli

@@ -1,21 +1,25 @@
 /**
- * The hook for `crank-node jobs …`: the durable job store lives in the running node (`node.jobs`),
- * and the CLI reaches it through the control socket, whose `jobs.*` methods the node forwards to it.
- * `registerJobsCommands(program, getApi)` gets its API from here.
+ * Where `crank-node jobs …` gets its JobsApi: the durable job store lives in the running node
+ * (`node.jobs`), and the CLI reaches it through the control socket, whose `jobs.*` requests the
+ * node forwards to it. With no node running there is nothing to ask: the store is the node's.
  */
 import { connectToNode, jobsThroughNode } from '../control/control-client.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
+import type { JobsApi } from '../jobs/jobs-api.ts'
+import { dataDirFrom } from './paths.ts'
 
-export interface NodeJobs {
-  /** Every method call is `jobs.<method>(...args)` on the node; a node without a store answers `not_supported`. */
-  api: Record<string, (...args: unknown[]) => Promise<unknown>>
-  /** Lets go of the control connection (the process cannot exit while it is open). */
-  close(): void
-}
-
-export async function nodeJobs(dataDir: string): Promise<NodeJobs> {
+export async function nodeJobs(opts: { dataDir?: string }): Promise<JobsApi & { close(): void }> {
+  const dataDir = dataDirFrom(opts.dataDir)
   const client = await connectToNode(dataDir)
   if (client === undefined)
-    throw new CrankError(ErrorCodes.notStarted, `no node running in ${dataDir}: jobs commands need it (start it with crank-node start)`)
-  return { api: jobsThroughNode(client), close: () => client.close() }
+    throw new CrankError(
+      ErrorCodes.notStarted,
+      `no node running in ${dataDir}: jobs commands read its job store through it (start it with crank-node start)`,
+    )
+  const remote = jobsThroughNode(client)
+  // The socket carries each method by name; the node checks every argument as it would a library call's.
+  const api = new Proxy(remote, {
+    get: (target, name) => (name === 'close' ? () => client.close() : Reflect.get(target, name)),
+  })
+  return api as unknown as JobsApi & { close(): void }
 }

@@ -12,6 +12,8 @@ import type { JobClient } from '../jobs/job-client.ts'
 import { JobHandle } from '../jobs/job-handle.ts'
 import { newJobId } from '../jobs/job-ids.ts'
 import { type JobInput, noInput, toByteStream } from '../jobs/job-input.ts'
+import type { JobRecorder, StoredJob, SubmitRecord } from '../jobs/job-recorder.ts'
+import type { StoredOptions } from '../jobs/jobs-api.ts'
 import { encodeParams, type SubmitOptions, submitOptionsError } from '../jobs/submit-options.ts'
 import type { JobObserver } from '../metrics/node-metrics.ts'
 import type { PeerIds } from '../net/peer-ids.ts'
@@ -20,7 +22,8 @@ import type { BanList } from './bans.ts'
 import type { DhtProviders } from './dht-providers.ts'
 import type { JobOutcome } from './executor.ts'
 import type { LocalJobs } from './local-jobs.ts'
-import { type Candidate, describe, type Router } from './router.ts'
+import type { ProviderQuery } from './mesh-registry.ts'
+import { type Candidate, describe, type RouteDecision, type Router } from './router.ts'
 import type { Priority } from './scheduler.ts'
 
 export interface DispatcherLimits {
@@ -32,6 +35,8 @@ export interface DispatcherLimits {
   maxOutputBytes: number
   /** Output bytes a `stream` handle buffers before the job waits. */
   streamHighWaterMark: number
+  /** How long a job resumed after a restart waits for a provider to be known (and for the one that last ran it). */
+  resumeWaitMs?: number
 }
 
 export interface DispatcherComponents {
@@ -44,6 +49,8 @@ export interface DispatcherComponents {
   peerIds: PeerIds
   /** Absent when the DHT is off. */
   dht?: DhtProviders
+  /** The job store's record of submitted jobs; absent when the node keeps no store. */
+  recorder?: JobRecorder
   limits: DispatcherLimits
   /** Whether the node is running; a job submitted otherwise fails `not_started`. */
   isRunning: () => boolean
@@ -62,6 +69,14 @@ interface RoutedJob {
   input: TrackedInput
   deadline?: number | undefined
   priority?: Priority | undefined
+  /** Sent with every attempt of a durable job: a provider that already ran it answers from its store. */
+  replayKey?: string | undefined
+  /** The first attempt's number: 1, or one past the attempts made before a restart or a retry. */
+  firstAttempt?: number | undefined
+  /** A resumed job goes first to the provider that last ran it (it may have finished there). */
+  lastPeer?: string | undefined
+  /** Until then (epoch ms) a resumed job waits for providers to be known again. */
+  resumeUntil?: number | undefined
 }
 
 /** What `explain` says: this node's part, the decision, and every candidate with why. */
@@ -71,15 +86,46 @@ export interface Explanation {
   candidates: Candidate[]
 }
 
+const RESOLVED: Promise<void> = Promise.resolve()
+
+/** The route options a run reads: a submit's, or a recorded job's. */
+type RouteOptions = Pick<SubmitOptions, 'route' | 'gpu' | 'tags' | 'attempts'>
+
+/** A job the store records, from submit until its end is recorded. */
+interface RecordedJob {
+  handle: JobHandle
+  durable: boolean
+  /** Settles once its end (or suspension) is recorded and its handle settled. */
+  settled: Promise<unknown>
+}
+
 export class Dispatcher {
   private readonly c: DispatcherComponents
   private readonly handles = new Set<JobHandle>()
+  /** Jobs the store records that have not settled, by id (only with a store). */
+  private readonly recorded = new Map<string, RecordedJob>()
+  /** Set once the node is stopping (see `stopping`). */
+  private stopReason: string | undefined
 
   constructor(components: DispatcherComponents) {
     this.c = components
   }
 
   submit(opts: SubmitOptions): JobHandle {
+    const recorder = this.c.recorder
+    if (recorder !== undefined) {
+      const observer = this.c.observer
+      const since = observer === undefined ? 0 : performance.now()
+      const handle = this.submitRecorded(opts, recorder)
+      if (observer !== undefined) {
+        const capability = splitCapability(String(opts.capability))[0]
+        observer.started(capability)
+        void handle.outcome.then((report) =>
+          observer.ended(capability, report.state, routeKind(handle), (performance.now() - since) / 1000),
+        )
+      }
+      return handle
+    }
     const { limits } = this.c
     const handle = new JobHandle(typeof opts.jobId === 'string' && opts.jobId !== '' ? opts.jobId : newJobId(), {
       output: opts.output === 'stream' ? 'stream' : 'collect',
@@ -104,9 +150,20 @@ export class Dispatcher {
     return handle
   }
 
-  /** Cancels every job this node submitted that has not ended (the node is stopping). */
-  cancelAll(reason: string): void {
+  /**
+   * The node is stopping: from now on a durable job that ends cancelled (or failed, retryably)
+   * is suspended instead (left unfinished in the store, to resume at the next start), since
+   * it was the stop, not the job, that ended it.
+   */
+  stopping(reason: string): void {
+    this.stopReason = reason
+  }
+
+  /** Cancels every job this node submitted that has not ended; resolves once every recorded one has written how it stopped. */
+  cancelAll(reason: string): Promise<void> {
     for (const h of this.handles) h.cancel(reason)
+    if (this.recorded.size === 0) return Promise.resolve()
+    return Promise.all([...this.recorded.values()].map((j) => j.settled)).then(() => {})
   }
 
   /** Every known candidate for a capability and why it would or would not be chosen. */
@@ -150,6 +207,7 @@ export class Dispatcher {
     if (!this.c.isRunning()) throw new CrankError(ErrorCodes.notStarted, 'node is not started')
     const invalid = submitOptionsError(opts)
     if (invalid !== undefined) throw invalid
+    if (opts.durable === true || opts.idempotencyKey !== undefined) throw noStoreError(opts)
     const paramsJson = encodeParams(opts.params)
     const [id, rangeInName] = splitCapability(opts.capability)
     const job: RoutedJob = {
@@ -162,19 +220,198 @@ export class Dispatcher {
       deadline: opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs,
       priority: opts.priority,
     }
+    return this.run(job, opts)
+  }
+
+  /** A pinned job goes to its peer; any other is routed, and retried on the next provider. */
+  private async run(job: RoutedJob, opts: RouteOptions): Promise<JobOutcome> {
+    const { handle } = job
     const route = opts.route ?? 'prefer-local'
     if (route !== 'local' && route !== 'prefer-local' && route !== 'any') {
-      handle.attempts = 1
-      const peer = await this.resolvePeer(route)
-      handle.route = { peer: peer.toString(), reason: 'pinned' }
-      return this.runRemote(job, peer.toString())
+      handle.attempts = job.firstAttempt ?? 1
+      const peer = (await this.resolvePeer(route)).toString()
+      handle.route = { peer, reason: 'pinned' }
+      const recorder = this.c.recorder
+      if (recorder !== undefined) recorder.routed(handle.id, handle.attempts, peer, 'pinned')
+      return this.runRemote(job, peer)
     }
     return this.routeAndRetry(job, route, opts)
   }
 
+  // ---- jobs the store records --------------------------------------------------------------
+
+  /**
+   * With a store, every job is recorded. A durable one is routed only once it is on disk; a
+   * key the store has seen gives a handle on that first job instead of a new one.
+   */
+  private submitRecorded(opts: SubmitOptions, recorder: JobRecorder): JobHandle {
+    const chosenId = typeof opts.jobId === 'string' && opts.jobId !== ''
+    const id = chosenId ? (opts.jobId as string) : newJobId()
+    const invalid = this.c.isRunning() ? submitOptionsError(opts) : new CrankError(ErrorCodes.notStarted, 'node is not started')
+    if (invalid !== undefined) return this.failedHandle(id, opts, invalid)
+    const [capability, rangeInName] = splitCapability(opts.capability)
+    const versionRange = opts.version ?? rangeInName
+    const durable = opts.durable === true
+    const deadline = opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs
+    const params = opts.params ?? {}
+    let handle: JobHandle | undefined
+    let record: SubmitRecord
+    let paramsJson: Uint8Array
+    try {
+      paramsJson = encodeParams(params)
+      record = recorder.submitted(
+        {
+          id,
+          capability,
+          versionRange,
+          params,
+          options: storedOptions(opts, deadline),
+          durable,
+          idempotencyKey: opts.idempotencyKey,
+          input: opts.input,
+          chosenId,
+        },
+        (err) => handle?.control.abort(err),
+      )
+    } catch (err) {
+      return this.failedHandle(id, opts, err)
+    }
+    if (record.existing !== undefined) return this.follow(record.existing, opts, recorder)
+    handle = this.newHandle(id, opts)
+    const job: RoutedJob = {
+      handle,
+      id: capability,
+      versionRange,
+      params,
+      paramsJson,
+      input: trackedInput(record.input),
+      deadline,
+      priority: opts.priority,
+      replayKey: durable ? id : undefined,
+    }
+    const stored = record.stored
+    if (stored === undefined) {
+      this.track(handle, durable, this.run(job, opts), recorder)
+    } else {
+      handle.stored = stored
+      this.track(
+        handle,
+        durable,
+        stored.then(() => this.run(job, opts)),
+        recorder,
+      )
+    }
+    return handle
+  }
+
+  /**
+   * Runs a recorded job again under its own id: after a restart (`restart`: it goes first to
+   * the provider that last ran it, and waits for providers to be known) or by `retry`. Its
+   * attempts keep counting; each take-up gets the job's full number of attempts.
+   */
+  resume(stored: StoredJob, why: 'restart' | 'retry'): JobHandle {
+    const recorder = this.c.recorder
+    if (recorder === undefined) throw noStoreError({})
+    const o = stored.options
+    // Nobody holds a resumed job's handle to read a stream: its output is collected.
+    const handle = this.newHandle(stored.id, {})
+    const first = stored.attempts + 1
+    recorder.resumed(stored.id, first, why)
+    const restart = why === 'restart'
+    const job: RoutedJob = {
+      handle,
+      id: stored.capability,
+      versionRange: stored.versionRange,
+      params: stored.params,
+      paramsJson: encodeParams(stored.params),
+      input: trackedInput(stored.input),
+      // A restart keeps the deadline the caller set; a retry gives the job its span again.
+      deadline: restart ? o.deadline : o.deadlineMs === undefined ? undefined : Date.now() + o.deadlineMs,
+      priority: o.priority,
+      replayKey: stored.durable ? stored.id : undefined,
+      firstAttempt: first,
+      lastPeer: restart ? stored.peer : undefined,
+      resumeUntil: restart ? Date.now() + (this.c.limits.resumeWaitMs ?? 0) : undefined,
+    }
+    this.track(handle, stored.durable, this.run(job, o), recorder)
+    return handle
+  }
+
+  /** Cancels a recorded job that runs here; false when none by that id does. */
+  cancel(id: string, reason?: string): boolean {
+    const job = this.recorded.get(id)
+    if (job === undefined) return false
+    job.handle.cancel(reason)
+    return true
+  }
+
+  private newHandle(id: string, opts: Pick<SubmitOptions, 'output' | 'signal'>): JobHandle {
+    const { limits } = this.c
+    const handle = new JobHandle(id, {
+      output: opts.output === 'stream' ? 'stream' : 'collect',
+      maxOutputBytes: limits.maxOutputBytes,
+      streamHighWaterMark: limits.streamHighWaterMark,
+    })
+    if (opts.signal !== undefined) {
+      if (opts.signal.aborted) handle.cancel()
+      else opts.signal.addEventListener('abort', () => handle.cancel(), { once: true })
+    }
+    return handle
+  }
+
+  /** A handle that ends at once with `err` (a submit refused before anything was recorded). */
+  private failedHandle(id: string, opts: SubmitOptions, err: unknown): JobHandle {
+    const handle = this.newHandle(id, opts)
+    handle.finish({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) })
+    return handle
+  }
+
+  /** A handle on a job recorded before under the same idempotency key: it settles with that job's report. */
+  private follow(existing: string, opts: SubmitOptions, recorder: JobRecorder): JobHandle {
+    const handle = this.newHandle(existing, opts)
+    // Its cancel is the job's cancel, as with any handle on it.
+    handle.signal.addEventListener('abort', () => this.recorded.get(existing)?.handle.cancel((handle.signal.reason as Error).message), {
+      once: true,
+    })
+    recorder.report(existing).then(
+      (report) => handle.settle(report),
+      (err: unknown) => handle.finish({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }),
+    )
+    return handle
+  }
+
+  /** Records how the job ends (a durable one before its caller hears), then settles its handle. */
+  private track(handle: JobHandle, durable: boolean, run: Promise<JobOutcome>, recorder: JobRecorder): void {
+    const entry: RecordedJob = { handle, durable, settled: RESOLVED }
+    this.handles.add(handle)
+    this.recorded.set(handle.id, entry)
+    const end = (outcome: JobOutcome): Promise<void> | undefined => {
+      const report = handle.report(outcome)
+      const stopped = this.stopReason
+      const byTheStop =
+        durable &&
+        stopped !== undefined &&
+        (report.state === 'cancelled' || (report.state === 'failed' && report.error?.retryable === true))
+      const written = byTheStop ? recorder.suspended(handle.id, stopped) : recorder.ended(handle.id, report)
+      const settle = (): void => {
+        this.handles.delete(handle)
+        if (this.recorded.get(handle.id) === entry) this.recorded.delete(handle.id)
+        handle.settle(report)
+      }
+      // A job that is not durable is settled now: its record is written with the next batch.
+      if (!durable) {
+        settle()
+        return undefined
+      }
+      return written.then(settle)
+    }
+    entry.settled = run.then(end, (err: unknown) => end({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
+  }
+
   /** Up to `attempts` providers, each tried once; a retryable failure moves on to the next after a backoff. */
-  private async routeAndRetry(job: RoutedJob, route: 'local' | 'prefer-local' | 'any', opts: SubmitOptions): Promise<JobOutcome> {
+  private async routeAndRetry(job: RoutedJob, route: 'local' | 'prefer-local' | 'any', opts: RouteOptions): Promise<JobOutcome> {
     const { handle } = job
+    const recorder = this.c.recorder
     const query = {
       id: job.id,
       range: job.versionRange,
@@ -183,11 +420,25 @@ export class Dispatcher {
     }
     const exclude = new Set<string>()
     const maxAttempts = opts.attempts ?? this.c.limits.attempts
+    // A job taken up again (restart, retry) keeps counting its attempts, with a full set more.
+    const first = job.firstAttempt ?? 1
+    const lastAttempt = first + maxAttempts - 1
     let last: JobOutcome | undefined
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      let decision = this.c.router.decide({ ...query, mode: route, exclude })
+    let waited = 0
+    for (let attempt = first; attempt <= lastAttempt; attempt++) {
+      let decision: RouteDecision =
+        job.lastPeer !== undefined && attempt === first
+          ? this.resumedDecision(job, query, route)
+          : this.c.router.decide({ ...query, mode: route, exclude })
       if (decision.kind === 'none' && route !== 'local' && this.c.dht !== undefined && exclude.size === 0) {
         decision = this.c.router.decide({ ...query, mode: route, exclude }, await this.c.dht.find(job.id, job.versionRange, handle.signal))
+      }
+      if (decision.kind === 'none' && job.resumeUntil !== undefined && Date.now() < job.resumeUntil) {
+        // After a restart the mesh is learnt again from adverts: wait for providers rather than fail.
+        if (!handle.signal.aborted) await sleep(Math.min(1000, 50 * 2 ** waited++), handle.signal)
+        if (handle.signal.aborted) return { state: 'cancelled', error: toErrorInfo(handle.signal.reason) }
+        attempt--
+        continue
       }
       if (decision.kind === 'none') {
         return last ?? { state: 'failed', error: { code: ErrorCodes.noProvider, message: decision.why, retryable: false } }
@@ -195,6 +446,7 @@ export class Dispatcher {
       handle.attempts = attempt
       const target = decision.kind === 'local' ? 'local' : decision.peer
       handle.route = { peer: target, reason: decision.reason }
+      if (recorder !== undefined) recorder.routed(handle.id, attempt, target, decision.reason)
       last = target === 'local' ? await this.runLocal(job) : await this.runRemote(job, target)
       if (last.state !== 'failed' || !last.error.retryable) {
         if (target !== 'local' && last.state === 'succeeded') this.c.bans.succeed(target)
@@ -212,10 +464,11 @@ export class Dispatcher {
           },
         }
       }
-      if (attempt < maxAttempts) {
+      if (attempt < lastAttempt) {
         handle.emit({ type: 'retry', attempt, peer: target, error: last.error })
+        if (recorder !== undefined) recorder.retrying(handle.id, attempt, target, last.error)
         this.c.log.info({ job: handle.id, peer: target, code: last.error.code, attempt }, 'retrying on another provider')
-        await sleep(this.c.limits.retryBackoffMs * 2 ** (attempt - 1), handle.signal)
+        await sleep(this.c.limits.retryBackoffMs * 2 ** (attempt - first), handle.signal)
         if (handle.signal.aborted) return { state: 'cancelled', error: toErrorInfo(handle.signal.reason) }
       }
     }
@@ -224,8 +477,27 @@ export class Dispatcher {
     )
   }
 
+  /**
+   * A resumed job's first attempt: the provider that last ran it, if it is (again) a candidate,
+   * since it may have finished the job and kept the answer. While the resume window is open
+   * and that provider is not known yet, none (so the caller waits); after it, the usual choice.
+   */
+  private resumedDecision(job: RoutedJob, query: ProviderQuery, route: 'local' | 'prefer-local' | 'any'): RouteDecision {
+    const peer = job.lastPeer as string
+    const req = { ...query, mode: route, exclude: new Set<string>() }
+    if (peer === 'local') {
+      if (this.c.local.serves(query)) return { kind: 'local', reason: 'resumed' }
+    } else if (this.c.router.candidates(req).some((c) => c.peer === peer && c.eligible)) {
+      return { kind: 'remote', peer, reason: 'resumed' }
+    } else if (job.resumeUntil !== undefined && Date.now() < job.resumeUntil) {
+      return { kind: 'none', why: `waiting for ${peer}, which last ran this job, to be known again` }
+    }
+    return this.c.router.decide(req)
+  }
+
   private async runLocal(job: RoutedJob): Promise<JobOutcome> {
     const { handle } = job
+    // No replay key: a job that ran here is recorded in this node's own store, which recovery reads.
     const admission = this.c.local.admit({
       jobId: handle.id,
       capability: job.id,
@@ -240,6 +512,8 @@ export class Dispatcher {
     })
     if (!admission.accepted) return { state: 'failed', error: toErrorInfo(admission.error) }
     handle.emit({ type: 'accepted', peer: 'local', version: admission.capability.version })
+    const recorder = this.c.recorder
+    if (recorder !== undefined) recorder.running(handle.id, 'local', admission.capability.version)
     return admission.outcome
   }
 
@@ -275,7 +549,12 @@ export class Dispatcher {
         signal: handle.signal,
         control: handle.control,
         sink: handle.sink,
-        onAccepted: (version, by) => handle.emit({ type: 'accepted', peer: by, version }),
+        replayKey: job.replayKey,
+        onAccepted: (version, by) => {
+          handle.emit({ type: 'accepted', peer: by, version })
+          const recorder = this.c.recorder
+          if (recorder !== undefined) recorder.running(handle.id, by, version)
+        },
       })
     } finally {
       router.end(peer)
@@ -289,6 +568,29 @@ function routeKind(handle: JobHandle): string {
   if (route === undefined) return 'none'
   if (route.reason === 'pinned') return 'pinned'
   return route.peer === 'local' ? 'local' : 'remote'
+}
+
+/** The submit options a replay needs, with the deadline made absolute. */
+function storedOptions(opts: SubmitOptions, deadline: number | undefined): StoredOptions {
+  // Assigned one by one: this runs for every recorded job, and a spread per option allocates.
+  const o: StoredOptions = {}
+  if (opts.route !== undefined) o.route = opts.route
+  if (opts.gpu !== undefined) o.gpu = opts.gpu
+  if (opts.tags !== undefined) o.tags = opts.tags
+  if (opts.attempts !== undefined) o.attempts = opts.attempts
+  if (opts.priority !== undefined) o.priority = opts.priority
+  if (deadline !== undefined) o.deadline = deadline
+  if (opts.deadlineMs !== undefined) o.deadlineMs = opts.deadlineMs
+  if (opts.output !== undefined) o.output = opts.output
+  return o
+}
+
+function noStoreError(opts: Pick<SubmitOptions, 'durable'>): CrankError {
+  return new CrankError(
+    ErrorCodes.invalidOption,
+    `${opts.durable === true ? 'durable' : 'idempotencyKey'} needs a job store, and this node keeps none: give it a data dir or store.path`,
+    { details: { field: opts.durable === true ? 'durable' : 'idempotencyKey' } },
+  )
 }
 
 /** `id@range` → [id, range]; no `@` means any version. */

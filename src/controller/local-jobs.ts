@@ -8,7 +8,9 @@
  */
 import type { Logger } from 'pino'
 import type { AnyCapability, Caller } from '../capability.ts'
-import type { CrankError } from '../errors.ts'
+import { type CrankError, toErrorInfo } from '../errors.ts'
+import type { ServedAnswer, ServedRecorder } from '../jobs/job-recorder.ts'
+import { StoreErrorCodes } from '../jobs/store-errors.ts'
 import type { ServedJobObserver } from '../metrics/node-metrics.ts'
 import type { PoolEvent } from '../workers/pool.ts'
 import { createRuntime, type JobRuntime } from '../workers/runtime.ts'
@@ -37,7 +39,24 @@ export interface LocalJobRequest {
   caller: string
   /** What membership proved about the caller, handed to the handler as `ctx.caller`. */
   identity?: Caller | undefined
+  /**
+   * A durable job's replay key. With a store, a repeat from the same caller is answered with the
+   * kept result (or joins the run still going) instead of running twice.
+   */
+  idempotencyKey?: string | undefined
 }
+
+/** What a keyed job's run keeps of its output, to answer a repeat. */
+interface KeptOutput {
+  key: string
+  chunks: Uint8Array[]
+  bytes: number
+  /** Past the store's limit: counted, not kept. */
+  over: boolean
+}
+
+/** A replayed answer's output goes out in chunks well inside a frame. */
+const REPLAY_CHUNK_BYTES = 64 * 1024
 
 export type Admission = { accepted: false; error: CrankError } | { accepted: true; capability: AnyCapability; outcome: Promise<JobOutcome> }
 
@@ -46,6 +65,8 @@ export interface LocalJobsOptions {
   scheduler: Scheduler
   validateOutput: boolean
   journal: JobJournal
+  /** The job store's record of served jobs; absent when the node keeps no store. */
+  served?: ServedRecorder | undefined
   log: Logger
   /** Told how each job ran, of each refusal, and of worker restarts (metrics); absent, no such work is done. */
   observer?: ServedJobObserver | undefined
@@ -55,6 +76,8 @@ export class LocalJobs {
   readonly registry: CapabilityRegistry
   private readonly opts: LocalJobsOptions
   private readonly runtimes = new Map<string, JobRuntime>()
+  /** Keyed jobs running now, by caller and key: a repeat that arrives meanwhile waits for this run. */
+  private readonly keyed = new Map<string, Promise<JobOutcome>>()
 
   constructor(opts: LocalJobsOptions) {
     this.opts = opts
@@ -111,6 +134,78 @@ export class LocalJobs {
   }
 
   private tryAdmit(req: LocalJobRequest): Admission {
+    const served = this.opts.served
+    if (req.idempotencyKey !== undefined && served !== undefined) return this.admitKeyed(req, req.idempotencyKey, served)
+    return this.admitNew(req, undefined)
+  }
+
+  /**
+   * A durable job's attempt. Its caller may be sending it again (it restarted, or never heard
+   * the answer): a run of it still going here is joined, a kept answer is replayed, and only
+   * otherwise does it run. A capability declared `idempotent` just runs.
+   */
+  private admitKeyed(req: LocalJobRequest, key: string, served: ServedRecorder): Admission {
+    const cap = this.registry.resolve(req.capability, req.versionRange)
+    if (cap === undefined || cap.idempotent === true) return this.admitNew(req, undefined)
+    const slot = `${req.caller}\0${key}`
+    const running = this.keyed.get(slot)
+    if (running !== undefined) {
+      const outcome = running.then((first): JobOutcome | Promise<JobOutcome> => {
+        const answer = first.state === 'succeeded' ? served.answer(req.caller, key) : undefined
+        if (answer !== undefined) return this.replay(req, answer)
+        const again = this.startKeyed(req, key, slot, served)
+        return again.accepted ? again.outcome : { state: 'failed', error: toErrorInfo(again.error) }
+      })
+      return { accepted: true, capability: cap, outcome }
+    }
+    const answer = served.answer(req.caller, key)
+    if (answer !== undefined) return { accepted: true, capability: cap, outcome: this.replay(req, answer) }
+    return this.startKeyed(req, key, slot, served)
+  }
+
+  private startKeyed(req: LocalJobRequest, key: string, slot: string, served: ServedRecorder): Admission {
+    const kept: KeptOutput = { key, chunks: [], bytes: 0, over: false }
+    const sink: JobEventSink = {
+      progress: (update) => req.sink.progress(update),
+      output: (chunk) => {
+        kept.bytes += chunk.byteLength
+        if (!kept.over && kept.bytes > served.maxOutputBytes) {
+          kept.over = true
+          kept.chunks.length = 0
+        }
+        if (!kept.over) kept.chunks.push(chunk)
+        return req.sink.output(chunk)
+      },
+    }
+    const admission = this.admitNew({ ...req, sink }, kept)
+    if (!admission.accepted) return admission
+    this.keyed.set(slot, admission.outcome)
+    void admission.outcome.finally(() => {
+      if (this.keyed.get(slot) === admission.outcome) this.keyed.delete(slot)
+    })
+    return admission
+  }
+
+  /** Answers a repeat with what the first run kept, without running the handler. */
+  private async replay(req: LocalJobRequest, answer: ServedAnswer): Promise<JobOutcome> {
+    if (answer.output === undefined) {
+      return {
+        state: 'failed',
+        error: {
+          code: StoreErrorCodes.answerNotKept,
+          message: `job ${req.jobId} already ran to completion here; its output (${answer.outputBytes} bytes) was larger than store.maxOutputBytes, so it cannot be answered again and is not run twice`,
+          retryable: false,
+        },
+      }
+    }
+    for (let off = 0; off < answer.output.byteLength; off += REPLAY_CHUNK_BYTES) {
+      await req.sink.output(answer.output.subarray(off, off + REPLAY_CHUNK_BYTES))
+    }
+    this.opts.log.info({ job: req.jobId, caller: req.caller }, 'answered a repeat of a durable job from the store')
+    return { state: 'succeeded', result: answer.result }
+  }
+
+  private admitNew(req: LocalJobRequest, kept: KeptOutput | undefined): Admission {
     const { registry, runtimes } = this
     const cap = registry.resolve(req.capability, req.versionRange)
     if (cap === undefined) return { accepted: false, error: unknownCapabilityError(registry, req.capability, req.versionRange) }
@@ -148,14 +243,20 @@ export class LocalJobs {
     if (!admission.accepted) return admission
     const outcome = admission.outcome.then((outcome) => {
       observer?.served(cap.id, outcome.state, (ranAt - startedAt) / 1000, (Date.now() - ranAt) / 1000)
-      return this.ended(req, cap, startedAt, outcome)
+      return this.ended(req, cap, startedAt, outcome, kept)
     })
     return { accepted: true, capability: cap, outcome }
   }
 
-  private ended(req: LocalJobRequest, cap: AnyCapability, startedAt: number, outcome: JobOutcome): JobOutcome {
+  private ended(
+    req: LocalJobRequest,
+    cap: AnyCapability,
+    startedAt: number,
+    outcome: JobOutcome,
+    kept: KeptOutput | undefined,
+  ): JobOutcome {
     const endedAt = Date.now()
-    const { log, journal } = this.opts
+    const { log, journal, served } = this.opts
     if (log.isLevelEnabled('info')) {
       const code = outcome.state === 'succeeded' ? undefined : outcome.error.code
       log.info({ job: req.jobId, capability: cap.id, caller: req.caller, state: outcome.state, code, ms: endedAt - startedAt }, 'job ended')
@@ -170,6 +271,22 @@ export class LocalJobs {
       startedAt,
       endedAt,
     })
+    if (served !== undefined) {
+      served.served({
+        jobId: req.jobId,
+        caller: req.caller,
+        capability: cap.id,
+        version: cap.version,
+        state: outcome.state,
+        error: outcome.state === 'succeeded' ? undefined : outcome.error,
+        idempotencyKey: kept?.key,
+        result: outcome.state === 'succeeded' ? outcome.result : undefined,
+        output: kept === undefined || kept.over ? undefined : Buffer.concat(kept.chunks),
+        outputBytes: kept?.bytes,
+        startedAt,
+        endedAt,
+      })
+    }
     return outcome
   }
 }

@@ -10,7 +10,7 @@ import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
 import { whenAborted } from './job-controller.ts'
 import { MAX_DEADLINE_MS } from './limits.ts'
-import { decodeJson, decodeServerFrame, encodeClientFrame, encodeJson, type ServerFrame } from './messages.ts'
+import { decodeJson, decodeServerFrame, encodeClientFrame, encodeJson, REPLAY_KEY_META, type ServerFrame } from './messages.ts'
 import type { JobStream, StreamPool } from './stream-pool.ts'
 
 export interface RemoteJobRequest {
@@ -27,6 +27,8 @@ export interface RemoteJobRequest {
   /** The job's controller, whose signal `signal` is: its abort hook spares a listener per job. */
   control?: AbortController
   sink: JobEventSink
+  /** A durable job's key, sent in the Submit's meta: a provider that already ran it answers from its store. */
+  replayKey?: string | undefined
   onAccepted?: (version: string, peer: string) => void
 }
 
@@ -100,6 +102,8 @@ class RemoteJobRun {
             deadlineMs: req.deadline === undefined ? 0 : Math.min(MAX_DEADLINE_MS, Math.max(1, Math.ceil(req.deadline - Date.now()))),
             hasInput: req.input !== undefined,
             priority: req.priority ?? '',
+            // No object at all for a plain job: this literal is built for every remote job.
+            meta: req.replayKey === undefined ? null : { [REPLAY_KEY_META]: req.replayKey },
           },
         }),
       )

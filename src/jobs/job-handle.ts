@@ -7,8 +7,13 @@ import type { JobEventSink, JobOutcome } from '../controller/executor.ts'
 import { CrankError, ErrorCodes, type ErrorInfo, JobFailedError, type TerminalState } from '../errors.ts'
 import { AsyncQueue } from './async-queue.ts'
 import { JobController } from './job-controller.ts'
+import { StoreErrorCodes } from './store-errors.ts'
 
-export type RouteReason = 'local' | 'pinned' | 'no-local-satisfier' | 'local-saturated'
+/**
+ * Why a job went where it did. `resumed`: a durable job taken up again after a restart goes
+ * first to the provider that last ran it, which may have finished it and keeps its answer.
+ */
+export type RouteReason = 'local' | 'pinned' | 'no-local-satisfier' | 'local-saturated' | 'resumed'
 
 export interface RouteInfo {
   /** `local`, or the peer id that ran the job. */
@@ -44,6 +49,12 @@ export type OutputMode = 'collect' | 'stream'
 
 const MAX_BUFFERED_EVENTS = 1024
 
+/** What `stored` is for a job that waits on no store: nothing to wait for. */
+const NOTHING_TO_STORE: Promise<void> = Promise.resolve()
+
+/** Codes of errors the node raises itself when it aborts a job: they end it `failed`, not `cancelled`. */
+const NODE_ABORTS: ReadonlySet<string> = new Set([ErrorCodes.outputTooLarge, StoreErrorCodes.storeFull])
+
 export class JobHandle implements AsyncIterable<JobEvent> {
   readonly id: string
   readonly outputMode: OutputMode
@@ -59,6 +70,8 @@ export class JobHandle implements AsyncIterable<JobEvent> {
   private readonly started = Date.now()
   route: RouteInfo | undefined
   attempts = 0
+  /** Set by the dispatcher for a durable job: settles once the job is on disk. */
+  private storedPromise: Promise<void> | undefined
 
   constructor(id: string, opts: { output: OutputMode; maxOutputBytes: number; streamHighWaterMark: number }) {
     this.id = id
@@ -71,6 +84,20 @@ export class JobHandle implements AsyncIterable<JobEvent> {
     this.outcome = new Promise((resolve) => {
       this.resolveOutcome = resolve
     })
+  }
+
+  /**
+   * Settles once a durable job (and its input) is on disk: the moment a gateway may acknowledge
+   * it. Rejects when it could not be stored (the job then ends failed, `store_full`). Resolved
+   * at once for a job that is not durable.
+   */
+  get stored(): Promise<void> {
+    return this.storedPromise ?? NOTHING_TO_STORE
+  }
+
+  /** The promise given must already be observed (a caller who never looks at it gets no unhandled rejection). */
+  set stored(p: Promise<void>) {
+    this.storedPromise = p
   }
 
   /** Fires when the caller cancels; routes pass it to whatever runs the job. */
@@ -129,6 +156,11 @@ export class JobHandle implements AsyncIterable<JobEvent> {
 
   /** Called once by the node with the final outcome of the last attempt. */
   finish(outcome: JobOutcome): void {
+    this.settle(this.report(outcome))
+  }
+
+  /** The terminal report for `outcome`, without settling (a store records it first). */
+  report(outcome: JobOutcome): JobReport {
     const report: JobReport = {
       jobId: this.id,
       state: outcome.state,
@@ -140,11 +172,16 @@ export class JobHandle implements AsyncIterable<JobEvent> {
       report.value = outcome.result
       if (this.outputMode === 'collect') report.output = Buffer.concat(this.chunks)
     } else {
-      // An output overflow we raised ourselves explains the cancel better than "cancelled".
+      // An abort the node raised itself (output overflow, a full store) explains the end better than "cancelled".
       const reason = this.controller.signal.reason
-      report.error = reason instanceof CrankError && reason.code === ErrorCodes.outputTooLarge ? reason.toJSON() : outcome.error
-      if (report.error.code === ErrorCodes.outputTooLarge) report.state = 'failed'
+      report.error = reason instanceof CrankError && NODE_ABORTS.has(reason.code) ? reason.toJSON() : outcome.error
+      if (NODE_ABORTS.has(report.error.code)) report.state = 'failed'
     }
+    return report
+  }
+
+  /** Ends the handle with `report`: the result promise and the event iterator settle. */
+  settle(report: JobReport): void {
     this.events.end()
     this.resolveOutcome(report)
   }

@@ -15,7 +15,15 @@ import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
 import { JobController } from './job-controller.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
-import { type ClientFrame, decodeClientFrame, decodeJson, encodeJson, encodeServerFrame } from './messages.ts'
+import {
+  type ClientFrame,
+  decodeClientFrame,
+  decodeJson,
+  encodeJson,
+  encodeServerFrame,
+  MAX_REPLAY_KEY_LENGTH,
+  REPLAY_KEY_META,
+} from './messages.ts'
 
 export type Authorization = { allowed: true; caller: Caller } | { allowed: false; reason: string }
 
@@ -245,6 +253,8 @@ export class JobServer {
     } catch (err) {
       return reject(err as CrankError)
     }
+    // Scoped to this caller by LocalJobs: a peer can only ever be answered with its own jobs' results.
+    const replayKey = replayKeyOf(submit.meta)
     const input = new AsyncQueue<Uint8Array>({ highWaterMark: this.opts.inputBufferBytes, size: (c) => c.byteLength })
     if (submit.hasInput !== true) input.end()
     const abort = new JobController()
@@ -271,6 +281,7 @@ export class JobServer {
       try {
         admission = this.admit({
           jobId,
+          idempotencyKey: replayKey,
           capability,
           versionRange: submit.versionRange ?? '',
           params,
@@ -386,6 +397,12 @@ const PEER_FAULTS = new Set<string>([
   ErrorCodes.bufferFull,
   ErrorCodes.notMember,
 ])
+
+/** A durable job's replay key from Submit meta, when it carries a usable one. */
+function replayKeyOf(meta: Record<string, string> | null | undefined): string | undefined {
+  const key = meta?.[REPLAY_KEY_META]
+  return typeof key === 'string' && key !== '' && key.length <= MAX_REPLAY_KEY_LENGTH ? key : undefined
+}
 
 function isPriority(p: string | null | undefined): p is Priority {
   return p === 'high' || p === 'normal' || p === 'low'

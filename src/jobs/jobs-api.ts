@@ -96,8 +96,10 @@ export interface StoredOptions {
   tags?: string[]
   attempts?: number
   priority?: 'high' | 'normal' | 'low'
-  /** Absolute deadline, epoch ms. */
+  /** Absolute deadline, epoch ms (a job resumed after a restart keeps it). */
   deadline?: number
+  /** The deadline as the caller gave it, from submit (a retried job gets this span again). */
+  deadlineMs?: number
   output?: 'collect' | 'stream'
 }
 

@@ -9,6 +9,15 @@ import { decodeBoundedJson, encodeBoundedJson } from './json-bounds.ts'
 
 export const JOB_PROTOCOL = '/crank/job/1.0.0'
 
+/**
+ * The Submit meta entry that carries a durable job's replay key (its job id): a provider that
+ * already ran that job for this caller answers from its store instead of running it again.
+ */
+export const REPLAY_KEY_META = 'idempotency-key'
+
+/** Longest replay key a provider accepts; a longer one is ignored (the job runs as a plain one). */
+export const MAX_REPLAY_KEY_LENGTH = 256
+
 const pb = crank.job.v1
 export type ClientFrame = crank.job.v1.ClientFrame
 export type ServerFrame = crank.job.v1.ServerFrame

@@ -41,6 +41,17 @@ export interface SubmitOptions {
   /** `collect` (default) gathers output into the result; `stream` yields it from the handle with backpressure. */
   output?: OutputMode
   jobId?: string
+  /**
+   * Keep the job in the node's job store until it ends, with its input, so that it survives the
+   * node: the submit is on disk before the handle's `stored` settles, and a node that restarts
+   * runs it again (docs/jobs.md). Needs a store (a data dir, or `store.path`).
+   */
+  durable?: boolean
+  /**
+   * A submit with a key the store has seen returns a handle on that first job (its result once
+   * it ends) and never runs a second one. Needs a store. At most 256 characters.
+   */
+  idempotencyKey?: string
 }
 
 /** The options checked here, as they arrive (anything may come from untyped JavaScript). */
@@ -57,9 +68,12 @@ export interface UncheckedSubmitOptions {
   deadlineMs?: unknown
   output?: unknown
   jobId?: unknown
+  durable?: unknown
+  idempotencyKey?: unknown
 }
 
 const PRIORITIES = ['high', 'normal', 'low']
+const MAX_IDEMPOTENCY_KEY_LENGTH = 256
 const OUTPUT_MODES = ['collect', 'stream']
 
 function invalid(field: string, message: string): CrankError {
@@ -107,6 +121,16 @@ export function submitOptionsError(opts: UncheckedSubmitOptions): CrankError | u
     return invalid('tags', 'must be an array of strings')
   if (opts.jobId !== undefined && (typeof opts.jobId !== 'string' || opts.jobId === ''))
     return invalid('jobId', `must be a non-empty string, got ${show(opts.jobId)}`)
+  if (opts.durable !== undefined && typeof opts.durable !== 'boolean')
+    return invalid('durable', `must be a boolean, got ${show(opts.durable)}`)
+  if (
+    opts.idempotencyKey !== undefined &&
+    (typeof opts.idempotencyKey !== 'string' || opts.idempotencyKey === '' || opts.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+  )
+    return invalid(
+      'idempotencyKey',
+      `must be a non-empty string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${show(opts.idempotencyKey)}`,
+    )
   const input = opts.input
   if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array) && !isIterable(input))
     return invalid('input', `must be bytes, a string or an (async) iterable of byte chunks, got ${show(input)}`)

@@ -1,0 +1,800 @@
+/**
+ * The job store: every job this node submitted (its options, kept input, state transitions,
+ * attempts, route, result) and every job it served, in one SQLite file in WAL mode.
+ *
+ * Writes are batched: a job's changes are held in memory and written in one transaction a few
+ * milliseconds later (`flushIntervalMs`), so a busy node commits once for many jobs and a job
+ * that starts and ends inside one window costs one row write. What must be on disk before the
+ * caller hears of it (a durable submit, a durable job's end) asks for the next tick instead and
+ * waits for that commit. node:sqlite is synchronous: a flush runs on the event loop, which is
+ * why it is one prepared statement per job in one transaction.
+ *
+ * A job stays in memory (`live`) until its end is on disk; reads flush first, then ask SQLite,
+ * so they see every change made before them.
+ */
+import { EventEmitter } from 'node:events'
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type { Logger } from 'pino'
+import { CrankError, ErrorCodes, type ErrorInfo, type TerminalState } from '../errors.ts'
+import type { JobReport, RouteReason } from './job-handle.ts'
+import { type JobInput, toByteStream } from './job-input.ts'
+import { InputSpool } from './job-input-spool.ts'
+import type { JobRecorder, NewJob, ServedAnswer, ServedEntry, ServedRecorder, StoredJob, SubmitRecord } from './job-recorder.ts'
+import {
+  eventsText,
+  type InputKind,
+  insertArgs,
+  JOB_COLUMNS,
+  type JobRow,
+  type LiveJob,
+  liveOf,
+  recordOf,
+  replayableKind,
+  reportOf,
+  type ServedRow,
+  servedArgs,
+  summaryOf,
+  whereOf,
+} from './job-store-rows.ts'
+import { isDiskFull, openJobDatabase } from './job-store-schema.ts'
+import {
+  isTerminal,
+  type JobChange,
+  type JobEventRecord,
+  type JobFilter,
+  type JobRecord,
+  type JobSummary,
+  type ServedSummary,
+  type StoredOptions,
+} from './jobs-api.ts'
+import { StoreErrorCodes } from './store-errors.ts'
+
+export interface JobStoreOptions {
+  /** The SQLite file. */
+  path: string
+  /** Where inputs too large for a row are kept. */
+  inputDir: string
+  flushIntervalMs: number
+  synchronous: 'normal' | 'full'
+  inlineInputBytes: number
+  maxInputBytes: number
+  maxDiskBytes: number
+  maxOutputBytes: number
+  log: Logger
+}
+
+export class JobStore extends EventEmitter<{ change: [JobChange] }> implements JobRecorder, ServedRecorder {
+  readonly path: string
+  readonly spool: InputSpool
+  readonly maxOutputBytes: number
+  private readonly opts: JobStoreOptions
+  private readonly db: DatabaseSync
+  private readonly live = new Map<string, LiveJob>()
+  private dirty: LiveJob[] = []
+  private servedQueue: ServedEntry[] = []
+  private timer: NodeJS.Timeout | undefined
+  private immediate: NodeJS.Immediate | undefined
+  private flushWaiters: FlushWaiters | undefined
+  /** Callers of `report`/`wait` per job id, told once its end is on disk. */
+  private readonly endWaiters = new Map<string, Array<() => void>>()
+  private closed = false
+  private readonly stmt: {
+    insert: StatementSync
+    insertKeyed: StatementSync
+    byKey: StatementSync
+    exists: StatementSync
+    update: StatementSync
+    served: StatementSync
+    answer: StatementSync
+    get: StatementSync
+    output: StatementSync
+    input: StatementSync
+    events: StatementSync
+  }
+
+  /** Opens the store; a corrupt, locked or unusable file is a typed CrankError and is left as it was. */
+  constructor(opts: JobStoreOptions) {
+    super()
+    this.opts = opts
+    this.path = opts.path
+    this.maxOutputBytes = opts.maxOutputBytes
+    this.db = openJobDatabase(opts.path, { synchronous: opts.synchronous })
+    try {
+      this.spool = new InputSpool({ dir: opts.inputDir, maxInputBytes: opts.maxInputBytes, maxDiskBytes: opts.maxDiskBytes })
+    } catch (err) {
+      this.db.close()
+      throw new CrankError(StoreErrorCodes.storeUnavailable, `job store input directory ${opts.inputDir}: ${(err as Error).message}`)
+    }
+    const insertSql = `INSERT INTO jobs (id, capability, version_range, params, options, durable, idempotency_key, state, attempts, peer,
+      reason, version, error, result, output, output_bytes, input_kind, input, input_bytes, replayable, events, created_at, started_at, ended_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    this.stmt = {
+      insert: this.db.prepare(insertSql),
+      insertKeyed: this.db.prepare(
+        `${insertSql} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING rowid`,
+      ),
+      byKey: this.db.prepare('SELECT id FROM jobs WHERE idempotency_key = ?'),
+      exists: this.db.prepare('SELECT 1 FROM jobs WHERE id = ?'),
+      update: this.db.prepare(`UPDATE jobs SET state = ?, attempts = ?, peer = ?, reason = ?, version = ?, error = ?, result = ?,
+        output = ?, output_bytes = ?, input_kind = ?, input_bytes = ?, replayable = ?, events = ?, started_at = ?, ended_at = ? WHERE rowid = ?`),
+      served: this.db.prepare(`INSERT OR REPLACE INTO served (caller, job_id, capability, version, state, error, idempotency_key, result,
+        output, output_bytes, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      answer: this.db.prepare(
+        "SELECT version, result, output, output_bytes FROM served WHERE caller = ? AND idempotency_key = ? AND state = 'succeeded'",
+      ),
+      get: this.db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
+      output: this.db.prepare('SELECT output FROM jobs WHERE id = ?'),
+      input: this.db.prepare('SELECT input FROM jobs WHERE id = ?'),
+      events: this.db.prepare('SELECT events FROM jobs WHERE id = ?'),
+    }
+  }
+
+  // ---- the submitting side (JobRecorder) -----------------------------------------------------
+
+  submitted(job: NewJob, onInputFull: (err: CrankError) => void): SubmitRecord {
+    if (job.chosenId === true && (this.live.has(job.id) || this.stmt.exists.get(job.id) !== undefined)) {
+      throw new CrankError(
+        ErrorCodes.invalidOption,
+        `jobId ${JSON.stringify(job.id)} is already in this node's job store; give a new one`,
+        {
+          details: { field: 'jobId' },
+        },
+      )
+    }
+    const now = Date.now()
+    const live: LiveJob = {
+      id: job.id,
+      capability: job.capability,
+      versionRange: job.versionRange,
+      params: JSON.stringify(job.params ?? {}),
+      options: isEmpty(job.options) ? '{}' : JSON.stringify(job.options),
+      durable: job.durable,
+      key: job.idempotencyKey ?? null,
+      state: 'queued',
+      attempts: 0,
+      peer: null,
+      reason: null,
+      version: null,
+      error: null,
+      result: null,
+      output: null,
+      outputBytes: null,
+      inputKind: job.input === undefined ? 'none' : 'not_kept',
+      input: null,
+      inputBytes: 0,
+      events: [`{"seq":1,"at":${now},"type":"queued"}`],
+      createdAt: now,
+      startedAt: null,
+      endedAt: null,
+      inserted: false,
+      rowid: 0,
+      dirty: false,
+    }
+    let input = job.input
+    let pendingFile: Uint8Array | undefined
+    if (job.durable && input !== undefined) {
+      if (typeof input === 'string' || input instanceof Uint8Array) {
+        const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input
+        input = bytes
+        live.inputBytes = bytes.byteLength
+        if (bytes.byteLength <= this.opts.inlineInputBytes) {
+          live.inputKind = 'inline'
+          live.input = bytes
+        } else if (bytes.byteLength <= this.opts.maxInputBytes) {
+          // Written before the job is acknowledged; replayable once it is.
+          pendingFile = bytes
+        }
+      } else {
+        input = this.spool.tee(job.id, toByteStream(input), (r) => {
+          live.inputBytes = r.bytes
+          if (r.kept) live.inputKind = 'file'
+          this.touch(live)
+        })
+        input = failOnFull(input, onInputFull)
+      }
+    }
+    if (live.key !== null) {
+      // The key is claimed now, in its own statement: the UNIQUE index decides, whoever else writes.
+      this.flushNow()
+      const existing = this.claim(live)
+      if (existing !== undefined) return { existing }
+    }
+    this.live.set(live.id, live)
+    if (this.listenerCount('change') > 0) this.emitChange(live, { seq: 1, at: now, type: 'queued' })
+    if (!job.durable) {
+      this.touch(live)
+      return { input, stored: undefined }
+    }
+    if (pendingFile === undefined) return { input, stored: this.touch(live, true) }
+    const stored = this.spool.write(live.id, pendingFile).then(() => {
+      live.inputKind = 'file'
+      return this.touch(live, true)
+    })
+    stored.catch(() => {})
+    this.touch(live)
+    return { input, stored }
+  }
+
+  resumed(id: string, attempt: number, why: 'restart' | 'retry'): void {
+    const live = this.live.get(id)
+    if (live === undefined) return
+    live.state = 'queued'
+    this.append(live, { seq: live.events.length + 1, at: Date.now(), type: 'resumed', attempt, why })
+  }
+
+  routed(id: string, attempt: number, peer: string, reason: RouteReason): void {
+    const live = this.live.get(id)
+    if (live === undefined) return
+    live.state = 'routed'
+    live.attempts = attempt
+    live.peer = peer
+    live.reason = reason
+    // The hot events are written as text directly: no object to build and encode per job.
+    this.appendText(
+      live,
+      `{"seq":${live.events.length + 1},"at":${Date.now()},"type":"routed","attempt":${attempt},"peer":${JSON.stringify(peer)},"reason":"${reason}"}`,
+    )
+  }
+
+  running(id: string, peer: string, version: string): void {
+    const live = this.live.get(id)
+    if (live === undefined) return
+    live.state = 'running'
+    live.version = version
+    const at = Date.now()
+    live.startedAt ??= at
+    this.appendText(
+      live,
+      `{"seq":${live.events.length + 1},"at":${at},"type":"running","peer":${JSON.stringify(peer)},"version":${JSON.stringify(version)}}`,
+    )
+  }
+
+  retrying(id: string, attempt: number, peer: string, error: ErrorInfo): void {
+    const live = this.live.get(id)
+    if (live === undefined) return
+    live.state = 'retrying'
+    this.append(live, { seq: live.events.length + 1, at: Date.now(), type: 'retrying', attempt, peer, error })
+  }
+
+  ended(id: string, report: JobReport): Promise<void> {
+    const live = this.live.get(id)
+    if (live === undefined || isTerminal(live.state)) return Promise.resolve()
+    live.state = report.state
+    live.attempts = Math.max(live.attempts, report.attempts)
+    live.endedAt = Date.now()
+    if (report.route !== undefined) {
+      live.peer = report.route.peer
+      live.reason = report.route.reason
+    }
+    live.error = report.error === undefined ? null : JSON.stringify(report.error)
+    if (report.state === 'succeeded') live.result = JSON.stringify(report.value ?? null)
+    if (report.output !== undefined) {
+      live.outputBytes = report.output.byteLength
+      live.output = report.output.byteLength <= this.maxOutputBytes ? report.output : null
+    }
+    const seq = live.events.length + 1
+    const at = live.endedAt
+    this.append(
+      live,
+      report.error === undefined ? { seq, at, type: report.state } : { seq, at, type: report.state, error: report.error },
+      live.durable,
+    )
+    return live.durable ? this.settledFlush() : RESOLVED
+  }
+
+  suspended(id: string, reason: string): Promise<void> {
+    const live = this.live.get(id)
+    if (live === undefined || isTerminal(live.state)) return Promise.resolve()
+    this.append(live, { seq: live.events.length + 1, at: Date.now(), type: 'suspended', reason }, true)
+    return this.settledFlush()
+  }
+
+  report(id: string, signal?: AbortSignal): Promise<JobReport> {
+    return this.whenEnded(id, signal).then((row) => reportOf(row, this.readOutput(id)))
+  }
+
+  // ---- the serving side (ServedRecorder) -----------------------------------------------------
+
+  served(entry: ServedEntry): void {
+    // A job this node ran for itself is already in `jobs`, with more detail.
+    if (this.closed || entry.caller === 'local') return
+    this.servedQueue.push(entry)
+    this.schedule(false)
+  }
+
+  answer(caller: string, key: string): ServedAnswer | undefined {
+    for (let i = this.servedQueue.length - 1; i >= 0; i--) {
+      const e = this.servedQueue[i]!
+      if (e.caller === caller && e.idempotencyKey === key && e.state === 'succeeded') {
+        return { version: e.version, result: e.result, output: e.output, outputBytes: e.outputBytes ?? 0 }
+      }
+    }
+    const row = this.stmt.answer.get(caller, key) as
+      | { version: string; result: string | null; output: Uint8Array | null; output_bytes: number | null }
+      | undefined
+    if (row === undefined) return undefined
+    return {
+      version: row.version,
+      result: row.result === null ? null : JSON.parse(row.result),
+      output: row.output === null ? (row.output_bytes ? undefined : new Uint8Array()) : row.output,
+      outputBytes: row.output_bytes ?? 0,
+    }
+  }
+
+  // ---- reads (JobsApi) -----------------------------------------------------------------------
+
+  /** Jobs newest first. */
+  list(filter: JobFilter = {}): JobSummary[] {
+    this.flushNow()
+    const { where, args } = whereOf(filter)
+    const limit = filter.limit ?? 100
+    const rows = this.db
+      .prepare(`SELECT ${JOB_COLUMNS} FROM jobs ${where} ORDER BY rowid DESC LIMIT ?`)
+      .all(...args, limit) as unknown as JobRow[]
+    return rows.map(summaryOf)
+  }
+
+  get(id: string): JobRecord | undefined {
+    this.flushNow()
+    const row = this.stmt.get.get(id) as unknown as JobRow | undefined
+    return row === undefined ? undefined : recordOf(row)
+  }
+
+  /** Throws `unknown_job`. */
+  require(id: string): JobRecord {
+    const r = this.get(id)
+    if (r === undefined) throw unknownJob(id)
+    return r
+  }
+
+  readOutput(id: string): Uint8Array | undefined {
+    const row = this.stmt.output.get(id) as { output: Uint8Array | null } | undefined
+    return row?.output ?? undefined
+  }
+
+  /** Ids of jobs that match, oldest first, for bulk operations. */
+  ids(filter: JobFilter): string[] {
+    this.flushNow()
+    const { where, args } = whereOf(filter)
+    const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`
+    return (this.db.prepare(`SELECT id FROM jobs ${where} ORDER BY rowid${limit}`).all(...args) as Array<{ id: string }>).map((r) => r.id)
+  }
+
+  servedJobs(filter: Omit<JobFilter, 'state'> & { state?: TerminalState | TerminalState[] } = {}): ServedSummary[] {
+    this.flushNow()
+    const clauses: string[] = []
+    const args: Array<string | number> = []
+    const states = filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state]
+    if (states.length > 0) {
+      clauses.push(`state IN (${states.map(() => '?').join(', ')})`)
+      args.push(...states)
+    }
+    if (filter.capability !== undefined) {
+      clauses.push('capability = ?')
+      args.push(filter.capability)
+    }
+    if (filter.since !== undefined) {
+      clauses.push('ended_at >= ?')
+      args.push(filter.since)
+    }
+    if (filter.before !== undefined) {
+      clauses.push('ended_at < ?')
+      args.push(filter.before)
+    }
+    const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`
+    const rows = this.db
+      .prepare(`SELECT caller, job_id, capability, version, state, error, idempotency_key, started_at, ended_at FROM served ${where}
+        ORDER BY ended_at DESC LIMIT ?`)
+      .all(...args, filter.limit ?? 100) as unknown as ServedRow[]
+    return rows.map((r) => ({
+      jobId: r.job_id,
+      caller: r.caller,
+      capability: r.capability,
+      version: r.version,
+      state: r.state,
+      ...(r.error === null ? {} : { error: JSON.parse(r.error) as ErrorInfo }),
+      ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+    }))
+  }
+
+  /** A job's events, oldest first. */
+  events(id: string): JobEventRecord[] {
+    this.flushNow()
+    const row = this.stmt.events.get(id) as { events: string } | undefined
+    if (row === undefined) throw unknownJob(id)
+    return JSON.parse(row.events) as JobEventRecord[]
+  }
+
+  /** Resolves with the record once the job's end is on disk. */
+  whenEnded(id: string, signal?: AbortSignal): Promise<JobRecord> {
+    const now = this.require(id)
+    if (isTerminal(now.state)) return Promise.resolve(now)
+    return new Promise((resolve, reject) => {
+      const list = this.endWaiters.get(id) ?? []
+      const onAbort = (): void => {
+        const i = list.indexOf(done)
+        if (i !== -1) list.splice(i, 1)
+        reject(signal?.reason)
+      }
+      const done = (): void => {
+        signal?.removeEventListener('abort', onAbort)
+        try {
+          resolve(this.require(id))
+        } catch (err) {
+          reject(err)
+        }
+      }
+      if (signal?.aborted === true) {
+        reject(signal.reason)
+        return
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      list.push(done)
+      this.endWaiters.set(id, list)
+    })
+  }
+
+  /**
+   * A recorded job, to be run again (recovery, retry): it is live again, queued, with its
+   * kept input. Undefined when its input was not kept.
+   */
+  reopen(id: string): StoredJob | undefined {
+    this.flushNow()
+    let live = this.live.get(id)
+    if (live === undefined) {
+      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as
+        | (JobRow & { rowid: number; input: Uint8Array | null })
+        | undefined
+      if (row === undefined) throw unknownJob(id)
+      live = liveOf(row)
+      this.live.set(id, live)
+    }
+    if (!replayableKind(live.inputKind)) return undefined
+    let input: JobInput | undefined
+    if (live.inputKind === 'inline')
+      input = live.input ?? (this.stmt.input.get(id) as { input: Uint8Array | null }).input ?? new Uint8Array()
+    else if (live.inputKind === 'file') input = this.spool.read(id)
+    // A fresh run: what the last one left is not this one's.
+    live.error = null
+    live.result = null
+    live.output = null
+    live.outputBytes = null
+    live.endedAt = null
+    const options = JSON.parse(live.options) as StoredOptions
+    return {
+      id,
+      capability: live.capability,
+      versionRange: live.versionRange,
+      params: JSON.parse(live.params),
+      options,
+      durable: live.durable,
+      attempts: live.attempts,
+      ...(live.peer === null ? {} : { peer: live.peer }),
+      input,
+    }
+  }
+
+  /** Ends a job that will not run again (recovery of one that cannot be replayed). */
+  endUnrun(id: string, state: TerminalState, error: ErrorInfo): void {
+    this.flushNow()
+    let live = this.live.get(id)
+    if (live === undefined) {
+      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as
+        | (JobRow & { rowid: number; input: Uint8Array | null })
+        | undefined
+      if (row === undefined) throw unknownJob(id)
+      live = liveOf(row)
+      this.live.set(id, live)
+    }
+    live.state = state
+    live.error = JSON.stringify(error)
+    live.endedAt = Date.now()
+    this.append(live, { seq: live.events.length + 1, at: live.endedAt, type: state, error }, true)
+  }
+
+  /** Ids of jobs that had not ended when the node last stopped, oldest first, with whether each is durable. */
+  unfinished(): Array<{ id: string; durable: boolean; replayable: boolean; inputKind: InputKind }> {
+    this.flushNow()
+    const rows = this.db
+      .prepare(
+        "SELECT id, durable, input_kind FROM jobs WHERE ended_at IS NULL AND state NOT IN ('succeeded','failed','cancelled','expired') ORDER BY rowid",
+      )
+      .all() as Array<{ id: string; durable: number; input_kind: InputKind }>
+    return rows.map((r) => ({
+      id: r.id,
+      durable: r.durable === 1,
+      replayable: replayableKind(r.input_kind) && (r.input_kind !== 'file' || this.spool.has(r.id)),
+      inputKind: r.input_kind,
+    }))
+  }
+
+  /** Deletes ended jobs matching `filter` with their kept input; returns how many. */
+  purge(filter: JobFilter): number {
+    this.flushNow()
+    const { where, args } = whereOf(filter, true)
+    const rows = this.db.prepare(`SELECT id, input_kind FROM jobs ${where}`).all(...args) as Array<{ id: string; input_kind: InputKind }>
+    return this.deleteJobs(rows)
+  }
+
+  /** Deletes these jobs (ended ones only) and their input files, in chunks; returns how many rows went. */
+  deleteJobs(rows: Array<{ id: string; input_kind: InputKind }>): number {
+    let deleted = 0
+    const del = this.db.prepare(`DELETE FROM jobs WHERE id = ? AND ended_at IS NOT NULL`)
+    for (let i = 0; i < rows.length; i += 500) {
+      this.db.exec('BEGIN')
+      try {
+        for (const r of rows.slice(i, i + 500)) {
+          if (this.live.has(r.id)) continue
+          deleted += Number(del.run(r.id).changes)
+        }
+        this.db.exec('COMMIT')
+      } catch (err) {
+        this.db.exec('ROLLBACK')
+        throw storeError(this.path, err)
+      }
+      for (const r of rows.slice(i, i + 500)) if (r.input_kind === 'file' && !this.live.has(r.id)) this.spool.remove(r.id)
+    }
+    return deleted
+  }
+
+  /** Runs `sql` with `args` (retention's deletes). */
+  run(sql: string, ...args: Array<string | number>): number {
+    return Number(this.db.prepare(sql).run(...args).changes)
+  }
+
+  all<T>(sql: string, ...args: Array<string | number>): T[] {
+    return this.db.prepare(sql).all(...args) as T[]
+  }
+
+  /** Writes what is pending and closes the file. Later writes are dropped. */
+  close(): void {
+    if (this.closed) return
+    this.flushNow()
+    this.closed = true
+    clearTimeout(this.timer)
+    if (this.immediate !== undefined) clearImmediate(this.immediate)
+    this.db.close()
+  }
+
+  /** Resolves once everything recorded so far is on disk; rejects when that write failed. */
+  flushed(): Promise<void> {
+    this.flushWaiters ??= flushWaiters()
+    this.schedule(true)
+    return this.flushWaiters.promise
+  }
+
+  /** Settles (never rejects) once the next flush has been tried; a failed one is logged there. */
+  private settledFlush(): Promise<void> {
+    this.flushWaiters ??= flushWaiters()
+    this.schedule(true)
+    return this.flushWaiters.settled
+  }
+
+  /** Writes everything pending now, in one transaction. */
+  flushNow(): void {
+    if (this.closed) return
+    clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.immediate !== undefined) clearImmediate(this.immediate)
+    this.immediate = undefined
+    const jobs = this.dirty
+    const served = this.servedQueue
+    const waiters = this.flushWaiters
+    this.dirty = []
+    this.servedQueue = []
+    this.flushWaiters = undefined
+    if (jobs.length === 0 && served.length === 0) {
+      waiters?.resolve()
+      return
+    }
+    const inserted: LiveJob[] = []
+    try {
+      this.db.exec('BEGIN')
+      for (const j of jobs) this.writeJob(j, inserted)
+      for (const s of served) this.stmt.served.run(...servedArgs(s))
+      this.db.exec('COMMIT')
+    } catch (err) {
+      this.rollback()
+      inserted.length = 0
+      if (isDiskFull(err)) {
+        const error = storeError(this.path, err)
+        this.opts.log.error(
+          { err: error.message, jobs: jobs.length, served: served.length },
+          'job store is full; writes are kept for the next flush',
+        )
+        // Kept for the next flush: nothing is dropped because the disk was full for a moment.
+        for (const j of jobs) j.dirty = true
+        this.dirty = jobs.concat(this.dirty)
+        this.servedQueue = served.concat(this.servedQueue)
+        waiters?.reject(error)
+        return
+      }
+      // One bad row (a constraint, say) must not hold back the rest: each is written on its own.
+      this.writeOneByOne(jobs, served, inserted)
+    }
+    for (const j of inserted) j.inserted = true
+    for (const j of jobs) {
+      if (!isTerminal(j.state) || j.dirty) continue
+      this.live.delete(j.id)
+      const waiting = this.endWaiters.get(j.id)
+      if (waiting !== undefined) {
+        this.endWaiters.delete(j.id)
+        for (const w of waiting) w()
+      }
+    }
+    waiters?.resolve()
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private writeJob(j: LiveJob, inserted: LiveJob[]): void {
+    j.dirty = false
+    const replayable = replayableKind(j.inputKind) ? 1 : 0
+    if (j.inserted) {
+      this.stmt.update.run(
+        j.state,
+        j.attempts,
+        j.peer,
+        j.reason,
+        j.version,
+        j.error,
+        j.result,
+        j.output,
+        j.outputBytes,
+        j.inputKind,
+        j.inputBytes,
+        replayable,
+        eventsText(j),
+        j.startedAt,
+        j.endedAt,
+        j.rowid,
+      )
+    } else {
+      j.rowid = Number(this.stmt.insert.run(...insertArgs(j)).lastInsertRowid)
+      inserted.push(j)
+    }
+  }
+
+  private writeOneByOne(jobs: LiveJob[], served: ServedEntry[], inserted: LiveJob[]): void {
+    const one = (what: string, write: () => void): void => {
+      try {
+        this.db.exec('BEGIN')
+        write()
+        this.db.exec('COMMIT')
+      } catch (err) {
+        this.rollback()
+        this.opts.log.error({ err: (err as Error).message, what }, 'job store could not write a record; it is dropped')
+      }
+    }
+    for (const j of jobs) {
+      const mark: LiveJob[] = []
+      one(`job ${j.id}`, () => this.writeJob(j, mark))
+      inserted.push(...mark)
+    }
+    for (const e of served) one(`served job ${e.jobId}`, () => this.stmt.served.run(...servedArgs(e)))
+  }
+
+  private rollback(): void {
+    try {
+      this.db.exec('ROLLBACK')
+    } catch {}
+  }
+
+  /** Inserts a keyed job now; returns the id of the job that holds the key when it is not this one. */
+  private claim(live: LiveJob): string | undefined {
+    let row: { rowid: number } | undefined
+    try {
+      row = this.stmt.insertKeyed.get(...insertArgs(live)) as { rowid: number } | undefined
+    } catch (err) {
+      throw storeError(this.path, err)
+    }
+    if (row !== undefined) {
+      live.inserted = true
+      live.rowid = row.rowid
+      return undefined
+    }
+    const holder = this.stmt.byKey.get(live.key) as { id: string } | undefined
+    if (holder === undefined)
+      throw new CrankError(StoreErrorCodes.storeUnavailable, `idempotency key ${live.key} conflicts but no job holds it`)
+    return holder.id
+  }
+
+  /** Adds an event (its `seq` one past the job's last) to the job's row. */
+  private append(live: LiveJob, event: JobEventRecord, urgent = false): void {
+    live.events.push(JSON.stringify(event))
+    this.touch(live, urgent)
+    this.emitChange(live, event)
+  }
+
+  /** The same, for an event already written as JSON text. */
+  private appendText(live: LiveJob, json: string): void {
+    live.events.push(json)
+    this.touch(live)
+    if (this.listenerCount('change') > 0) this.emitChange(live, JSON.parse(json) as JobEventRecord)
+  }
+
+  private emitChange(live: LiveJob, event: JobEventRecord): void {
+    if (this.listenerCount('change') > 0) this.emit('change', { id: live.id, state: live.state, event })
+  }
+
+  /** Marks a job for the next flush; `urgent` asks for it on the next tick and returns its promise. */
+  private touch(live: LiveJob, urgent: true): Promise<void>
+  private touch(live: LiveJob, urgent?: boolean): undefined
+  private touch(live: LiveJob, urgent = false): Promise<void> | undefined {
+    if (this.closed) return urgent ? Promise.resolve() : undefined
+    if (!live.dirty) {
+      live.dirty = true
+      this.dirty.push(live)
+    }
+    if (urgent) return this.flushed()
+    this.schedule(false)
+    return undefined
+  }
+
+  private schedule(urgent: boolean): void {
+    if (this.immediate !== undefined || this.closed) return
+    if (urgent) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined
+        this.flushNow()
+      })
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined
+        this.flushNow()
+      }, this.opts.flushIntervalMs)
+    }
+  }
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false
+  return true
+}
+
+/** Promises shared by everyone waiting on the next flush: one pair per flush, not per job. */
+interface FlushWaiters {
+  /** Rejects when the flush failed. */
+  promise: Promise<void>
+  /** Resolves either way. */
+  settled: Promise<void>
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+const RESOLVED: Promise<void> = Promise.resolve()
+
+function flushWaiters(): FlushWaiters {
+  const w = {} as FlushWaiters
+  w.promise = new Promise<void>((resolve, reject) => {
+    w.resolve = resolve
+    w.reject = reject
+  })
+  // Also what keeps a flush nobody awaits from failing as an unhandled rejection.
+  w.settled = w.promise.catch(() => {})
+  return w
+}
+
+function unknownJob(id: string): CrankError {
+  return new CrankError(StoreErrorCodes.unknownJob, `no job ${JSON.stringify(id)} in this node's job store`, { details: { id } })
+}
+
+function storeError(path: string, err: unknown): CrankError {
+  if (err instanceof CrankError) return err
+  if (isDiskFull(err)) return new CrankError(StoreErrorCodes.storeFull, `job store ${path}: the disk is full: ${(err as Error).message}`)
+  return new CrankError(StoreErrorCodes.storeUnavailable, `job store ${path}: ${(err as Error).message}`)
+}
+
+/** A kept stream's `store_full` also reaches the job (so it ends failed with that code, not as a handler error). */
+async function* failOnFull(source: AsyncIterable<Uint8Array>, onFull: (err: CrankError) => void): AsyncGenerator<Uint8Array> {
+  try {
+    yield* source
+  } catch (err) {
+    if (err instanceof CrankError && err.code === StoreErrorCodes.storeFull) onFull(err)
+    throw err
+  }
+}
