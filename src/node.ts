@@ -340,7 +340,7 @@ export class CrankNode {
     await this.membership.stop()
     this.audit?.close()
     await this.libp2p.stop()
-    this.history?.close()
+    this.history?.stop()
     this.log.info('node stopped')
   }
 

@@ -13,8 +13,11 @@ import { CrankError, ErrorCodes } from '../errors.ts'
 
 export const JOBS_PREFIX = 'jobs.'
 
-/** A method name a store may have; never one every object has (constructor, __proto__, toString…). */
-const METHOD_NAME = /^[a-z][A-Za-z0-9]{0,63}$/
+/**
+ * The JobsApi's methods, and nothing else the object behind `node.jobs` may have (its lifecycle,
+ * or what every object has: constructor, __proto__, toString…).
+ */
+const JOBS_METHODS = new Set(['list', 'get', 'events', 'output', 'wait', 'retry', 'cancel', 'purge', 'served', 'changes'])
 
 /** Whatever `node.jobs` is, seen as methods: the store's own types stay in its module. */
 export type JobsTarget = Record<string, unknown>
@@ -31,7 +34,7 @@ export function jobsMethod(node: object, method: string): ((...args: unknown[]) 
   const jobs = jobsOf(node)
   if (jobs === undefined)
     return new CrankError(ErrorCodes.notSupported, `${method}: this node has no job store (jobs.* needs the durable job store)`)
-  const fn = METHOD_NAME.test(name) && !(name in Object.prototype) ? jobs[name] : undefined
+  const fn = JOBS_METHODS.has(name) ? jobs[name] : undefined
   if (typeof fn !== 'function') return new CrankError(ErrorCodes.notSupported, `${method}: the node's job store has no method "${name}"`)
   return (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(jobs, args)
 }

@@ -58,7 +58,7 @@ export class NodeJobs implements JobsApi {
   }
 
   /** After the node's jobs have settled: nothing writes to the store past this. */
-  close(): void {
+  stop(): void {
     this.retention.stop()
     this.store.close()
   }
