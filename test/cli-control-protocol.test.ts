@@ -2,10 +2,12 @@
  * The control socket's pieces on their own: the frame reader fed awkward splits, the input credit,
  * the progress line, and the `jobs.*` hook forwarding to a job store on a real node and socket.
  */
+
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import echo from '../capabilities/example.echo/index.ts'
 import { ProgressLine } from '../src/cli/progress-line.ts'
 import { type ControlClient, connectToNode, jobsThroughNode } from '../src/control/control-client.ts'
 import { dataHeader, FrameReader, MAX_CHUNK_BYTES } from '../src/control/control-protocol.ts'
@@ -117,7 +119,6 @@ describe('control socket: jobs.* goes to the node’s job store', function () {
   let node: CrankNode
   let server: ControlServer
   let client: ControlClient
-  const calls: unknown[][] = []
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'crank-control-jobs-'))
@@ -138,38 +139,51 @@ describe('control socket: jobs.* goes to the node’s job store', function () {
     await assert.rejects(client.jobs('list', []), (err: CrankError) => err.code === 'not_supported' && /no job store/.test(err.message))
   })
 
-  it('with a store, values (bytes too) and streamed items cross; unknown methods are not_supported', async () => {
-    // The store's API is its engineer's; the hook only needs methods on node.jobs.
-    Object.assign(node, {
-      jobs: {
-        show: async (id: string, opts: { withOutput: boolean }) => {
-          calls.push([id, opts])
-          return { id, state: 'succeeded', output: new Uint8Array([0, 1, 255]), at: new Date(5) }
-        },
-        count: async () => ({ n: 1n }),
-        async *logs(id: string) {
-          for (let i = 0; i < 40; i++) yield { id, line: i }
-        },
-      },
+  it('with a store, values (bytes too) and streamed items cross; other methods are not_supported', async () => {
+    const storeDir = await mkdtemp(join(tmpdir(), 'crank-control-store-'))
+    const withStore = await createNode({
+      listen: [],
+      logLevel: 'silent',
+      dataDir: storeDir,
+      capabilities: [echo],
+      trust: { openMesh: true },
     })
-    const api = jobsThroughNode(client)
-    assert.deepEqual(await api.show!('j1', { withOutput: true }), {
-      id: 'j1',
-      state: 'succeeded',
-      output: new Uint8Array([0, 1, 255]),
-      at: 5,
-    })
-    assert.deepEqual(calls, [['j1', { withOutput: true }]])
-    const lines: number[] = []
-    for await (const item of (await api.logs!('j2')) as AsyncIterable<{ line: number }>) lines.push(item.line)
-    assert.deepEqual(
-      lines,
-      Array.from({ length: 40 }, (_, i) => i),
-    )
-    await assert.rejects(api.constructor!(), (err: CrankError) => err.code === 'not_supported')
-    await assert.rejects(api.nope!(), (err: CrankError) => err.code === 'not_supported' && /no method "nope"/.test(err.message))
-    await assert.rejects(api.count!(), (err: CrankError) => err.code === 'internal' && /cannot be sent as JSON/.test(err.message))
-    // The connection is still good after all of that.
-    assert.equal(((await client.call('caps')) as { capabilities: unknown[] }).capabilities.length, 0)
+    await withStore.start()
+    const sockDir = await mkdtemp(join(tmpdir(), 'crank-control-jobs2-'))
+    const server2 = await ControlServer.listen({ node: withStore, dataDir: sockDir, log: withStore.log })
+    const client2 = (await connectToNode(sockDir))!
+    try {
+      const api = jobsThroughNode(client2)
+      // Its first item resolves it; a round trip after it means the node has subscribed.
+      const following = api.changes!() as Promise<AsyncIterable<{ id: string; state: string }>>
+      await api.list!()
+      const ids: string[] = []
+      for (let i = 0; i < 3; i++) {
+        const h = withStore.submit({ capability: 'example.echo', input: new Uint8Array([i, 1, 255]), durable: true })
+        ids.push(h.id)
+        await h.result
+      }
+      const ended = new Set<string>()
+      for await (const change of await following) {
+        if (change.state === 'succeeded') ended.add(change.id)
+        if (ended.size === 3) break
+      }
+      assert.deepEqual([...ended].sort(), [...ids].sort())
+      assert.deepEqual(await api.output!(ids[2]), new Uint8Array([2, 1, 255]))
+      const listed = (await api.list!({ state: 'succeeded' })) as { id: string }[]
+      assert.deepEqual(listed.map((j) => j.id).sort(), [...ids].sort())
+      await assert.rejects(api.get!('no-such-job'), (err: CrankError) => err.code === 'unknown_job')
+      // Only the JobsApi crosses: not what every object has, and not the store's lifecycle.
+      for (const name of ['constructor', 'stop', 'start', 'nope']) {
+        await assert.rejects(api[name]!(), (err: CrankError) => err.code === 'not_supported' && /no method/.test(err.message), name)
+      }
+      assert.ok(Array.isArray(await api.list!()), 'the connection is still good after all of that')
+    } finally {
+      client2.close()
+      await server2.close()
+      await withStore.stop({ drainTimeoutMs: 0 })
+      await rm(storeDir, { recursive: true, force: true })
+      await rm(sockDir, { recursive: true, force: true })
+    }
   })
 })

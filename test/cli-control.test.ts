@@ -156,7 +156,7 @@ describe('crank-node CLI through the node’s control socket', function () {
     assert.equal(code(await ask('{"id":{"x":1},"method":"status"}')), 'protocol_error')
     const unknown = await ask('{"id":2,"method":"reboot"}')
     assert.deepEqual([unknown.id, code(unknown)], [2, 'not_supported'])
-    const jobs = await ask('{"id":3,"method":"jobs.list","params":[]}')
+    const jobs = await ask('{"id":3,"method":"jobs.stop","params":[]}')
     assert.deepEqual([jobs.id, code(jobs)], [3, 'not_supported'])
     const explain = await ask('{"id":4,"method":"explain","params":{"capability":7}}')
     assert.deepEqual([explain.id, code(explain)], [4, 'invalid_option'])
