@@ -30,6 +30,8 @@ interface SubmitFlags extends MeshFlags {
   output?: string
   json?: boolean
   detach?: boolean
+  durable?: boolean
+  idempotencyKey?: string
   progress: boolean
 }
 
@@ -65,6 +67,8 @@ export function registerSubmitCommand(cli: Command): void {
       .option('--attempts <n>', 'attempts on distinct providers for retryable failures', (v) => positiveInt(v, '--attempts'))
       .option('--output <file>', "stream the job's output bytes here, any size ('-' for stdout); the file appears only if the job succeeds")
       .option('--detach', 'needs a running node: print the job id and return once the input is sent; the node runs the job on')
+      .option('--durable', "needs a running node with a job store: written to disk before it starts, resumed if the node restarts")
+      .option('--idempotency-key <key>', 'a second submit with this key gets the first job (needs a running node with a job store)')
       .option('--no-progress', 'no progress line on a terminal')
       .option('--json', 'print the whole job report as one JSON object'),
   ).action(async (capability: string, o: SubmitFlags) => {
@@ -87,8 +91,15 @@ export function registerSubmitCommand(cli: Command): void {
       ...(o.gpu === true ? { gpu: true } : {}),
       ...(o.tag === undefined ? {} : { tags: o.tag }),
       ...(o.priority === undefined ? {} : { priority: o.priority }),
+      ...(o.durable === true ? { durable: true } : {}),
+      ...(o.idempotencyKey === undefined ? {} : { idempotencyKey: o.idempotencyKey }),
     }
     const client = await connectToNode(dataDir)
+    if (client === undefined && (o.durable === true || o.idempotencyKey !== undefined))
+      throw new CrankError(
+        ErrorCodes.notStarted,
+        `${o.durable === true ? '--durable' : '--idempotency-key'} needs a running node, whose job store keeps the job: no node running in ${dataDir} (start it with crank-node start)`,
+      )
     if (client === undefined && o.detach === true)
       throw new CrankError(
         ErrorCodes.notStarted,

@@ -85,6 +85,10 @@ export interface ControlSubmitParams {
   priority?: 'high' | 'normal' | 'low'
   deadlineMs?: number
   jobId?: string
+  /** Written to the node's job store before it starts, and resumed if the node restarts. */
+  durable?: boolean
+  /** A second submit with the same key gets the first job (needs the node's job store). */
+  idempotencyKey?: string
   /** Input follows as `input` messages and one `end`. */
   input?: boolean
   /** The input's size when known (a regular file): one of at most REPLAYABLE_INPUT_BYTES is gathered and can be retried. */
