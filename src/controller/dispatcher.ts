@@ -369,6 +369,7 @@ export class Dispatcher {
   /** A handle on a job recorded before under the same idempotency key: it settles with that job's report. */
   private follow(existing: string, opts: SubmitOptions, recorder: JobRecorder): JobHandle {
     const handle = this.newHandle(existing, opts)
+    handle.replayed = true
     // Its cancel is the job's cancel, as with any handle on it.
     handle.signal.addEventListener('abort', () => this.recorded.get(existing)?.handle.cancel((handle.signal.reason as Error).message), {
       once: true,

@@ -164,7 +164,7 @@ export class GatewayJobs extends EventEmitter<{ change: [JobChangeNotice] }> {
    * Submits and follows a job. `opts.output` is always `stream`: the gateway keeps the output
    * itself, within its budget. Throws `too_many_jobs` when `maxJobs` jobs have not ended.
    */
-  submit(opts: SubmitOptions, meta: { idempotencyKey?: string; fingerprint?: string } = {}): GatewayJob {
+  submit(opts: SubmitOptions, meta: { idempotencyKey?: string; fingerprint?: string } = {}): { job: GatewayJob; replayed: boolean } {
     if (this.#active >= this.#limits.maxJobs)
       throw new CrankError(GatewayErrorCodes.tooManyJobs, `the gateway follows ${this.#active} unended jobs already (gateway.maxJobs)`, {
         retryable: true,
@@ -172,7 +172,7 @@ export class GatewayJobs extends EventEmitter<{ change: [JobChangeNotice] }> {
     const handle = this.#submitter.submit({ ...opts, output: 'stream' })
     const known = this.#jobs.get(handle.id)
     // The node's job store deduplicates by idempotency key: the id it answers with may be one we follow already.
-    if (known !== undefined) return known
+    if (known !== undefined) return { job: known, replayed: handle.replayed }
     const at = opts.capability.indexOf('@')
     const job = new GatewayJob(
       handle,
@@ -187,7 +187,7 @@ export class GatewayJobs extends EventEmitter<{ change: [JobChangeNotice] }> {
     this.#forgetOld()
     this.#notify(job)
     void this.#follow(job)
-    return job
+    return { job, replayed: handle.replayed }
   }
 
   /** Newest first. */

@@ -122,10 +122,15 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           return answer(request, reply, earlier, wait, 200)
         }
       }
-      const job = jobs.submit(optionsFor(sub, withStore), {
+      const { job, replayed } = jobs.submit(optionsFor(sub, withStore), {
         ...(sub.idempotencyKey === undefined ? {} : { idempotencyKey: sub.idempotencyKey }),
         fingerprint: sub.fingerprint,
       })
+      if (replayed) {
+        // The node's job store knew the key: this is the first job, and nothing new runs.
+        reply.header('idempotent-replayed', 'true')
+        return answer(request, reply, job, wait, 200)
+      }
       await admission(job, sub)
       if (sub.raw?.finished === true) reply.removeHeader('connection')
       if (sub.raw?.tooLarge === true)

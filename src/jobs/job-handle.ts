@@ -70,6 +70,8 @@ export class JobHandle implements AsyncIterable<JobEvent> {
   private readonly started = Date.now()
   route: RouteInfo | undefined
   attempts = 0
+  /** An idempotency key named a job submitted before: this handle follows that job, and nothing new runs. */
+  replayed = false
   /** Set by the dispatcher for a durable job: settles once the job is on disk. */
   private storedPromise: Promise<void> | undefined
 
