@@ -9,8 +9,11 @@ import { runCapability } from '../src/testing.ts'
 const MODEL_CONFIG = JSON.parse(readFileSync(new URL('../capabilities/email.classify/model/config.json', import.meta.url), 'utf8')) as {
   threshold: number
 }
-/** Robustness-set ham the model may flag: 6 of 52 measured at the served threshold (`npm run eval:email-classify`). */
-const ROBUSTNESS_FP_BAR = 10
+/**
+ * Robustness-set ham that SpamProbe 1.4d, trained on the same train.txt, flags at p > 0.6: 1 of 52
+ * (`npm run eval:email-classify -- --peers`; the test does not rerun it). The issue's bar: no more than SpamProbe.
+ */
+const SPAMPROBE_ROBUSTNESS_FP = 1
 
 const corpus = (key: string): Buffer => readMessage(messageByKey(key))
 
@@ -163,8 +166,11 @@ describe('email.classify@1 (ONNX model trained on the SpamAssassin split)', () =
     assert.ok(ham.length >= 50, `robustness set has ${ham.length} ham`)
     const flagged: string[] = []
     for (const m of ham) if ((await classify(readMessage({ ...m, group: 'robustness' }))).label === 'spam') flagged.push(m.key)
-    // The model before this one flagged 32 of 52; SpamProbe, trained on the same train.txt, flags 1 (see the README).
-    assert.ok(flagged.length <= ROBUSTNESS_FP_BAR, `${flagged.length} of ${ham.length} flagged: ${flagged.join(', ')}`)
+    // Earlier models flagged 32, then 6 of 52; this one flags 1 (see the README).
+    assert.ok(
+      flagged.length <= SPAMPROBE_ROBUSTNESS_FP,
+      `${flagged.length} of ${ham.length} flagged (SpamProbe: ${SPAMPROBE_ROBUSTNESS_FP}): ${flagged.join(', ')}`,
+    )
   })
 
   it('fails with typed errors on bad input and bad params', async () => {

@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
-import { extractFeatures, type FeatureConfig, type SparseFeatures } from '../../capabilities/email-shared/features.ts'
+import { extractFeatures, type FeatureConfig, PLAIN_HEADER, type SparseFeatures } from '../../capabilities/email-shared/features.ts'
 import { type ParseResult, parseMessage } from '../../capabilities/email-shared/parse-email.ts'
 import { applyPlatt, calibrationLoss, fitPlatt, type Platt } from './calibration.ts'
 import { type CorpusMessage, GROUPS, loadSplit, mulberry32, pct, REPO_ROOT, readMessage, score, shuffle, tally } from './corpus.ts'
@@ -55,7 +55,8 @@ interface Example {
 }
 
 /**
- * Header fields a bare message from an ordinary client carries. Every ham in
+ * Keeps only the header fields a bare message from an ordinary client carries
+ * (PLAIN_HEADER in features.ts). Every ham in
  * the corpus came through mailing lists and relays (Received, List-*, X-*),
  * so without help the model learns "no such headers" as spam evidence and a
  * plain note from a friend scores as spam; and its short messages are mostly
@@ -63,9 +64,6 @@ interface Example {
  * down to these fields and to a sentence or two of body, teaches it to judge
  * a short, bare message by its content.
  */
-const PLAIN_HEADERS =
-  /^(from|to|cc|subject|date|message-id|in-reply-to|references|mime-version|content-type|content-transfer-encoding|content-disposition)$/i
-
 export function reduceHeaders(bytes: Buffer): Buffer {
   const text = bytes.toString('latin1')
   const m = /\r?\n\r?\n/.exec(text)
@@ -77,7 +75,12 @@ export function reduceHeaders(bytes: Buffer): Buffer {
       if (keep) kept.push(line)
       continue
     }
-    keep = PLAIN_HEADERS.test(line.slice(0, Math.max(0, line.indexOf(':'))).trim())
+    keep = PLAIN_HEADER.test(
+      line
+        .slice(0, Math.max(0, line.indexOf(':')))
+        .trim()
+        .toLowerCase(),
+    )
     if (keep) kept.push(line)
   }
   if (kept.length === 0) return bytes
