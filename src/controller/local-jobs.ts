@@ -271,7 +271,8 @@ export class LocalJobs {
       startedAt,
       endedAt,
     })
-    if (served !== undefined) {
+    // The node's own jobs are rows of its jobs table already; `served` is for other peers' jobs.
+    if (served !== undefined && req.caller !== 'local') {
       served.served({
         jobId: req.jobId,
         caller: req.caller,
