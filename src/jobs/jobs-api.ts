@@ -5,7 +5,7 @@
  *
  * Every method is async, although the store answers from the same process today, so that a
  * caller on the far side of a socket sees the same contract. Unknown ids are a CrankError
- * `unknown_job`; a node without a store answers every call with `no_store`.
+ * `unknown_job`. A node without a store has no JobsApi (`node.jobs` is undefined).
  */
 import type { ErrorInfo, TerminalState } from '../errors.ts'
 import type { RouteReason } from './job-handle.ts'

@@ -16,8 +16,6 @@ export const StoreErrorCodes = {
   interrupted: 'interrupted',
   /** No job with that id in this node's store. */
   unknownJob: 'unknown_job',
-  /** The node keeps no job store (no data dir and no `store.path`), so it cannot do this. */
-  noStore: 'no_store',
   /** The job is not in a state this operation applies to (retrying a running or succeeded job). */
   invalidState: 'invalid_state',
   /**
