@@ -271,8 +271,7 @@ export class LocalJobs {
       startedAt,
       endedAt,
     })
-    // The node's own jobs are rows of its jobs table already; `served` is for other peers' jobs.
-    if (served !== undefined && req.caller !== 'local') {
+    if (served !== undefined) {
       served.served({
         jobId: req.jobId,
         caller: req.caller,
