@@ -67,7 +67,7 @@ export function registerSubmitCommand(cli: Command): void {
       .option('--attempts <n>', 'attempts on distinct providers for retryable failures', (v) => positiveInt(v, '--attempts'))
       .option('--output <file>', "stream the job's output bytes here, any size ('-' for stdout); the file appears only if the job succeeds")
       .option('--detach', 'needs a running node: print the job id and return once the input is sent; the node runs the job on')
-      .option('--durable', "needs a running node with a job store: written to disk before it starts, resumed if the node restarts")
+      .option('--durable', 'needs a running node with a job store: written to disk before it starts, resumed if the node restarts')
       .option('--idempotency-key <key>', 'a second submit with this key gets the first job (needs a running node with a job store)')
       .option('--no-progress', 'no progress line on a terminal')
       .option('--json', 'print the whole job report as one JSON object'),
