@@ -322,6 +322,20 @@ describe('job store (real nodes, real SQLite files)', function () {
     assert.deepEqual(Buffer.from((await storeOf(node).output(r.jobId)) ?? []), Buffer.from(r.output ?? []))
   })
 
+  it("a repeat of a keyed job gets the first run's kept output, collected or streamed", async () => {
+    const node = await start('repeat-output', { dataDir: tempDir('repeat-output'), capabilities: [echo] })
+    const first = await node.submit({ capability: 'example.echo', input: 'kept bytes', idempotencyKey: 'out-1' }).result
+    const collected = await node.submit({ capability: 'example.echo', input: 'other', idempotencyKey: 'out-1' }).result
+    assert.equal(collected.jobId, first.jobId)
+    assert.equal(Buffer.from(collected.output ?? []).toString(), 'kept bytes')
+    const streamed = node.submit({ capability: 'example.echo', input: 'other', idempotencyKey: 'out-1', output: 'stream' })
+    assert.equal(streamed.replayed, true)
+    const parts: Uint8Array[] = []
+    for await (const e of streamed) if (e.type === 'output') parts.push(e.data)
+    assert.equal(Buffer.concat(parts).toString(), 'kept bytes')
+    assert.equal((await streamed.outcome).state, 'succeeded')
+  })
+
   it('a stopped node leaves its durable jobs unfinished, and the next start runs them to the end', async () => {
     const dataDir = tempDir('restart')
     const identity = await enrol({ name: 'restart' })

@@ -375,7 +375,15 @@ export class Dispatcher {
       once: true,
     })
     recorder.report(existing).then(
-      (report) => handle.settle(report),
+      async (report) => {
+        // A streaming caller reads the first job's kept output as events, as it would have from the run.
+        if (handle.outputMode === 'stream' && report.output !== undefined) {
+          const { output, ...rest } = report
+          if (output.byteLength > 0) await handle.sink.output(output)
+          report = rest
+        }
+        handle.settle(report)
+      },
       (err: unknown) => handle.finish({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }),
     )
     return handle
