@@ -4,7 +4,6 @@
  * JobServer serves remote callers, adverts gossip who serves what, Membership proves who belongs,
  * Connectivity keeps the node in its mesh. docs/architecture.md follows one job through them.
  */
-import { join } from 'node:path'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
@@ -15,7 +14,7 @@ import { AdvertService, SNAPSHOT_PROTOCOL } from './controller/adverts.ts'
 import { BanList } from './controller/bans.ts'
 import { Connectivity } from './controller/connectivity.ts'
 import { DhtProviders } from './controller/dht-providers.ts'
-import { Dispatcher, type Explanation } from './controller/dispatcher.ts'
+import { Dispatcher, dispatcherLimits, type Explanation } from './controller/dispatcher.ts'
 import { JobJournal } from './controller/journal.ts'
 import { LocalJobs } from './controller/local-jobs.ts'
 import { followMembership } from './controller/membership-effects.ts'
@@ -38,10 +37,9 @@ import type { NodeMetrics } from './metrics/node-metrics.ts'
 import type { FrameBudget } from './net/frame-budget.ts'
 import type { NetServices } from './net/libp2p.ts'
 import { PeerIds } from './net/peer-ids.ts'
-import { AccessPolicy } from './trust/access-policy.ts'
-import { AuditLog } from './trust/audit-log.ts'
+import type { AuditLog } from './trust/audit-log.ts'
 import { type NodeTrust, saveNodeCrl } from './trust/commands.ts'
-import { JobGate } from './trust/job-gate.ts'
+import { nodeJobGate } from './trust/job-gate.ts'
 import type { MembersOnly } from './trust/members-only.ts'
 import { Membership } from './trust/membership.ts'
 import type { RefusalGate } from './trust/refusal-gate.ts'
@@ -125,13 +123,8 @@ export class CrankNode {
     const proves = (peer: PeerId | string, timeoutMs?: number): Promise<boolean> => membership.proves(peer, timeoutMs)
     this.refusals = admission.refusals
     admission.membersOnly?.bind(isMember, (peer) => membership.authorize(peer))
-    const auditFile = config.trust.auditFile ?? (config.dataDir === undefined ? undefined : join(config.dataDir, 'audit.jsonl'))
-    this.audit = auditFile === undefined ? undefined : new AuditLog(auditFile)
-    const gate = new JobGate({
-      policy: config.trust.policyFile === undefined ? new AccessPolicy() : AccessPolicy.load(config.trust.policyFile),
-      membership,
-      ...(this.audit === undefined ? {} : { audit: this.audit }),
-    })
+    const { gate, audit } = nodeJobGate(config.trust, config.dataDir, membership)
+    this.audit = audit
     this.connectivity = new Connectivity({
       libp2p,
       name: config.name,
@@ -208,13 +201,7 @@ export class CrankNode {
       peerIds: new PeerIds(),
       ...(this.dht === undefined ? {} : { dht: this.dht }),
       ...(store === undefined ? {} : { recorder: store }),
-      limits: {
-        attempts: config.mesh.attempts,
-        retryBackoffMs: config.mesh.retryBackoffMs,
-        maxOutputBytes: config.jobs.maxOutputBytes,
-        streamHighWaterMark: config.jobs.streamHighWaterMark,
-        resumeWaitMs: config.store.resumeWaitMs,
-      },
+      limits: dispatcherLimits(config),
       isRunning: () => this.started,
       log,
       observer: this.metrics,

@@ -7,6 +7,7 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
+import type { CrankConfig } from '../config.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { JobClient } from '../jobs/job-client.ts'
 import { JobHandle } from '../jobs/job-handle.ts'
@@ -37,6 +38,17 @@ export interface DispatcherLimits {
   streamHighWaterMark: number
   /** How long a job resumed after a restart waits for a provider to be known (and for the one that last ran it). */
   resumeWaitMs?: number
+}
+
+/** The dispatcher's limits, as a node's config sets them. */
+export function dispatcherLimits(config: Pick<CrankConfig, 'mesh' | 'jobs' | 'store'>): DispatcherLimits {
+  return {
+    attempts: config.mesh.attempts,
+    retryBackoffMs: config.mesh.retryBackoffMs,
+    maxOutputBytes: config.jobs.maxOutputBytes,
+    streamHighWaterMark: config.jobs.streamHighWaterMark,
+    resumeWaitMs: config.store.resumeWaitMs,
+  }
 }
 
 export interface DispatcherComponents {

@@ -10,8 +10,10 @@
  * A member the policy admits to certificate.sign_csr only for renewal gets a
  * caller marked `renewalOnly`, which the capability's signer holds it to.
  */
-import type { AccessPolicy, PolicyDecision } from './access-policy.ts'
-import type { AuditLog } from './audit-log.ts'
+import { join } from 'node:path'
+import type { TrustConfig } from '../config.ts'
+import { AccessPolicy, type PolicyDecision } from './access-policy.ts'
+import { AuditLog } from './audit-log.ts'
 import { anonymousCaller, type Caller } from './caller.ts'
 import type { Membership } from './membership.ts'
 
@@ -35,6 +37,18 @@ export interface JobGateOptions {
   localCaller?: Caller
   /** How long to wait for a peer's membership Hello still in flight. Default 2 s. */
   waitMs?: number
+}
+
+/** A node's gate as its trust config sets it: the policy file, and the audit log (default `<dataDir>/audit.jsonl`). */
+export function nodeJobGate(
+  trust: TrustConfig,
+  dataDir: string | undefined,
+  membership: Membership,
+): { gate: JobGate; audit: AuditLog | undefined } {
+  const auditFile = trust.auditFile ?? (dataDir === undefined ? undefined : join(dataDir, 'audit.jsonl'))
+  const audit = auditFile === undefined ? undefined : new AuditLog(auditFile)
+  const policy = trust.policyFile === undefined ? new AccessPolicy() : AccessPolicy.load(trust.policyFile)
+  return { gate: new JobGate({ policy, membership, ...(audit === undefined ? {} : { audit }) }), audit }
 }
 
 export class JobGate {
