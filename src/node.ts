@@ -137,7 +137,7 @@ export class CrankNode {
       log,
     })
     this.scheduler = new Scheduler({ onChange: () => this.adverts?.loadChanged(this.scheduler.totals()) })
-    this.metrics = admission.metricsRegistry === undefined ? undefined : measureNode(this, admission.metricsRegistry)
+    this.metrics = admission.metricsRegistry === undefined ? undefined : measureNode(this, admission.metricsRegistry, store)
     this.local = new LocalJobs({
       capabilities,
       scheduler: this.scheduler,

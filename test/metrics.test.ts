@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import echo from '../capabilities/example.echo/index.ts'
-import type { CrankNode } from '../src/node.ts'
+import { type CrankNode, createNode } from '../src/node.ts'
 import { startNodes, stopNodes } from './helpers/nodes.ts'
 import { until } from './helpers/wait.ts'
 
@@ -57,6 +60,32 @@ describe('Prometheus metrics (config metrics: true)', () => {
     assert.equal(sample(c, 'crank_jobs_started_total', { capability: 'other' }), 3)
     assert.doesNotMatch(c, /no\.such/)
     assert.ok(!c.includes(provider.peerId.toString()), 'a peer id appeared as a label')
+  })
+
+  it('with a job store: its bytes on disk by part, and how long its batched writes take', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'crank-metrics-store-'))
+    const node = await createNode({
+      listen: [],
+      logLevel: 'silent',
+      dataDir: dir,
+      metrics: true,
+      trust: { openMesh: true },
+      capabilities: [echo],
+    })
+    try {
+      await node.start()
+      for (let i = 0; i < 3; i++) await node.submit({ capability: 'example.echo', input: 'x'.repeat(1000), durable: true }).result
+      const text = await node.metrics!.text()
+      assert.ok((sample(text, 'crank_store_write_seconds_count') ?? 0) >= 2, 'a durable job is written at least at submit and at its end')
+      assert.ok((sample(text, 'crank_store_bytes', { part: 'database' }) ?? 0) > 0)
+      assert.ok((sample(text, 'crank_store_bytes', { part: 'wal' }) ?? 0) > 0, 'the writes are in the WAL until a checkpoint')
+      assert.equal(sample(text, 'crank_store_bytes', { part: 'input' }), 0, 'inputs this small are kept in their rows')
+    } finally {
+      await node.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+    // A node without a store has no store size to report.
+    assert.equal(sample(await client.metrics!.text(), 'crank_store_bytes', { part: 'database' }), undefined)
   })
 
   it('is absent unless configured', async () => {

@@ -13,6 +13,7 @@
  * so they see every change made before them.
  */
 import { EventEmitter } from 'node:events'
+import { statSync } from 'node:fs'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { Logger } from 'pino'
 import { CrankError, ErrorCodes, type ErrorInfo, type TerminalState } from '../errors.ts'
@@ -67,6 +68,8 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   readonly path: string
   readonly spool: InputSpool
   readonly maxOutputBytes: number
+  /** Told how long each batched write took (metrics); unset, nothing is timed. */
+  onWrite: ((seconds: number) => void) | undefined = undefined
   private readonly opts: JobStoreOptions
   private readonly db: DatabaseSync
   private readonly live = new Map<string, LiveJob>()
@@ -558,6 +561,18 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     this.db.close()
   }
 
+  /** Bytes on disk: the database file, its write-ahead log, and kept input files. */
+  sizeBytes(): { database: number; wal: number; input: number } {
+    const size = (file: string): number => {
+      try {
+        return statSync(file).size
+      } catch {
+        return 0
+      }
+    }
+    return { database: size(this.path), wal: size(`${this.path}-wal`), input: this.spool.usedBytes }
+  }
+
   /** Resolves once everything recorded so far is on disk; rejects when that write failed. */
   flushed(): Promise<void> {
     this.flushWaiters ??= flushWaiters()
@@ -590,11 +605,14 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       return
     }
     const inserted: LiveJob[] = []
+    const onWrite = this.onWrite
+    const since = onWrite === undefined ? 0 : performance.now()
     try {
       this.db.exec('BEGIN')
       for (const j of jobs) this.writeJob(j, inserted)
       for (const s of served) this.stmt.served.run(...servedArgs(s))
       this.db.exec('COMMIT')
+      onWrite?.((performance.now() - since) / 1000)
     } catch (err) {
       this.rollback()
       inserted.length = 0

@@ -9,6 +9,7 @@ import type { AdvertService } from '../controller/adverts.ts'
 import type { Connectivity } from '../controller/connectivity.ts'
 import type { MeshRegistry } from '../controller/mesh-registry.ts'
 import type { Scheduler } from '../controller/scheduler.ts'
+import type { JobStore } from '../jobs/job-store.ts'
 import type { Membership } from '../trust/membership.ts'
 import { NodeMetrics } from './node-metrics.ts'
 
@@ -23,14 +24,14 @@ export interface MeasuredNode {
   readonly capabilities: AnyCapability[]
 }
 
-export function measureNode(node: MeasuredNode, registry: Registry): NodeMetrics {
+export function measureNode(node: MeasuredNode, registry: Registry, store?: JobStore): NodeMetrics {
   const refusals: Record<string, number> = {}
   const count = (r: { code: string }): void => {
     refusals[r.code] = (refusals[r.code] ?? 0) + 1
   }
   node.membership.on('refused', count)
   node.membership.on('removed', count)
-  return new NodeMetrics(
+  const metrics = new NodeMetrics(
     {
       totals: () => node.scheduler.totals(),
       queues: () => node.scheduler.loads(),
@@ -44,7 +45,10 @@ export function measureNode(node: MeasuredNode, registry: Registry): NodeMetrics
       adverts: () => node.adverts,
       membershipRefusals: () => refusals,
       knows: (id) => node.capabilities.some((c) => c.id === id) || node.mesh.find({ id, range: '' }).length > 0,
+      ...(store === undefined ? {} : { storeBytes: () => store.sizeBytes() }),
     },
     { registry },
   )
+  if (store !== undefined) store.onWrite = (seconds) => metrics.storeWritten(seconds)
+  return metrics
 }

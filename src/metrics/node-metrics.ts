@@ -40,6 +40,8 @@ export interface MetricSources {
   membershipRefusals(): Record<string, number>
   /** Whether this node or an advert it holds names the capability (only those get their own label). */
   knows(capability: string): boolean
+  /** The job store's bytes on disk, when the node keeps one. */
+  storeBytes?(): { database: number; wal: number; input: number }
 }
 
 export class NodeMetrics implements JobObserver, ServedJobObserver {
@@ -54,6 +56,7 @@ export class NodeMetrics implements JobObserver, ServedJobObserver {
   private readonly servedJobs: Counter<'capability' | 'state'>
   private readonly rejections: Counter<'code'>
   private readonly restarts: Counter<'capability' | 'runtime'>
+  private readonly storeWrites: Histogram
 
   constructor(sources: MetricSources, opts: { registry?: Registry; defaultMetrics?: boolean } = {}) {
     this.sources = sources
@@ -111,6 +114,27 @@ export class NodeMetrics implements JobObserver, ServedJobObserver {
       labelNames: ['capability', 'runtime'],
       registers,
     })
+    this.storeWrites = new Histogram({
+      name: 'crank_store_write_seconds',
+      help: 'One batched job store write (a transaction of every change since the last), on the event loop',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    })
+    const storeBytes = sources.storeBytes
+    if (storeBytes !== undefined) {
+      new Gauge({
+        name: 'crank_store_bytes',
+        help: 'The job store on disk: the SQLite database, its write-ahead log, and kept job input',
+        labelNames: ['part'],
+        registers,
+        collect() {
+          const b = storeBytes()
+          this.set({ part: 'database' }, b.database)
+          this.set({ part: 'wal' }, b.wal)
+          this.set({ part: 'input' }, b.input)
+        },
+      })
+    }
     new Gauge({
       name: 'crank_jobs_in_flight',
       help: 'Jobs running on this node',
@@ -223,6 +247,10 @@ export class NodeMetrics implements JobObserver, ServedJobObserver {
 
   workerRestarted(capability: string, runtime: string): void {
     this.restarts.inc({ capability: this.label(capability), runtime })
+  }
+
+  storeWritten(seconds: number): void {
+    this.storeWrites.observe(seconds)
   }
 
   /** Capabilities the node knows of get their own label value, up to the bound; the rest are `other`. */
