@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import echo from '../capabilities/example.echo/index.ts'
@@ -110,6 +111,39 @@ describe('control protocol: frames, credit, progress', () => {
     assert.equal(out.length, 2, 'redrawn at most every 100 ms')
     line.clear()
     assert.equal(out.at(-1), '\r\x1b[K')
+  })
+})
+
+describe('control client: a node that never answers', () => {
+  it('a one-shot call gives up with deadline_exceeded, and a late answer is dropped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'crank-control-mute-'))
+    const sockets: Socket[] = []
+    let received: () => void = () => {}
+    const gotRequest = new Promise<void>((resolve) => (received = resolve))
+    // Stands in for a wedged node: it takes the connection and the request, and says nothing.
+    const mute = createServer((socket) => {
+      sockets.push(socket)
+      socket.once('data', () => received())
+    })
+    await new Promise<void>((resolve) => mute.listen(join(dir, 'control.sock'), resolve))
+    const client = (await connectToNode(dir))!
+    try {
+      const call = client.call('status', undefined, 200)
+      await gotRequest
+      await assert.rejects(
+        call,
+        (err: CrankError) => err.code === 'deadline_exceeded' && /did not answer status within 200 ms/.test(err.message),
+      )
+      // The answer arriving after the give-up changes nothing and breaks nothing.
+      sockets[0]!.write('{"id":1,"type":"result","value":{}}\n')
+      const second = client.call('caps', undefined, 200)
+      await assert.rejects(second, (err: CrankError) => err.code === 'deadline_exceeded')
+    } finally {
+      client.close()
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => mute.close(() => resolve()))
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { CrankError, ErrorCodes, type ErrorInfo } from '../errors.ts'
 import { AsyncQueue } from '../jobs/async-queue.ts'
 import {
+  CALL_TIMEOUT_MS,
   CONTROL_SOCKET_FILE,
   type ControlJobEvent,
   type ControlSubmitParams,
@@ -92,10 +93,29 @@ export class ControlClient {
   }
 
   /** One request, one answer. */
-  call(method: string, params?: unknown): Promise<unknown> {
+  call(method: string, params?: unknown, timeoutMs = CALL_TIMEOUT_MS): Promise<unknown> {
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject })
+      const timer = setTimeout(() => {
+        // A late answer finds no pending request and is dropped.
+        this.#pending.delete(id)
+        reject(
+          new CrankError(
+            ErrorCodes.deadlineExceeded,
+            `the node did not answer ${method} within ${timeoutMs} ms (is it overloaded or stuck?)`,
+            {
+              retryable: true,
+            },
+          ),
+        )
+      }, timeoutMs)
+      const settle =
+        <T>(fn: (v: T) => void) =>
+        (v: T): void => {
+          clearTimeout(timer)
+          fn(v)
+        }
+      this.#pending.set(id, { resolve: settle(resolve), reject: settle(reject) })
       this.#send(encodeMessage({ id, method, ...(params === undefined ? {} : { params }) }))
     })
   }

@@ -30,6 +30,11 @@ export const REPLAYABLE_INPUT_BYTES = INPUT_WINDOW_BYTES
 export const MAX_REQUESTS_PER_CONNECTION = 16
 /** Connections the node serves at once; more are answered `buffer_full` and closed. */
 export const MAX_CONNECTIONS = 64
+/**
+ * How long the CLI waits for the answer to a one-shot request (status, caps, peers, members,
+ * explain) before it gives up: a node that is wedged or starved must not hang an operator's shell.
+ */
+export const CALL_TIMEOUT_MS = 30_000
 /** Longest request id (a string id) accepted. */
 export const MAX_ID_LENGTH = 128
 /** Linux's sun_path holds 108 bytes with the terminating NUL. */
