@@ -4,6 +4,9 @@
  * across it on sample data, printing what happened and where.
  */
 
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { demoDocumentAndStream } from '../capabilities/document.convert/demo.ts'
 import { builtinCapabilities } from '../capabilities/index.ts'
 import { createNode, EphemeralCA } from '../src/index.ts'
@@ -11,6 +14,8 @@ import { messageByKey, readMessage } from './email/corpus.ts'
 import { imageClassifyDemo } from './image/demo.ts'
 
 const names = ['alpha', 'beta', 'gamma']
+// gamma keeps a job store (SQLite) in a temporary folder: its jobs' history, durable jobs, idempotency keys.
+const storeDir = mkdtempSync(join(tmpdir(), 'crank-demo-'))
 // A real trust root: every node gets a membership certificate over its libp2p key.
 const mesh = await EphemeralCA.create()
 const nodes = await Promise.all(
@@ -23,6 +28,7 @@ const nodes = await Promise.all(
       capabilities: i < 2 ? builtinCapabilities : [],
       logLevel: 'warn',
       mesh: { dht: false },
+      ...(name === 'gamma' ? { store: { path: join(storeDir, 'jobs.db') } } : {}),
     }),
   ),
 )
@@ -75,5 +81,26 @@ await imageClassifyDemo(gamma, alphaPeer.toString())
 console.log('\n— documents and streams —')
 await demoDocumentAndStream(gamma, alphaPeer.toString())
 
+// 6. Durable jobs and job history from gamma's store.
+console.log('\n— job history —')
+const order = readMessage(messageByKey('easy-ham-1/00006'))
+const first = gamma.submit({ capability: 'email.classify', input: order, durable: true, idempotencyKey: 'demo-order-42' })
+await first.stored
+console.log(`durable job ${first.id} is on disk before it runs`)
+const again = await gamma.submit({ capability: 'email.classify', input: order, idempotencyKey: 'demo-order-42' }).result
+console.log(
+  `the same idempotency key again: job ${again.jobId} (${again.jobId === first.id ? 'the first one, not run twice' : 'A NEW JOB'})`,
+)
+const history = gamma.jobs
+if (history !== undefined) {
+  const jobs = await history.list({ limit: 100 })
+  const byState = new Map<string, number>()
+  for (const j of jobs) byState.set(j.state, (byState.get(j.state) ?? 0) + 1)
+  console.log(`gamma's store holds ${jobs.length} jobs: ${[...byState].map(([state, n]) => `${n} ${state}`).join(', ')}`)
+  for (const e of await history.events(first.id))
+    console.log(`  ${first.id.slice(-6)} #${e.seq} ${e.type}${'peer' in e ? ` ${String(e.peer).slice(-8)}` : ''}`)
+}
+
 // The client first: stopping the providers first would leave it isolated, and it would say so.
 for (const n of [...nodes].reverse()) await n.stop()
+rmSync(storeDir, { recursive: true, force: true })
