@@ -140,6 +140,16 @@ export interface GatewayConfig {
   maxOutputBytes: number
   /** Output bytes kept across all jobs; past it the oldest ended jobs' output is dropped. Default 512 MiB. */
   outputBudgetBytes: number
+  /** PEM certificate the gateway serves HTTPS with (`crank-node ca issue-tls --server`); with `tlsKeyFile`. Default: plain HTTP. */
+  tlsCertFile?: string
+  /** PEM private key of `tlsCertFile`. */
+  tlsKeyFile?: string
+  /**
+   * Client certificates from the mesh CA (mTLS; needs HTTPS). `optional`: a valid one (EKU
+   * clientAuth, not revoked) authenticates like a token, and a request without one needs a token
+   * as before; `required`: no request gets through without one. Default `off`.
+   */
+  clientCertificates: 'off' | 'optional' | 'required'
 }
 
 export interface StoreConfig {
@@ -305,6 +315,7 @@ export const DEFAULT_CONFIG: CrankConfig = {
     maxEventsPerJob: MAX_EVENTS_PER_JOB,
     maxOutputBytes: MAX_OUTPUT_BYTES,
     outputBudgetBytes: OUTPUT_BUDGET_BYTES,
+    clientCertificates: 'off',
   },
   store: {
     enabled: true,
@@ -407,6 +418,9 @@ export const CONFIG_SCHEMA = {
         maxEventsPerJob: { type: 'integer', minimum: 16 },
         maxOutputBytes: positiveInt,
         outputBudgetBytes: positiveInt,
+        tlsCertFile: { type: 'string', minLength: 1 },
+        tlsKeyFile: { type: 'string', minLength: 1 },
+        clientCertificates: { enum: ['off', 'optional', 'required'] },
       },
     },
     store: {

@@ -104,6 +104,51 @@ export function registerTrustCommands(cli: Command): void {
       }
     })
 
+  ca.command('issue-tls')
+    .description('a TLS key and certificate from the mesh CA: --server for the HTTP gateway, --client for a caller of it (mTLS)')
+    .requiredOption('--ca-dir <dir>', 'the CA directory')
+    .requiredOption('--name <name>', 'common name: the gateway host, or who the client is')
+    .requiredOption('--out <prefix>', 'writes <prefix>.key (0600), <prefix>.crt and <prefix>-ca.crt')
+    .option('--server', 'a server certificate (EKU serverAuth), for gateway.tlsCertFile')
+    .option('--client', 'a client certificate (EKU clientAuth), for a caller of a gateway with gateway.clientCertificates')
+    .option('--dns <name>', "DNS name in the certificate, repeatable (under the CA's name suffixes)", collect)
+    .option('--ip <address>', 'IP address in the certificate, repeatable (private addresses)', collect)
+    .option('--days <n>', 'validity in days (default 90)', (v: string) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--days: a whole number of days')
+      return n
+    })
+    .action(
+      async (o: {
+        caDir: string
+        name: string
+        out: string
+        server?: boolean
+        client?: boolean
+        dns?: string[]
+        ip?: string[]
+        days?: number
+      }) => {
+        if (o.server === o.client) throw new CrankError(ErrorCodes.invalidOption, 'give exactly one of --server and --client')
+        const { MeshCA } = await import('../trust/ca.ts')
+        const { issueTlsCertificate } = await import('../trust/tls-certificates.ts')
+        const { writeFileAtomic } = await import('../trust/files.ts')
+        const r = await issueTlsCertificate(await MeshCA.load(o.caDir), {
+          name: o.name,
+          usage: o.server === true ? 'server' : 'client',
+          ...(o.dns === undefined ? {} : { dns: o.dns }),
+          ...(o.ip === undefined ? {} : { ip: o.ip }),
+          ...(o.days === undefined ? {} : { validityDays: o.days }),
+        })
+        writeFileAtomic(`${o.out}.key`, r.keyPem, 0o600)
+        writeFileAtomic(`${o.out}.crt`, r.pem, 0o644)
+        writeFileAtomic(`${o.out}-ca.crt`, r.caPem, 0o644)
+        console.log(
+          `issued ${r.serial} (${o.server === true ? 'server' : 'client'}, CN=${o.name}, valid until ${r.notAfter.toISOString()}): ${o.out}.key, ${o.out}.crt, ${o.out}-ca.crt`,
+        )
+      },
+    )
+
   ca.command('token')
     .description('make a one-time join token that expires')
     .requiredOption('--ca-dir <dir>', 'the CA directory')

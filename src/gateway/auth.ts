@@ -1,12 +1,15 @@
 /**
  * Who may call the gateway, and how much at once. With a token file (`crank-node gateway token
  * create`), or on any address other than loopback, every route but the public ones (health
- * probes, the dashboard's static files) needs `Authorization: Bearer <token>`. Each token (or,
- * on an open loopback gateway, everyone together) may have `maxConcurrent` requests in flight;
- * a long-lived SSE stream holds its place until it closes.
+ * probes, the dashboard's static files) needs `Authorization: Bearer <token>`, or, on HTTPS with
+ * `gateway.clientCertificates`, a client certificate from the mesh CA instead. Each token or
+ * certificate (or, on an open loopback gateway, everyone together) may have `maxConcurrent`
+ * requests in flight; a long-lived SSE stream holds its place until it closes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { TrustStore } from '../trust/trust-store.ts'
 import { GatewayErrorCodes, problemOf, sendProblem } from './problems.ts'
+import { type ClientCertificate, type ClientCertificateMode, checkClientCertificate } from './tls.ts'
 import type { TokenInfo, TokenStore } from './tokens.ts'
 
 declare module 'fastify' {
@@ -17,6 +20,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The token that authenticated this request; undefined on an open gateway. */
     token?: TokenInfo
+    /** The client certificate that authenticated this request (mTLS). */
+    client?: ClientCertificate
   }
 }
 
@@ -26,6 +31,8 @@ export interface AuthOptions {
   /** Whether the gateway listens on loopback only. */
   loopback: boolean
   maxConcurrent: number
+  /** Client certificates from the mesh CA (HTTPS only). */
+  clientCertificates?: { mode: Exclude<ClientCertificateMode, 'off'>; trust: TrustStore }
 }
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i
@@ -35,11 +42,26 @@ const OPEN = '\0open'
 export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
   const inFlight = new Map<string, number>()
   app.decorateRequest('token', undefined)
+  app.decorateRequest('client', undefined)
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.routeOptions.config.public === true) return
-    const required = !opts.loopback || opts.tokens?.required === true
+    const certs = opts.clientCertificates
+    const required = !opts.loopback || opts.tokens?.required === true || certs?.mode === 'required'
     let key = OPEN
-    if (required) {
+    if (certs !== undefined) {
+      const check = checkClientCertificate(request.raw.socket, certs.trust)
+      // A certificate that is presented is judged, whatever else the request carries.
+      if (check?.ok === false || (check === undefined && certs.mode === 'required')) {
+        const message =
+          check?.ok === false ? check.reason : 'this gateway needs a client certificate from the mesh CA (crank-node ca issue-tls --client)'
+        return sendProblem(reply, problemOf({ code: GatewayErrorCodes.unauthorized, message }, request.url))
+      }
+      if (check?.ok === true) {
+        request.client = check.client
+        key = `\0cert:${check.client.serial}`
+      }
+    }
+    if (required && key === OPEN) {
       const match = BEARER.exec(request.headers.authorization ?? '')
       const info = match === null || opts.tokens === undefined ? undefined : await opts.tokens.verify(match[1]!)
       if (info === undefined) {
@@ -59,7 +81,7 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
         problemOf(
           {
             code: GatewayErrorCodes.tooManyRequests,
-            message: `${now} requests in flight for this ${key === OPEN ? 'gateway' : 'token'} (gateway.maxConcurrentPerToken)`,
+            message: `${now} requests in flight for this ${key === OPEN ? 'gateway' : request.client === undefined ? 'token' : 'client certificate'} (gateway.maxConcurrentPerToken)`,
             retryable: true,
           },
           request.url,

@@ -22,6 +22,7 @@ import { registerMeshRoutes } from './mesh-routes.ts'
 import { registerOpenApi, registerOpenApiRoute } from './openapi.ts'
 import { handleError, notFound } from './problems.ts'
 import { SHARED_SCHEMAS } from './schemas.ts'
+import { httpsOptions } from './tls.ts'
 import { TokenStore, tokensPath } from './tokens.ts'
 
 /** The HTTP API's version, as /openapi.json states it (paths carry its major, /v1). */
@@ -35,7 +36,7 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
 }
 
 export interface Gateway {
-  /** `http://host:port`, with the port actually bound. */
+  /** `http://host:port` (`https://` with gateway.tlsCertFile), with the port actually bound. */
   url: string
   close(): Promise<void>
 }
@@ -62,14 +63,18 @@ export async function buildGateway(node: GatewayNode, opts: GatewayOptions = {})
   const dataDir = dataDirOpt ?? node.config.dataDir
   const tokens = dataDir === undefined ? undefined : new TokenStore(tokensPath(dataDir))
   await tokens?.load()
-  if (!loopback && (tokens === undefined || tokens.size === 0))
+  const trust = node.membership.trustStore
+  const https = httpsOptions(node.config.gateway, trust)
+  const certMode = https === undefined ? 'off' : node.config.gateway.clientCertificates
+  if (!loopback && (tokens === undefined || tokens.size === 0) && certMode !== 'required')
     throw new CrankError(
       ErrorCodes.invalidConfig,
-      `refusing to serve the HTTP gateway on ${listen} without bearer tokens: anyone who can reach that address could run jobs on the mesh. ` +
+      `refusing to serve the HTTP gateway on ${listen} without bearer tokens or required client certificates: anyone who can reach that address could run jobs on the mesh. ` +
         `Create a token first (crank-node gateway token create${dataDir === undefined ? ' --data-dir DIR' : ''}), or listen on 127.0.0.1.`,
     )
 
   const app: FastifyInstance = Fastify({
+    ...(https === undefined ? {} : { https }),
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's type the default one the route modules take.
     loggerInstance: node.log.child({ component: 'gateway' }) as FastifyBaseLogger,
     // A line per request would drown the node's log; failures are logged by the error handler.
@@ -92,7 +97,12 @@ export async function buildGateway(node: GatewayNode, opts: GatewayOptions = {})
   })
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
   await registerOpenApi(app, node.capabilities, API_VERSION)
-  installAuth(app, { tokens, loopback, maxConcurrent: limits.maxConcurrentPerToken })
+  installAuth(app, {
+    tokens,
+    loopback,
+    maxConcurrent: limits.maxConcurrentPerToken,
+    ...(certMode === 'off' || trust === undefined ? {} : { clientCertificates: { mode: certMode, trust } }),
+  })
 
   const context: GatewayContext = {
     node,
@@ -131,7 +141,8 @@ export async function startGateway(node: GatewayNode, opts: GatewayOptions = {})
     throw err
   }
   const bound = (built.app.server.address() as AddressInfo).port
-  const url = `http://${urlHost(host)}:${bound}`
+  const scheme = node.config.gateway.tlsCertFile === undefined ? 'http' : 'https'
+  const url = `${scheme}://${urlHost(host)}:${bound}`
   node.log.info({ url }, 'gateway listening')
   return { url, close: built.close }
 }
