@@ -138,16 +138,7 @@ export class Dispatcher {
       }
       return handle
     }
-    const { limits } = this.c
-    const handle = new JobHandle(typeof opts.jobId === 'string' && opts.jobId !== '' ? opts.jobId : newJobId(), {
-      output: opts.output === 'stream' ? 'stream' : 'collect',
-      maxOutputBytes: limits.maxOutputBytes,
-      streamHighWaterMark: limits.streamHighWaterMark,
-    })
-    if (opts.signal !== undefined) {
-      if (opts.signal.aborted) handle.cancel()
-      else opts.signal.addEventListener('abort', () => handle.cancel(), { once: true })
-    }
+    const handle = this.newHandle(typeof opts.jobId === 'string' && opts.jobId !== '' ? opts.jobId : newJobId(), opts)
     this.handles.add(handle)
     const observer = this.c.observer
     const since = observer === undefined ? 0 : performance.now()

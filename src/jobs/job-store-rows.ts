@@ -137,7 +137,15 @@ export function servedArgs(s: ServedEntry): Array<string | number | Uint8Array |
   ]
 }
 
-export function whereOf(filter: JobFilter, endedOnly = false): { where: string; args: Array<string | number> } {
+/**
+ * The WHERE clause of a filter. `since`/`before` bound `timeColumn`: when jobs were created, or
+ * (for served jobs) when they ended.
+ */
+export function whereOf(
+  filter: Pick<JobFilter, 'capability' | 'since' | 'before'> & { state?: string | readonly string[] | undefined },
+  endedOnly = false,
+  timeColumn: 'created_at' | 'ended_at' = 'created_at',
+): { where: string; args: Array<string | number> } {
   const clauses: string[] = []
   const args: Array<string | number> = []
   const states = filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state]
@@ -150,11 +158,11 @@ export function whereOf(filter: JobFilter, endedOnly = false): { where: string; 
     args.push(filter.capability)
   }
   if (filter.since !== undefined) {
-    clauses.push('created_at >= ?')
+    clauses.push(`${timeColumn} >= ?`)
     args.push(filter.since)
   }
   if (filter.before !== undefined) {
-    clauses.push('created_at < ?')
+    clauses.push(`${timeColumn} < ?`)
     args.push(filter.before)
   }
   if (endedOnly) clauses.push('ended_at IS NOT NULL')

@@ -365,26 +365,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
 
   servedJobs(filter: Omit<JobFilter, 'state'> & { state?: TerminalState | TerminalState[] } = {}): ServedSummary[] {
     this.flushNow()
-    const clauses: string[] = []
-    const args: Array<string | number> = []
-    const states = filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state]
-    if (states.length > 0) {
-      clauses.push(`state IN (${states.map(() => '?').join(', ')})`)
-      args.push(...states)
-    }
-    if (filter.capability !== undefined) {
-      clauses.push('capability = ?')
-      args.push(filter.capability)
-    }
-    if (filter.since !== undefined) {
-      clauses.push('ended_at >= ?')
-      args.push(filter.since)
-    }
-    if (filter.before !== undefined) {
-      clauses.push('ended_at < ?')
-      args.push(filter.before)
-    }
-    const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`
+    const { where, args } = whereOf(filter, false, 'ended_at')
     const rows = this.db
       .prepare(`SELECT caller, job_id, capability, version, state, error, idempotency_key, started_at, ended_at FROM served ${where}
         ORDER BY ended_at DESC LIMIT ?`)
@@ -445,15 +426,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
    */
   reopen(id: string): StoredJob | undefined {
     this.flushNow()
-    let live = this.live.get(id)
-    if (live === undefined) {
-      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as
-        | (JobRow & { rowid: number; input: Uint8Array | null })
-        | undefined
-      if (row === undefined) throw unknownJob(id)
-      live = liveOf(row)
-      this.live.set(id, live)
-    }
+    const live = this.liveOrLoad(id)
     if (!replayableKind(live.inputKind)) return undefined
     let input: JobInput | undefined
     if (live.inputKind === 'inline')
@@ -482,15 +455,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   /** Ends a job that will not run again (recovery of one that cannot be replayed). */
   endUnrun(id: string, state: TerminalState, error: ErrorInfo): void {
     this.flushNow()
-    let live = this.live.get(id)
-    if (live === undefined) {
-      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as
-        | (JobRow & { rowid: number; input: Uint8Array | null })
-        | undefined
-      if (row === undefined) throw unknownJob(id)
-      live = liveOf(row)
-      this.live.set(id, live)
-    }
+    const live = this.liveOrLoad(id)
     live.state = state
     live.error = JSON.stringify(error)
     live.endedAt = Date.now()
@@ -646,6 +611,20 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   }
 
   // ---- internals ---------------------------------------------------------------------------
+
+  /** The job's live record, loaded from its row (and kept live) when it has none; `unknown_job` otherwise. */
+  private liveOrLoad(id: string): LiveJob {
+    let live = this.live.get(id)
+    if (live === undefined) {
+      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as
+        | (JobRow & { rowid: number; input: Uint8Array | null })
+        | undefined
+      if (row === undefined) throw unknownJob(id)
+      live = liveOf(row)
+      this.live.set(id, live)
+    }
+    return live
+  }
 
   private writeJob(j: LiveJob, inserted: LiveJob[]): void {
     j.dirty = false
