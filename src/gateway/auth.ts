@@ -35,26 +35,12 @@ const OPEN = '\0open'
 export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
   const inFlight = new Map<string, number>()
   app.decorateRequest('token', undefined)
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.routeOptions.config.public === true) return
-    const required = !opts.loopback || opts.tokens?.required === true
-    let key = OPEN
-    if (required) {
-      const match = BEARER.exec(request.headers.authorization ?? '')
-      const info = match === null || opts.tokens === undefined ? undefined : await opts.tokens.verify(match[1]!)
-      if (info === undefined) {
-        const message =
-          match === null
-            ? 'this gateway needs Authorization: Bearer <token> (crank-node gateway token create)'
-            : 'the bearer token is not valid (revoked, or never issued here)'
-        return sendProblem(reply, problemOf({ code: GatewayErrorCodes.unauthorized, message }, request.url))
-      }
-      request.token = info
-      key = info.id
-    }
+
+  /** Counts the request against `key`'s limit, or answers 429; true when it may go on. */
+  const admit = (request: FastifyRequest, reply: FastifyReply, key: string): boolean => {
     const now = inFlight.get(key) ?? 0
-    if (now >= opts.maxConcurrent)
-      return sendProblem(
+    if (now >= opts.maxConcurrent) {
+      sendProblem(
         reply,
         problemOf(
           {
@@ -65,6 +51,8 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
           request.url,
         ),
       )
+      return false
+    }
     inFlight.set(key, now + 1)
     // 'close' fires once whether the response finished or the client went away, hijacked or not.
     reply.raw.once('close', () => {
@@ -72,5 +60,30 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
       if (left <= 0) inFlight.delete(key)
       else inFlight.set(key, left)
     })
+    return true
+  }
+
+  // A callback hook rather than an async one: the open gateway's path then makes no promise per request.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (request.routeOptions.config.public === true) return done()
+    const required = !opts.loopback || opts.tokens?.required === true
+    if (!required) {
+      if (admit(request, reply, OPEN)) done()
+      return
+    }
+    const match = BEARER.exec(request.headers.authorization ?? '')
+    const verified = match === null || opts.tokens === undefined ? Promise.resolve(undefined) : opts.tokens.verify(match[1]!)
+    verified.then((info) => {
+      if (info === undefined) {
+        const message =
+          match === null
+            ? 'this gateway needs Authorization: Bearer <token> (crank-node gateway token create)'
+            : 'the bearer token is not valid (revoked, or never issued here)'
+        sendProblem(reply, problemOf({ code: GatewayErrorCodes.unauthorized, message }, request.url))
+        return
+      }
+      request.token = info
+      if (admit(request, reply, info.id)) done()
+    }, done)
   })
 }

@@ -62,6 +62,10 @@ export class GatewayJob {
   readonly fingerprint: string | undefined
   /** Settles at the job's first sign of life (an event or its end). */
   readonly admitted: Promise<void>
+  /** Set when `admitted` has settled, so a caller can skip waiting on it. */
+  isAdmitted = false
+  /** Settles once the job has ended and its end is logged (state, report and the `end` event all set). */
+  readonly whenEnded: Promise<void>
   state: GatewayJobState = 'queued'
   startedAt: number | undefined
   endedAt: number | undefined
@@ -69,6 +73,7 @@ export class GatewayJob {
   version: string | undefined
   report: TerminalReport | undefined
   #admit!: () => void
+  #ended!: () => void
 
   constructor(handle: JobHandle, capability: string, maxEvents: number, key?: string, fingerprint?: string) {
     this.id = handle.id
@@ -80,6 +85,9 @@ export class GatewayJob {
     this.admitted = new Promise((resolve) => {
       this.#admit = resolve
     })
+    this.whenEnded = new Promise((resolve) => {
+      this.#ended = resolve
+    })
   }
 
   get ended(): boolean {
@@ -87,7 +95,13 @@ export class GatewayJob {
   }
 
   admit(): void {
+    this.isAdmitted = true
     this.#admit()
+  }
+
+  /** Called once, after the `end` event is logged. */
+  markEnded(): void {
+    this.#ended()
   }
 
   /** The job as `GET /v1/jobs` lists it. */
@@ -222,6 +236,7 @@ export class GatewayJobs extends EventEmitter<{ change: [JobChangeNotice] }> {
     job.peer ??= report.route?.peer
     job.log.append({ type: 'end', ...job.report })
     job.admit()
+    job.markEnded()
     this.#active--
     this.#notify(job)
     this.#forgetOld()

@@ -122,10 +122,12 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           return answer(request, reply, earlier, wait, 200)
         }
       }
-      const job = jobs.submit(optionsFor(sub, withStore), {
-        ...(sub.idempotencyKey === undefined ? {} : { idempotencyKey: sub.idempotencyKey }),
-        fingerprint: sub.fingerprint,
-      })
+      const job = jobs.submit(
+        optionsFor(sub, withStore),
+        sub.idempotencyKey === undefined
+          ? {}
+          : { idempotencyKey: sub.idempotencyKey, ...(sub.fingerprint === undefined ? {} : { fingerprint: sub.fingerprint }) },
+      )
       await admission(job, sub)
       if (sub.raw?.finished === true) reply.removeHeader('connection')
       if (sub.raw?.tooLarge === true)
@@ -143,23 +145,33 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
 
   /** Waits for the job to be admitted or refused, and for a raw body to be read (or the job to end without it). */
   async function admission(job: GatewayJob, sub: SubmitRequest): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const cap = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ADMISSION_WAIT_MS)
-    })
-    await Promise.race([job.admitted, cap])
-    clearTimeout(timer)
-    if (sub.raw !== undefined) await Promise.race([sub.raw.done, job.log.ended ? undefined : ended(job)])
+    if (!job.isAdmitted) {
+      let timer: NodeJS.Timeout | undefined
+      const cap = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ADMISSION_WAIT_MS)
+      })
+      await Promise.race([job.admitted, cap])
+      clearTimeout(timer)
+    }
+    if (sub.raw !== undefined) await Promise.race([sub.raw.done, job.whenEnded])
   }
 
   async function answer(request: FastifyRequest, reply: FastifyReply, job: GatewayJob, wait: boolean, status: number): Promise<unknown> {
     reply.header('location', links(job.id).self)
     if (!wait) return reply.code(status).send({ ...job.summary(), links: links(job.id) })
-    // The body has arrived; from here the client only waits, as long as the job takes.
-    keepQuietSocket(request)
-    const gone = new Promise<void>((resolve) => reply.raw.once('close', () => resolve()))
-    await Promise.race([ended(job), gone])
-    if (!job.ended) return reply
+    if (!job.log.ended) {
+      // The body has arrived; from here the client only waits, as long as the job takes.
+      keepQuietSocket(request)
+      const res = reply.raw
+      let onClose: (() => void) | undefined
+      const gone = new Promise<void>((resolve) => {
+        onClose = resolve
+        res.once('close', resolve)
+      })
+      await Promise.race([job.whenEnded, gone])
+      res.off('close', onClose as () => void)
+      if (!job.log.ended) return reply
+    }
     return reply.code(200).send({ ...job.view(), links: links(job.id) })
   }
 
@@ -382,19 +394,11 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
         throw new CrankError(GatewayErrorCodes.invalidState, `job ${id} has already ended ${job.state}`, { details: { state: job.state } })
       job.handle.cancel('cancelled over HTTP')
       let timer: NodeJS.Timeout | undefined
-      await Promise.race([ended(job), new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS)))])
+      await Promise.race([job.whenEnded, new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS)))])
       clearTimeout(timer)
       return reply.code(job.ended ? 200 : 202).send({ ...job.view(), links: links(id) })
     },
   )
-}
-
-/** Resolves when the job has ended. */
-function ended(job: GatewayJob): Promise<void> {
-  return job.handle.outcome.then(async () => {
-    // The outcome settles just before the gateway logs the end; wait for that too.
-    while (!job.log.ended) await job.log.changed()
-  })
 }
 
 function timeOf(text: string, field: string): number {
