@@ -128,6 +128,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           ? {}
           : { idempotencyKey: sub.idempotencyKey, ...(sub.fingerprint === undefined ? {} : { fingerprint: sub.fingerprint }) },
       )
+      if (wait && sub.raw === undefined) return waitForEnd(request, reply, job)
       await admission(job, sub)
       if (sub.raw?.finished === true) reply.removeHeader('connection')
       if (sub.raw?.tooLarge === true)
@@ -142,6 +143,23 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       return answer(request, reply, job, wait, 202)
     },
   )
+
+  /**
+   * `?wait=true` with a JSON body: one wait, for the end (or the client going), instead of one for
+   * admission and then one for the end. The answer is the one the two waits would give: a refusal
+   * is a problem document if the job ended before it started, within the admission wait;
+   * otherwise 200 with the ended job.
+   */
+  async function waitForEnd(request: FastifyRequest, reply: FastifyReply, job: GatewayJob): Promise<unknown> {
+    if (!(await endedOrGone(request, reply, job))) return reply
+    const refusal = job.admittedByEnd && job.startedAt === undefined ? job.report?.error : undefined
+    if (refusal !== undefined && REFUSALS.has(refusal.code) && (job.admittedAt as number) - job.createdAt <= ADMISSION_WAIT_MS)
+      return sendProblem(reply, { ...problemOf(refusal, request.url), jobId: job.id })
+    const view = job.view()
+    view.links = links(job.id)
+    reply.header('location', (view.links as { self: string }).self)
+    return reply.code(200).send(view)
+  }
 
   /** Waits for the job to be admitted or refused, and for a raw body to be read (or the job to end without it). */
   async function admission(job: GatewayJob, sub: SubmitRequest): Promise<void> {
@@ -159,19 +177,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
   async function answer(request: FastifyRequest, reply: FastifyReply, job: GatewayJob, wait: boolean, status: number): Promise<unknown> {
     reply.header('location', links(job.id).self)
     if (!wait) return reply.code(status).send({ ...job.summary(), links: links(job.id) })
-    if (!job.log.ended) {
-      // The body has arrived; from here the client only waits, as long as the job takes.
-      keepQuietSocket(request)
-      const res = reply.raw
-      let onClose: (() => void) | undefined
-      const gone = new Promise<void>((resolve) => {
-        onClose = resolve
-        res.once('close', resolve)
-      })
-      await Promise.race([job.whenEnded, gone])
-      res.off('close', onClose as () => void)
-      if (!job.log.ended) return reply
-    }
+    if (!(await endedOrGone(request, reply, job))) return reply
     return reply.code(200).send({ ...job.view(), links: links(job.id) })
   }
 
@@ -399,6 +405,22 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
       return reply.code(job.ended ? 200 : 202).send({ ...job.view(), links: links(id) })
     },
   )
+}
+
+/** Waits until the job has ended (true) or the client went away first (false). */
+async function endedOrGone(request: FastifyRequest, reply: FastifyReply, job: GatewayJob): Promise<boolean> {
+  if (job.log.ended) return true
+  // The body has arrived; from here the client only waits, as long as the job takes.
+  keepQuietSocket(request)
+  const res = reply.raw
+  let onClose: (() => void) | undefined
+  const gone = new Promise<void>((resolve) => {
+    onClose = resolve
+    res.once('close', resolve)
+  })
+  await Promise.race([job.whenEnded, gone])
+  res.off('close', onClose as () => void)
+  return job.log.ended
 }
 
 function timeOf(text: string, field: string): number {
