@@ -329,14 +329,12 @@ export class GatewayJobs extends EventEmitter<{ change: [JobChangeNotice] }> {
 
   #notify(job: GatewayJob): void {
     if (this.listenerCount('change') === 0) return
-    this.emit('change', {
-      id: job.id,
-      capability: job.capability,
-      state: job.state,
-      at: Date.now(),
-      ...(job.report === undefined ? {} : { durationMs: job.report.durationMs }),
-      ...(job.report?.error === undefined ? {} : { error: job.report.error }),
-      ...(job.peer === undefined ? {} : { peer: job.peer }),
-    })
+    // Three of these per job: built field by field, without spreads.
+    const notice: JobChangeNotice = { id: job.id, capability: job.capability, state: job.state, at: Date.now() }
+    const r = job.report
+    if (r !== undefined) notice.durationMs = r.durationMs
+    if (r?.error !== undefined) notice.error = r.error
+    if (job.peer !== undefined) notice.peer = job.peer
+    this.emit('change', notice)
   }
 }
