@@ -7,9 +7,11 @@
  * The HTTP client runs in a worker thread (bench/http-load.ts: keep-alive node:http pool of
  * CONNECTIONS sockets), so its own CPU is not spent on the thread that runs the node and the
  * gateway; on a machine with few cores it still competes for them, which the load figure shows.
- * Two more figures put the gateway's in context:
+ * Three more figures put the gateway's in context:
  *   - a plain fastify route (JSON body in, small JSON object out) driven by the same client: the
  *     floor any fastify HTTP API pays per request on this machine;
+ *   - a plain fastify route that calls node.submit() and answers its result: the floor plus the
+ *     job, so the difference to the gateway is the gateway's own work;
  *   - the gateway driven from this same thread (the client's CPU counted against the node), as
  *     earlier versions of this bench measured it.
  */
@@ -53,12 +55,21 @@ const gw = await startGateway(node, { listen: '127.0.0.1:0' })
 // The floor: fastify without Crank, parsing the same body and answering a job-sized JSON object.
 const hello = Fastify()
 hello.post('/hello', async (req) => ({ id: 'hello', state: 'succeeded', result: (req.body as { params: unknown }).params }))
+// The floor plus the library job: what an HTTP route that only calls node.submit() pays, without
+// the gateway's bookkeeping (its job record, events kept for SSE, the live feed, auth, schemas).
+hello.post('/submit', async (req) => {
+  const { capability, params } = req.body as { capability: string; params: unknown }
+  const job = node.submit({ capability, params })
+  const r = await job.result
+  return { id: job.id, state: r.state, result: r.value }
+})
 await hello.listen({ host: '127.0.0.1', port: 0 })
 const helloUrl = `http://127.0.0.1:${(hello.server.address() as { port: number }).port}`
 
 const body = JSON.stringify({ capability: 'example.echo', params: { echo: 1 } })
 const gwTarget: LoadTarget = { url: gw.url, path: '/v1/jobs?wait=true', body, connections: CONNECTIONS }
 const helloTarget: LoadTarget = { url: helloUrl, path: '/hello', body, connections: CONNECTIONS }
+const submitTarget: LoadTarget = { url: helloUrl, path: '/submit', body, connections: CONNECTIONS }
 
 const worker = new Worker(new URL('./http-load.ts', import.meta.url))
 const load = (r: LoadRequest): Promise<LoadResult> =>
@@ -119,6 +130,7 @@ const viaLibrary = async (): Promise<void> => {
 // Warm up every path (JIT, the agents' sockets).
 await load({ kind: 'throughput', ...gwTarget, inFlight: IN_FLIGHT, ms: 500 })
 await load({ kind: 'throughput', ...helloTarget, inFlight: IN_FLIGHT, ms: 500 })
+await load({ kind: 'throughput', ...submitTarget, inFlight: IN_FLIGHT, ms: 500 })
 await throughput(IN_FLIGHT, 500, viaHttpSameThread)
 await throughput(IN_FLIGHT, 500, viaLibrary)
 
@@ -141,6 +153,11 @@ await interleave([
     const r = await loadWithCpu({ kind: 'throughput', ...helloTarget, inFlight: IN_FLIGHT, ms })
     res.record('tput.hello', r.ops / r.seconds)
     res.record('cpu.hello', r.serverCpuUsPerOp)
+  },
+  async () => {
+    const r = await loadWithCpu({ kind: 'throughput', ...submitTarget, inFlight: IN_FLIGHT, ms })
+    res.record('tput.submit', r.ops / r.seconds)
+    res.record('cpu.submit', r.serverCpuUsPerOp)
   },
   async () => res.record('tput.same', perSecond(await throughput(IN_FLIGHT, ms, viaHttpSameThread))),
   async () => {
@@ -171,6 +188,10 @@ printRatio('    plain fastify against node.submit()', res.get('tput.hello'), res
   crankName: 'plain fastify',
   baseName: 'node.submit()',
 })
+printRatio('    against fastify + node.submit() in the route', res.get('tput.http'), res.get('tput.submit'), {
+  crankName: 'gateway',
+  baseName: 'fastify + node.submit()',
+})
 printRatio('    client in this thread instead', res.get('tput.same'), res.get('tput.lib'), {
   crankName: 'gateway, same-thread client',
   baseName: 'node.submit()',
@@ -180,6 +201,11 @@ printDelta('    one at a time, p99 latency', res.get('p99.http'), res.get('p99.l
 printDelta('    p50 against the floor', res.get('p50.http'), res.get('p50.hello'), { ...floor, unit: ' ms', what: 'Crank adds' })
 printDelta('(c) node thread CPU µs per job', res.get('cpu.http'), res.get('cpu.lib'), { ...lib, what: 'the gateway adds' })
 printDelta('    against the floor', res.get('cpu.http'), res.get('cpu.hello'), { ...floor, what: 'Crank adds' })
+printDelta('    against fastify + node.submit() in the route', res.get('cpu.http'), res.get('cpu.submit'), {
+  crankName: 'gateway',
+  baseName: 'fastify + node.submit()',
+  what: 'the gateway’s bookkeeping adds',
+})
 printValue('    client thread CPU µs per gateway request', res.get('client.http'))
 
 await worker.terminate()
