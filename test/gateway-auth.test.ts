@@ -1,17 +1,27 @@
 /**
  * Who may use the HTTP gateway: bearer tokens made by `crank-node gateway token create|list|revoke`
  * (stored as hashes, mode 0600), refused and revoked tokens, public probes and dashboard files,
+ * revokes that apply to the next request while other checks of the token file are under way,
  * the per-token concurrency limit, the refusal of a non-loopback address without tokens, and
  * `crank-node start --http` serving the gateway from a real node process.
  */
 import assert from 'node:assert/strict'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import echo from '../capabilities/example.echo/index.ts'
 import { CrankError } from '../src/errors.ts'
 import { type BuiltGateway, buildGateway, startGateway } from '../src/gateway/server.ts'
-import { createGatewayToken, hashToken, listGatewayTokens, revokeGatewayToken, TOKENS_FILE } from '../src/gateway/tokens.ts'
+import {
+  createGatewayToken,
+  hashToken,
+  listGatewayTokens,
+  revokeGatewayToken,
+  TOKENS_FILE,
+  TokenStore,
+  tokensPath,
+} from '../src/gateway/tokens.ts'
 import { type CrankNode, createNode } from '../src/node.ts'
 import { cli, type NodeProcess, startNodeProcess, waitFor } from './helpers/cli-process.ts'
 import { openSse } from './helpers/sse.ts'
@@ -77,6 +87,30 @@ describe('HTTP gateway: bearer tokens and limits', function () {
       createGatewayToken(join(dir, 'no-such-dir')),
       (err: unknown) => err instanceof CrankError && err.code === 'invalid_config',
     )
+  })
+
+  it('applies a revoke to the next request even while another request’s check of the token file is under way', async () => {
+    const data = await mkdtemp(join(dir, 'shared-'))
+    const t = await createGatewayToken(data, 'load')
+    const file = tokensPath(data)
+    const store = new TokenStore(file)
+    await store.load()
+    const together = await Promise.all(Array.from({ length: 50 }, () => store.verify(t.token)))
+    assert.ok(together.every((info) => info?.id === t.id))
+    for (let round = 0; round < 20; round++) {
+      const kept = await createGatewayToken(data, `kept-${round}`)
+      assert.equal((await store.verify(kept.token))?.id, kept.id)
+      // A request whose check of the file starts now (and may find it as it was)…
+      const earlier = store.verify(kept.token)
+      // …then the token is revoked (as another process would, synchronously here so that the
+      // earlier check is still under way), and only then the next request arrives.
+      const current = JSON.parse(readFileSync(file, 'utf8')) as { tokens: { id: string }[] }
+      writeFileSync(`${file}.tmp`, JSON.stringify({ ...current, tokens: current.tokens.filter((x) => x.id !== kept.id) }), { mode: 0o600 })
+      renameSync(`${file}.tmp`, file)
+      const after = store.verify(kept.token)
+      await earlier
+      assert.equal(await after, undefined, `round ${round}: a check that began before the revoke let the next request in`)
+    }
   })
 
   it('asks for a token once one exists, refuses wrong and revoked ones, and leaves probes and dashboard files public', async () => {

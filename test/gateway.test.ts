@@ -271,6 +271,15 @@ describe('HTTP gateway: jobs, events, problems, OpenAPI, dashboard', function ()
     assert.equal(unknown.instance, '/v1/jobs')
     const invalid = assertProblem(await submit({ capability: 'example.echo', params: { delayMs: 'soon' } }), 422, 'invalid_params')
     assert.match(String(invalid.detail), /delayMs/)
+    // ?wait=true answers a refusal the same way: the job never ran, so it is a problem, not an ended job.
+    const waited = assertProblem(await submit({ capability: 'no.such-capability' }, '?wait=true'), 404, 'no_provider')
+    assert.equal(typeof waited.jobId, 'string')
+    assertProblem(await submit({ capability: 'example.echo', params: { delayMs: 'soon' } }, '?wait=true'), 422, 'invalid_params')
+    // A job that ran and failed is an ended job, with its error, not a refusal.
+    const ran = await submit({ capability: 'example.echo', params: { failWith: 'echo_failed' } }, '?wait=true')
+    assert.equal(ran.statusCode, 200)
+    assert.equal(ran.json().state, 'failed')
+    assert.equal(ran.json().error.code, 'echo_failed')
     for (const [method, url] of [
       ['GET', '/v1/jobs/nope'],
       ['GET', '/v1/jobs/nope/events'],

@@ -43,40 +43,12 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
   const inFlight = new Map<string, number>()
   app.decorateRequest('token', undefined)
   app.decorateRequest('client', undefined)
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.routeOptions.config.public === true) return
-    const certs = opts.clientCertificates
-    const required = !opts.loopback || opts.tokens?.required === true || certs?.mode === 'required'
-    let key = OPEN
-    if (certs !== undefined) {
-      const check = checkClientCertificate(request.raw.socket, certs.trust)
-      // A certificate that is presented is judged, whatever else the request carries.
-      if (check?.ok === false || (check === undefined && certs.mode === 'required')) {
-        const message =
-          check?.ok === false ? check.reason : 'this gateway needs a client certificate from the mesh CA (crank-node ca issue-tls --client)'
-        return sendProblem(reply, problemOf({ code: GatewayErrorCodes.unauthorized, message }, request.url))
-      }
-      if (check?.ok === true) {
-        request.client = check.client
-        key = `\0cert:${check.client.serial}`
-      }
-    }
-    if (required && key === OPEN) {
-      const match = BEARER.exec(request.headers.authorization ?? '')
-      const info = match === null || opts.tokens === undefined ? undefined : await opts.tokens.verify(match[1]!)
-      if (info === undefined) {
-        const message =
-          match === null
-            ? 'this gateway needs Authorization: Bearer <token> (crank-node gateway token create)'
-            : 'the bearer token is not valid (revoked, or never issued here)'
-        return sendProblem(reply, problemOf({ code: GatewayErrorCodes.unauthorized, message }, request.url))
-      }
-      request.token = info
-      key = info.id
-    }
+
+  /** Counts the request against `key`'s limit, or answers 429; true when it may go on. */
+  const admit = (request: FastifyRequest, reply: FastifyReply, key: string): boolean => {
     const now = inFlight.get(key) ?? 0
-    if (now >= opts.maxConcurrent)
-      return sendProblem(
+    if (now >= opts.maxConcurrent) {
+      sendProblem(
         reply,
         problemOf(
           {
@@ -87,6 +59,8 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
           request.url,
         ),
       )
+      return false
+    }
     inFlight.set(key, now + 1)
     // 'close' fires once whether the response finished or the client went away, hijacked or not.
     reply.raw.once('close', () => {
@@ -94,5 +68,46 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
       if (left <= 0) inFlight.delete(key)
       else inFlight.set(key, left)
     })
+    return true
+  }
+
+  // A callback hook rather than an async one: the open gateway's path then makes no promise per request.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (request.routeOptions.config.public === true) return done()
+    const certs = opts.clientCertificates
+    if (certs !== undefined) {
+      const check = checkClientCertificate(request.raw.socket, certs.trust)
+      // A certificate that is presented is judged, whatever else the request carries.
+      if (check?.ok === false || (check === undefined && certs.mode === 'required')) {
+        const message =
+          check?.ok === false ? check.reason : 'this gateway needs a client certificate from the mesh CA (crank-node ca issue-tls --client)'
+        sendProblem(reply, problemOf({ code: GatewayErrorCodes.unauthorized, message }, request.url))
+        return
+      }
+      if (check?.ok === true) {
+        request.client = check.client
+        if (admit(request, reply, `\0cert:${check.client.serial}`)) done()
+        return
+      }
+    }
+    const required = !opts.loopback || opts.tokens?.required === true
+    if (!required) {
+      if (admit(request, reply, OPEN)) done()
+      return
+    }
+    const match = BEARER.exec(request.headers.authorization ?? '')
+    const verified = match === null || opts.tokens === undefined ? Promise.resolve(undefined) : opts.tokens.verify(match[1]!)
+    verified.then((info) => {
+      if (info === undefined) {
+        const message =
+          match === null
+            ? 'this gateway needs Authorization: Bearer <token> (crank-node gateway token create)'
+            : 'the bearer token is not valid (revoked, or never issued here)'
+        sendProblem(reply, problemOf({ code: GatewayErrorCodes.unauthorized, message }, request.url))
+        return
+      }
+      request.token = info
+      if (admit(request, reply, info.id)) done()
+    }, done)
   })
 }

@@ -62,6 +62,13 @@ export class GatewayJob {
   readonly fingerprint: string | undefined
   /** Settles at the job's first sign of life (an event or its end). */
   readonly admitted: Promise<void>
+  /** Set when `admitted` has settled, so a caller can skip waiting on it. */
+  isAdmitted = false
+  /** When `admitted` settled (epoch ms), and whether the job's end was its first sign of life (it never started). */
+  admittedAt: number | undefined
+  admittedByEnd = false
+  /** Settles once the job has ended and its end is logged (state, report and the `end` event all set). */
+  readonly whenEnded: Promise<void>
   state: GatewayJobState = 'queued'
   startedAt: number | undefined
   endedAt: number | undefined
@@ -69,6 +76,7 @@ export class GatewayJob {
   version: string | undefined
   report: TerminalReport | undefined
   #admit!: () => void
+  #ended!: () => void
 
   constructor(handle: JobHandle, capability: string, maxEvents: number, key?: string, fingerprint?: string) {
     this.id = handle.id
@@ -80,6 +88,9 @@ export class GatewayJob {
     this.admitted = new Promise((resolve) => {
       this.#admit = resolve
     })
+    this.whenEnded = new Promise((resolve) => {
+      this.#ended = resolve
+    })
   }
 
   get ended(): boolean {
@@ -87,40 +98,51 @@ export class GatewayJob {
   }
 
   admit(): void {
+    if (this.isAdmitted) return
+    this.isAdmitted = true
+    this.admittedAt = Date.now()
+    // The end is logged before the follower admits the job, so a logged end here means it came first.
+    this.admittedByEnd = this.log.ended
     this.#admit()
+  }
+
+  /** Called once, after the `end` event is logged. */
+  markEnded(): void {
+    this.#ended()
   }
 
   /** The job as `GET /v1/jobs` lists it. */
   summary(): Record<string, unknown> {
+    // Built field by field rather than from spreads: this runs for every answer; the order is the one clients see.
     const r = this.report
-    return {
+    const o: Record<string, unknown> = {
       id: this.id,
       capability: this.capability,
       state: this.state,
       attempts: r?.attempts ?? this.handle.attempts,
-      ...(this.peer === undefined ? {} : { peer: this.peer }),
-      durable: false,
-      ...(this.idempotencyKey === undefined ? {} : { idempotencyKey: this.idempotencyKey }),
-      ...(r?.error === undefined ? {} : { error: r.error }),
-      createdAt: this.createdAt,
-      ...(this.startedAt === undefined ? {} : { startedAt: this.startedAt }),
-      ...(this.endedAt === undefined ? {} : { endedAt: this.endedAt }),
     }
+    if (this.peer !== undefined) o.peer = this.peer
+    o.durable = false
+    if (this.idempotencyKey !== undefined) o.idempotencyKey = this.idempotencyKey
+    if (r?.error !== undefined) o.error = r.error
+    o.createdAt = this.createdAt
+    if (this.startedAt !== undefined) o.startedAt = this.startedAt
+    if (this.endedAt !== undefined) o.endedAt = this.endedAt
+    return o
   }
 
   /** The job as `GET /v1/jobs/:id` shows it. */
   view(): Record<string, unknown> {
     const r = this.report
-    return {
-      ...this.summary(),
-      ...(this.version === undefined ? {} : { version: this.version }),
-      ...(r?.route === undefined ? {} : { route: r.route }),
-      ...(r === undefined || r.state !== 'succeeded' ? {} : { result: r.result }),
-      outputBytes: this.log.outputBytes,
-      outputKept: this.log.outputKept,
-      ...(r === undefined ? {} : { durationMs: r.durationMs }),
-      eventCount: this.log.lastSeq,
-    }
+    const o = this.summary()
+    if (this.version !== undefined) o.version = this.version
+    if (r?.route !== undefined) o.route = r.route
+    if (r !== undefined && r.state === 'succeeded') o.result = r.result
+    o.outputBytes = this.log.outputBytes
+    o.outputKept = this.log.outputKept
+    if (r !== undefined) o.durationMs = r.durationMs
+    o.eventCount = this.log.lastSeq
+    return o
   }
 }
 
@@ -222,6 +244,7 @@ export class GatewayJobs extends EventEmitter<{ change: [JobChangeNotice] }> {
     job.peer ??= report.route?.peer
     job.log.append({ type: 'end', ...job.report })
     job.admit()
+    job.markEnded()
     this.#active--
     this.#notify(job)
     this.#forgetOld()
@@ -306,14 +329,12 @@ export class GatewayJobs extends EventEmitter<{ change: [JobChangeNotice] }> {
 
   #notify(job: GatewayJob): void {
     if (this.listenerCount('change') === 0) return
-    this.emit('change', {
-      id: job.id,
-      capability: job.capability,
-      state: job.state,
-      at: Date.now(),
-      ...(job.report === undefined ? {} : { durationMs: job.report.durationMs }),
-      ...(job.report?.error === undefined ? {} : { error: job.report.error }),
-      ...(job.peer === undefined ? {} : { peer: job.peer }),
-    })
+    // Three of these per job: built field by field, without spreads.
+    const notice: JobChangeNotice = { id: job.id, capability: job.capability, state: job.state, at: Date.now() }
+    const r = job.report
+    if (r !== undefined) notice.durationMs = r.durationMs
+    if (r?.error !== undefined) notice.error = r.error
+    if (job.peer !== undefined) notice.peer = job.peer
+    this.emit('change', notice)
   }
 }

@@ -122,15 +122,18 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
           return answer(request, reply, earlier, wait, 200)
         }
       }
-      const { job, replayed } = jobs.submit(optionsFor(sub, withStore), {
-        ...(sub.idempotencyKey === undefined ? {} : { idempotencyKey: sub.idempotencyKey }),
-        fingerprint: sub.fingerprint,
-      })
+      const { job, replayed } = jobs.submit(
+        optionsFor(sub, withStore),
+        sub.idempotencyKey === undefined
+          ? {}
+          : { idempotencyKey: sub.idempotencyKey, ...(sub.fingerprint === undefined ? {} : { fingerprint: sub.fingerprint }) },
+      )
       if (replayed) {
         // The node's job store knew the key: this is the first job, and nothing new runs.
         reply.header('idempotent-replayed', 'true')
         return answer(request, reply, job, wait, 200)
       }
+      if (wait && sub.raw === undefined) return waitForEnd(request, reply, job)
       await admission(job, sub)
       if (sub.raw?.finished === true) reply.removeHeader('connection')
       if (sub.raw?.tooLarge === true)
@@ -146,25 +149,40 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
     },
   )
 
+  /**
+   * `?wait=true` with a JSON body: one wait, for the end (or the client going), instead of one for
+   * admission and then one for the end. The answer is the one the two waits would give: a refusal
+   * is a problem document if the job ended before it started, within the admission wait;
+   * otherwise 200 with the ended job.
+   */
+  async function waitForEnd(request: FastifyRequest, reply: FastifyReply, job: GatewayJob): Promise<unknown> {
+    if (!(await endedOrGone(request, reply, job))) return reply
+    const refusal = job.admittedByEnd && job.startedAt === undefined ? job.report?.error : undefined
+    if (refusal !== undefined && REFUSALS.has(refusal.code) && (job.admittedAt as number) - job.createdAt <= ADMISSION_WAIT_MS)
+      return sendProblem(reply, { ...problemOf(refusal, request.url), jobId: job.id })
+    const view = job.view()
+    view.links = links(job.id)
+    reply.header('location', (view.links as { self: string }).self)
+    return reply.code(200).send(view)
+  }
+
   /** Waits for the job to be admitted or refused, and for a raw body to be read (or the job to end without it). */
   async function admission(job: GatewayJob, sub: SubmitRequest): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const cap = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ADMISSION_WAIT_MS)
-    })
-    await Promise.race([job.admitted, cap])
-    clearTimeout(timer)
-    if (sub.raw !== undefined) await Promise.race([sub.raw.done, job.log.ended ? undefined : ended(job)])
+    if (!job.isAdmitted) {
+      let timer: NodeJS.Timeout | undefined
+      const cap = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ADMISSION_WAIT_MS)
+      })
+      await Promise.race([job.admitted, cap])
+      clearTimeout(timer)
+    }
+    if (sub.raw !== undefined) await Promise.race([sub.raw.done, job.whenEnded])
   }
 
   async function answer(request: FastifyRequest, reply: FastifyReply, job: GatewayJob, wait: boolean, status: number): Promise<unknown> {
     reply.header('location', links(job.id).self)
     if (!wait) return reply.code(status).send({ ...job.summary(), links: links(job.id) })
-    // The body has arrived; from here the client only waits, as long as the job takes.
-    keepQuietSocket(request)
-    const gone = new Promise<void>((resolve) => reply.raw.once('close', () => resolve()))
-    await Promise.race([ended(job), gone])
-    if (!job.ended) return reply
+    if (!(await endedOrGone(request, reply, job))) return reply
     return reply.code(200).send({ ...job.view(), links: links(job.id) })
   }
 
@@ -387,19 +405,27 @@ export function registerJobRoutes(app: FastifyInstance, ctx: GatewayContext): vo
         throw new CrankError(GatewayErrorCodes.invalidState, `job ${id} has already ended ${job.state}`, { details: { state: job.state } })
       job.handle.cancel('cancelled over HTTP')
       let timer: NodeJS.Timeout | undefined
-      await Promise.race([ended(job), new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS)))])
+      await Promise.race([job.whenEnded, new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_WAIT_MS)))])
       clearTimeout(timer)
       return reply.code(job.ended ? 200 : 202).send({ ...job.view(), links: links(id) })
     },
   )
 }
 
-/** Resolves when the job has ended. */
-function ended(job: GatewayJob): Promise<void> {
-  return job.handle.outcome.then(async () => {
-    // The outcome settles just before the gateway logs the end; wait for that too.
-    while (!job.log.ended) await job.log.changed()
+/** Waits until the job has ended (true) or the client went away first (false). */
+async function endedOrGone(request: FastifyRequest, reply: FastifyReply, job: GatewayJob): Promise<boolean> {
+  if (job.log.ended) return true
+  // The body has arrived; from here the client only waits, as long as the job takes.
+  keepQuietSocket(request)
+  const res = reply.raw
+  let onClose: (() => void) | undefined
+  const gone = new Promise<void>((resolve) => {
+    onClose = resolve
+    res.once('close', resolve)
   })
+  await Promise.race([job.whenEnded, gone])
+  res.off('close', onClose as () => void)
+  return job.log.ended
 }
 
 function timeOf(text: string, field: string): number {

@@ -23,8 +23,8 @@ export interface SubmitRequest {
   options: SubmitOptions
   idempotencyKey?: string
   durable: boolean
-  /** Names the request, so that an Idempotency-Key reused for another request is caught. */
-  fingerprint: string
+  /** Names the request, so that an Idempotency-Key reused for another request is caught; only with a key. */
+  fingerprint?: string
   /** The streamed body, for a raw submission. */
   raw?: MeteredInput
 }
@@ -95,9 +95,10 @@ export function fromJsonBody(body: Record<string, unknown>, headers: IncomingHtt
   const { input, idempotencyKey, durable, ...rest } = body
   const options = { ...rest, ...(input === undefined ? {} : { input: decodeInput(input) }) } as SubmitOptions
   const key = idempotencyKeyOf(headers, idempotencyKey as string | undefined)
+  if (key === undefined) return { options, durable: durable === true }
   return {
     options,
-    ...(key === undefined ? {} : { idempotencyKey: key }),
+    idempotencyKey: key,
     durable: durable === true,
     fingerprint: fingerprintOf({ ...rest, input: input ?? null, durable: durable === true }),
   }
@@ -139,9 +140,13 @@ export function fromRawBody(
   const key = idempotencyKeyOf(headers)
   return {
     options: { ...(rest as unknown as SubmitOptions), ...(parsedParams === undefined ? {} : { params: parsedParams }), input: raw },
-    ...(key === undefined ? {} : { idempotencyKey: key }),
     durable: durable === true,
-    fingerprint: fingerprintOf({ ...rest, params: parsedParams ?? null, raw: true, durable: durable === true }),
+    ...(key === undefined
+      ? {}
+      : {
+          idempotencyKey: key,
+          fingerprint: fingerprintOf({ ...rest, params: parsedParams ?? null, raw: true, durable: durable === true }),
+        }),
     raw,
   }
 }

@@ -155,8 +155,38 @@ export class TokenStore {
 
   /** The token's entry, or undefined. A lookup by hash: the token itself is never compared or kept. */
   async verify(token: string): Promise<TokenInfo | undefined> {
-    await this.#refresh()
+    await this.#refreshAfterNow()
     return this.#hashes.get(hashToken(token))
+  }
+
+  /** The file check under way, if any. */
+  #running: Promise<void> | undefined
+  /** The check that starts when the running one ends, shared by every request that arrived meanwhile. */
+  #queued: Promise<void> | undefined
+
+  /**
+   * A check of the file that starts no earlier than this call, so a token revoked before a
+   * request arrived is refused. Concurrent requests share one: under load the file is stat'ed
+   * once per round trip of the check, not once per request.
+   */
+  #refreshAfterNow(): Promise<void> {
+    // The running check may have started before the file changed: wait for the next one.
+    if (this.#running === undefined) return this.#start()
+    this.#queued ??= this.#running
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = undefined
+        return this.#start()
+      })
+    return this.#queued
+  }
+
+  #start(): Promise<void> {
+    const check: Promise<void> = this.#refresh().finally(() => {
+      if (this.#running === check) this.#running = undefined
+    })
+    this.#running = check
+    return check
   }
 
   async #refresh(): Promise<void> {
