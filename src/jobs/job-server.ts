@@ -11,7 +11,7 @@ import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameBudget } from '../net/frame-budget.ts'
-import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
+import { type FrameConsumer, FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
 import { JobController } from './job-controller.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
@@ -135,34 +135,52 @@ export class JobServer {
     const writer = new FrameWriter(stream)
     let current: RunningJob | undefined
 
-    try {
-      for await (const bytes of reader) {
-        const { kind, frame } = decodeClientFrame(bytes)
-        // Read through a local: `current` is reassigned by the job's completion callback.
-        const job: RunningJob | undefined = current
-        switch (kind) {
-          case 'submit':
-            if (job !== undefined)
-              throw new CrankError(ErrorCodes.protocolError, `Submit for ${frame.submit?.jobId} while ${job.jobId} is running`)
-            current = this.start(frame, caller, writer, log, () => {
-              current = undefined
-            })
-            break
-          case 'inputChunk':
-            // Awaiting here is the input backpressure: the reader pauses the stream while we wait.
-            if (job !== undefined && job.jobId === frame.inputChunk?.jobId) await job.input.push(frame.inputChunk?.data ?? new Uint8Array())
-            break
-          case 'inputEnd':
-            if (job !== undefined && job.jobId === frame.inputEnd?.jobId) job.input.end()
-            break
-          case 'cancel':
-            if (job !== undefined && job.jobId === frame.cancel?.jobId) {
-              job.abort.abort(new CrankError(ErrorCodes.cancelled, frame.cancel?.reason || 'job cancelled by caller'))
-            }
-            break
-        }
-        // Frames naming a job that already ended are stale input from the client and are dropped.
+    const onFrame = (bytes: Uint8Array): Promise<void> | undefined => {
+      const { kind, frame } = decodeClientFrame(bytes)
+      // Read through a local: `current` is reassigned by the job's completion callback.
+      const job: RunningJob | undefined = current
+      switch (kind) {
+        case 'submit':
+          if (job !== undefined)
+            throw new CrankError(ErrorCodes.protocolError, `Submit for ${frame.submit?.jobId} while ${job.jobId} is running`)
+          current = this.start(frame, caller, writer, log, () => {
+            current = undefined
+          })
+          break
+        case 'inputChunk':
+          // The reader holds the next frame until the push resolves: the input backpressure.
+          if (job !== undefined && job.jobId === frame.inputChunk?.jobId) return job.input.push(frame.inputChunk?.data ?? new Uint8Array())
+          break
+        case 'inputEnd':
+          if (job !== undefined && job.jobId === frame.inputEnd?.jobId) job.input.end()
+          break
+        case 'cancel':
+          if (job !== undefined && job.jobId === frame.cancel?.jobId) {
+            job.abort.abort(new CrankError(ErrorCodes.cancelled, frame.cancel?.reason || 'job cancelled by caller'))
+          }
+          break
       }
+      // Frames naming a job that already ended are stale input from the client and are dropped.
+      return undefined
+    }
+
+    try {
+      // Frames are taken from the stream's data events, not an awaited iterator (no promise per frame).
+      await new Promise<void>((resolve, reject) => {
+        const consumer: FrameConsumer = {
+          frame: (bytes) => {
+            try {
+              return onFrame(bytes)
+            } catch (err) {
+              reader.release(consumer)
+              reject(err)
+              return undefined
+            }
+          },
+          end: (error) => (error === undefined ? resolve() : reject(error)),
+        }
+        reader.consume(consumer)
+      })
       // The caller closed its side: "no more input", not "gone". A job that is running still
       // owes it a result; input the caller never finished is an error the handler sees.
       const running: RunningJob | undefined = current
