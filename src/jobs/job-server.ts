@@ -11,7 +11,7 @@ import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameBudget } from '../net/frame-budget.ts'
-import { type FrameConsumer, FrameReader, FrameWriter } from '../net/frame-stream.ts'
+import { type FrameConsumer, FrameReader, FrameWriter, SENT } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
 import { JobController } from './job-controller.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
@@ -230,12 +230,19 @@ export class JobServer {
     this.acceptTimer.unref()
   }
 
-  /** Writes a job's terminal frame; tracked so that a stopping node can let it through. */
-  private finish(writer: FrameWriter, frame: Uint8Array): Promise<void> {
-    const written = writer.write(frame).catch(() => {})
-    this.finishing.add(written)
-    void written.finally(() => this.finishing.delete(written))
-    return written
+  /**
+   * Writes a job's terminal frame and calls `ended` once it is written (or could not be); one still
+   * waiting for room is tracked, so that a stopping node can let it through.
+   */
+  private finish(writer: FrameWriter, frame: Uint8Array, ended: () => void): void {
+    const written = writer.write(frame)
+    if (written === SENT) {
+      ended()
+      return
+    }
+    const tracked = written.then(ended, ended)
+    this.finishing.add(tracked)
+    void tracked.then(() => this.finishing.delete(tracked))
   }
 
   private start(frame: ClientFrame, caller: string, writer: FrameWriter, log: Logger, done: () => void): RunningJob | undefined {
@@ -263,8 +270,8 @@ export class JobServer {
     } catch (err) {
       return reject(err as CrankError)
     }
-    const input = new AsyncQueue<Uint8Array>({ highWaterMark: this.opts.inputBufferBytes, size: (c) => c.byteLength })
-    if (submit.hasInput !== true) input.end()
+    const input =
+      submit.hasInput === true ? new AsyncQueue<Uint8Array>({ highWaterMark: this.opts.inputBufferBytes, size: chunkBytes }) : NO_INPUT
     const abort = new JobController()
     const capability = submit.capability ?? ''
     let markEnded!: () => void
@@ -333,19 +340,20 @@ export class JobServer {
       }
       version = admission.capability.version
       if (!announced) this.acceptLater(() => finished || announce())
-      admission.outcome
-        .then(
-          (outcome) => outcome,
-          (err: unknown): JobOutcome => ({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }),
-        )
-        .then((outcome) => {
+      const end = (outcome: JobOutcome): void => {
+        try {
           done()
           input.abort()
           finished = true
           if (log.isLevelEnabled('debug')) log.debug({ job: jobId, state: outcome.state }, 'job ended')
-          return this.finish(writer, terminalFrame(jobId, version, outcome))
-        })
-        .finally(markEnded)
+          this.finish(writer, terminalFrame(jobId, version, outcome), markEnded)
+        } catch (err) {
+          markEnded()
+          throw err
+        }
+      }
+      // One reaction for either settlement: no chain of promises per job.
+      admission.outcome.then(end, (err: unknown) => end({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
     }
 
     const decide = (d: Authorization): void => {
@@ -394,6 +402,14 @@ function terminalFrame(jobId: string, capabilityVersion: string, outcome: JobOut
   const { code, message, retryable } = outcome.error
   return encodeServerFrame({ error: { jobId, state: outcome.state, code, message, retryable, capabilityVersion } })
 }
+
+function chunkBytes(chunk: Uint8Array): number {
+  return chunk.byteLength
+}
+
+/** The input of every job submitted without one: already ended, so one serves all (what is pushed after the end is dropped). */
+const NO_INPUT = new AsyncQueue<Uint8Array>({ highWaterMark: 0 })
+NO_INPUT.end()
 
 /** Stream failures caused by the peer, not by us. */
 const PEER_FAULTS = new Set<string>([

@@ -371,8 +371,11 @@ function framed(bodies: Uint8Array[]): Uint8Array | Uint8ArrayList {
   return out
 }
 
-/** What a write that went out at once returns: shared, since nothing waits on it. */
-const SENT: Promise<void> = Promise.resolve()
+/**
+ * What a write that went out at once returns: shared, since nothing waits on it. A caller may
+ * compare against it to skip waiting on a frame that is already with the stream.
+ */
+export const SENT: Promise<void> = Promise.resolve()
 
 interface QueuedFrame {
   frame: Uint8Array | (() => Uint8Array | undefined)
