@@ -7,6 +7,7 @@ import type { PeerId } from '@libp2p/interface'
 import { abortOutcome, cancelledError, deadlineError, type JobEventSink, type JobOutcome } from '../controller/executor.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
+import type { FrameConsumer } from '../net/frame-stream.ts'
 import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
 import { whenAborted } from './job-controller.ts'
 import { MAX_DEADLINE_MS } from './limits.ts'
@@ -133,25 +134,58 @@ class RemoteJobRun {
     return { state: 'failed', error: toErrorInfo(this.inputFailure) }
   }
 
-  private async readUntilTerminal(): Promise<JobOutcome> {
+  /** Takes the stream's frames from its data events (no promise per frame) until the job's terminal frame. */
+  private readUntilTerminal(): Promise<JobOutcome> {
     const { req } = this
     const { reader } = this.js
-    for (let next = await reader.next(); next.done !== true; next = await reader.next()) {
-      const { kind, frame } = decodeServerFrame(next.value)
-      const outcome = await this.onFrame(kind, frame)
-      if (outcome !== undefined) return outcome
-    }
-    if (this.forced !== undefined) return this.forced
-    throw new CrankError(ErrorCodes.connectionLost, `provider closed the stream before ${req.jobId} ended`, { retryable: true })
+    return new Promise<JobOutcome>((resolve, reject) => {
+      const fail = (err: unknown): void => {
+        reader.release(consumer)
+        reject(err)
+      }
+      const consumer: FrameConsumer = {
+        frame: (bytes) => {
+          try {
+            const { kind, frame } = decodeServerFrame(bytes)
+            if (kind === 'outputChunk') {
+              this.checkJob(kind, frame)
+              // The next frame waits until the caller has taken this one (backpressure).
+              return req.sink.output(frame.outputChunk?.data ?? new Uint8Array()).then(undefined, fail)
+            }
+            const outcome = this.onFrame(kind, frame)
+            if (outcome !== undefined) {
+              reader.release(consumer)
+              resolve(outcome)
+            }
+          } catch (err) {
+            fail(err)
+          }
+          return undefined
+        },
+        end: (error) => {
+          if (this.forced !== undefined) resolve(this.forced)
+          else
+            reject(
+              error ??
+                new CrankError(ErrorCodes.connectionLost, `provider closed the stream before ${req.jobId} ended`, { retryable: true }),
+            )
+        },
+      }
+      reader.consume(consumer)
+    })
   }
 
-  private async onFrame(kind: NonNullable<ServerFrame['frame']>, frame: ServerFrame): Promise<JobOutcome | undefined> {
-    const { req } = this
+  private checkJob(kind: NonNullable<ServerFrame['frame']>, frame: ServerFrame): void {
     const body = frame[kind] as { jobId?: string | null } | null | undefined
     // A server error with an empty job id reports a stream-level fault (malformed frame).
-    if (body?.jobId !== req.jobId && !(kind === 'error' && body?.jobId === '')) {
-      throw new CrankError(ErrorCodes.protocolError, `frame for job ${body?.jobId} arrived during ${req.jobId}`)
+    if (body?.jobId !== this.req.jobId && !(kind === 'error' && body?.jobId === '')) {
+      throw new CrankError(ErrorCodes.protocolError, `frame for job ${body?.jobId} arrived during ${this.req.jobId}`)
     }
+  }
+
+  private onFrame(kind: NonNullable<ServerFrame['frame']>, frame: ServerFrame): JobOutcome | undefined {
+    const { req } = this
+    this.checkJob(kind, frame)
     switch (kind) {
       case 'accepted':
         this.accept(frame.accepted?.capabilityVersion)
@@ -161,9 +195,6 @@ class RemoteJobRun {
         req.sink.progress({ done: p?.done ?? 0, ...(p?.total ? { total: p.total } : {}), ...(p?.message ? { message: p.message } : {}) })
         return undefined
       }
-      case 'outputChunk':
-        await req.sink.output(frame.outputChunk?.data ?? new Uint8Array())
-        return undefined
       case 'rejected': {
         const r = frame.rejected
         return {

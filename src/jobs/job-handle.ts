@@ -55,12 +55,20 @@ const NOTHING_TO_STORE: Promise<void> = Promise.resolve()
 /** Codes of errors the node raises itself when it aborts a job: they end it `failed`, not `cancelled`. */
 const NODE_ABORTS: ReadonlySet<string> = new Set([ErrorCodes.outputTooLarge, StoreErrorCodes.storeFull])
 
+function eventSize(e: JobEvent): number {
+  return e.type === 'output' ? e.data.byteLength : 1
+}
+
 export class JobHandle implements AsyncIterable<JobEvent> {
   readonly id: string
   readonly outputMode: OutputMode
   /** Settles once with the terminal report; never rejects. */
   readonly outcome: Promise<JobReport>
-  private readonly events: AsyncQueue<JobEvent>
+  /** Made when someone iterates, or output is streamed; until then events wait in `early`. */
+  private queue: AsyncQueue<JobEvent> | undefined
+  private early: JobEvent[] | undefined
+  private ended = false
+  private readonly streamHighWaterMark: number
   private readonly chunks: Uint8Array[] = []
   private collected = 0
   private readonly maxOutputBytes: number
@@ -79,10 +87,7 @@ export class JobHandle implements AsyncIterable<JobEvent> {
     this.id = id
     this.outputMode = opts.output
     this.maxOutputBytes = opts.maxOutputBytes
-    this.events = new AsyncQueue<JobEvent>({
-      highWaterMark: opts.streamHighWaterMark,
-      size: (e) => (e.type === 'output' ? e.data.byteLength : 1),
-    })
+    this.streamHighWaterMark = opts.streamHighWaterMark
     this.outcome = new Promise((resolve) => {
       this.resolveOutcome = resolve
     })
@@ -100,6 +105,18 @@ export class JobHandle implements AsyncIterable<JobEvent> {
   /** The promise given must already be observed (a caller who never looks at it gets no unhandled rejection). */
   set stored(p: Promise<void>) {
     this.storedPromise = p
+  }
+
+  /** The event queue, made on first use: most jobs are awaited, never iterated, and need none. */
+  private get events(): AsyncQueue<JobEvent> {
+    if (this.queue === undefined) {
+      const queue = new AsyncQueue<JobEvent>({ highWaterMark: this.streamHighWaterMark, size: eventSize })
+      if (this.early !== undefined) for (const e of this.early) void queue.push(e)
+      this.early = undefined
+      if (this.ended) queue.end()
+      this.queue = queue
+    }
+    return this.queue
   }
 
   /** Fires when the caller cancels; routes pass it to whatever runs the job. */
@@ -153,7 +170,10 @@ export class JobHandle implements AsyncIterable<JobEvent> {
 
   /** Non-output events never block the job: past the buffer, old events are dropped rather than stalling the run. */
   emit(event: Exclude<JobEvent, { type: 'output' }>): void {
-    if (this.events.length < MAX_BUFFERED_EVENTS) void this.events.push(event)
+    if (this.queue === undefined) {
+      this.early ??= []
+      if (this.early.length < MAX_BUFFERED_EVENTS) this.early.push(event)
+    } else if (this.queue.length < MAX_BUFFERED_EVENTS) void this.queue.push(event)
   }
 
   /** Called once by the node with the final outcome of the last attempt. */
@@ -184,7 +204,8 @@ export class JobHandle implements AsyncIterable<JobEvent> {
 
   /** Ends the handle with `report`: the result promise and the event iterator settle. */
   settle(report: JobReport): void {
-    this.events.end()
+    this.ended = true
+    this.queue?.end()
     this.resolveOutcome(report)
   }
 }

@@ -11,7 +11,7 @@ import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameBudget } from '../net/frame-budget.ts'
-import { FrameReader, FrameWriter } from '../net/frame-stream.ts'
+import { type FrameConsumer, FrameReader, FrameWriter, SENT } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
 import { JobController } from './job-controller.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
@@ -143,34 +143,52 @@ export class JobServer {
     const writer = new FrameWriter(stream)
     let current: RunningJob | undefined
 
-    try {
-      for await (const bytes of reader) {
-        const { kind, frame } = decodeClientFrame(bytes)
-        // Read through a local: `current` is reassigned by the job's completion callback.
-        const job: RunningJob | undefined = current
-        switch (kind) {
-          case 'submit':
-            if (job !== undefined)
-              throw new CrankError(ErrorCodes.protocolError, `Submit for ${frame.submit?.jobId} while ${job.jobId} is running`)
-            current = this.start(frame, caller, writer, log, () => {
-              current = undefined
-            })
-            break
-          case 'inputChunk':
-            // Awaiting here is the input backpressure: the reader pauses the stream while we wait.
-            if (job !== undefined && job.jobId === frame.inputChunk?.jobId) await job.input.push(frame.inputChunk?.data ?? new Uint8Array())
-            break
-          case 'inputEnd':
-            if (job !== undefined && job.jobId === frame.inputEnd?.jobId) job.input.end()
-            break
-          case 'cancel':
-            if (job !== undefined && job.jobId === frame.cancel?.jobId) {
-              job.abort.abort(new CrankError(ErrorCodes.cancelled, frame.cancel?.reason || 'job cancelled by caller'))
-            }
-            break
-        }
-        // Frames naming a job that already ended are stale input from the client and are dropped.
+    const onFrame = (bytes: Uint8Array): Promise<void> | undefined => {
+      const { kind, frame } = decodeClientFrame(bytes)
+      // Read through a local: `current` is reassigned by the job's completion callback.
+      const job: RunningJob | undefined = current
+      switch (kind) {
+        case 'submit':
+          if (job !== undefined)
+            throw new CrankError(ErrorCodes.protocolError, `Submit for ${frame.submit?.jobId} while ${job.jobId} is running`)
+          current = this.start(frame, caller, writer, log, () => {
+            current = undefined
+          })
+          break
+        case 'inputChunk':
+          // The reader holds the next frame until the push resolves: the input backpressure.
+          if (job !== undefined && job.jobId === frame.inputChunk?.jobId) return job.input.push(frame.inputChunk?.data ?? new Uint8Array())
+          break
+        case 'inputEnd':
+          if (job !== undefined && job.jobId === frame.inputEnd?.jobId) job.input.end()
+          break
+        case 'cancel':
+          if (job !== undefined && job.jobId === frame.cancel?.jobId) {
+            job.abort.abort(new CrankError(ErrorCodes.cancelled, frame.cancel?.reason || 'job cancelled by caller'))
+          }
+          break
       }
+      // Frames naming a job that already ended are stale input from the client and are dropped.
+      return undefined
+    }
+
+    try {
+      // Frames are taken from the stream's data events, not an awaited iterator (no promise per frame).
+      await new Promise<void>((resolve, reject) => {
+        const consumer: FrameConsumer = {
+          frame: (bytes) => {
+            try {
+              return onFrame(bytes)
+            } catch (err) {
+              reader.release(consumer)
+              reject(err)
+              return undefined
+            }
+          },
+          end: (error) => (error === undefined ? resolve() : reject(error)),
+        }
+        reader.consume(consumer)
+      })
       // The caller closed its side: "no more input", not "gone". A job that is running still
       // owes it a result; input the caller never finished is an error the handler sees.
       const running: RunningJob | undefined = current
@@ -220,12 +238,19 @@ export class JobServer {
     this.acceptTimer.unref()
   }
 
-  /** Writes a job's terminal frame; tracked so that a stopping node can let it through. */
-  private finish(writer: FrameWriter, frame: Uint8Array): Promise<void> {
-    const written = writer.write(frame).catch(() => {})
-    this.finishing.add(written)
-    void written.finally(() => this.finishing.delete(written))
-    return written
+  /**
+   * Writes a job's terminal frame and calls `ended` once it is written (or could not be); one still
+   * waiting for room is tracked, so that a stopping node can let it through.
+   */
+  private finish(writer: FrameWriter, frame: Uint8Array, ended: () => void): void {
+    const written = writer.write(frame)
+    if (written === SENT) {
+      ended()
+      return
+    }
+    const tracked = written.then(ended, ended)
+    this.finishing.add(tracked)
+    void tracked.then(() => this.finishing.delete(tracked))
   }
 
   private start(frame: ClientFrame, caller: string, writer: FrameWriter, log: Logger, done: () => void): RunningJob | undefined {
@@ -255,8 +280,8 @@ export class JobServer {
     }
     // Scoped to this caller by LocalJobs: a peer can only ever be answered with its own jobs' results.
     const replayKey = replayKeyOf(submit.meta)
-    const input = new AsyncQueue<Uint8Array>({ highWaterMark: this.opts.inputBufferBytes, size: (c) => c.byteLength })
-    if (submit.hasInput !== true) input.end()
+    const input =
+      submit.hasInput === true ? new AsyncQueue<Uint8Array>({ highWaterMark: this.opts.inputBufferBytes, size: chunkBytes }) : NO_INPUT
     const abort = new JobController()
     const capability = submit.capability ?? ''
     let markEnded!: () => void
@@ -326,19 +351,20 @@ export class JobServer {
       }
       version = admission.capability.version
       if (!announced) this.acceptLater(() => finished || announce())
-      admission.outcome
-        .then(
-          (outcome) => outcome,
-          (err: unknown): JobOutcome => ({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }),
-        )
-        .then((outcome) => {
+      const end = (outcome: JobOutcome): void => {
+        try {
           done()
           input.abort()
           finished = true
           if (log.isLevelEnabled('debug')) log.debug({ job: jobId, state: outcome.state }, 'job ended')
-          return this.finish(writer, terminalFrame(jobId, version, outcome))
-        })
-        .finally(markEnded)
+          this.finish(writer, terminalFrame(jobId, version, outcome), markEnded)
+        } catch (err) {
+          markEnded()
+          throw err
+        }
+      }
+      // One reaction for either settlement: no chain of promises per job.
+      admission.outcome.then(end, (err: unknown) => end({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
     }
 
     const decide = (d: Authorization): void => {
@@ -387,6 +413,14 @@ function terminalFrame(jobId: string, capabilityVersion: string, outcome: JobOut
   const { code, message, retryable } = outcome.error
   return encodeServerFrame({ error: { jobId, state: outcome.state, code, message, retryable, capabilityVersion } })
 }
+
+function chunkBytes(chunk: Uint8Array): number {
+  return chunk.byteLength
+}
+
+/** The input of every job submitted without one: already ended, so one serves all (what is pushed after the end is dropped). */
+const NO_INPUT = new AsyncQueue<Uint8Array>({ highWaterMark: 0 })
+NO_INPUT.end()
 
 /** Stream failures caused by the peer, not by us. */
 const PEER_FAULTS = new Set<string>([

@@ -23,6 +23,16 @@ export interface FrameReaderOptions {
   whenProven?: () => Promise<boolean>
 }
 
+/**
+ * Takes frames as they arrive, in place of iterating. `frame` may return a promise to hold the
+ * next frame back until it settles (backpressure: the stream is paused while frames pile up).
+ * `end` is called once when the stream has ended or failed and every frame before that was taken.
+ */
+export interface FrameConsumer {
+  frame(bytes: Uint8Array): void | Promise<void>
+  end(error: CrankError | undefined): void
+}
+
 const MAX_VARINT_BYTES = 5 // up to 2^35: far beyond any frame we accept
 /** Bytes a stream may hold unsent before writers wait. */
 const WRITE_HIGH_WATER_MARK = 256 * 1024
@@ -41,6 +51,11 @@ export class FrameReader implements AsyncIterable<Uint8Array> {
   private released = false
   /** Bytes that arrived while an unproven peer's account was full, kept in order until its proof. */
   private deferred: Array<Uint8Array | Uint8ArrayList> | undefined
+  /** Who takes frames now, instead of an iterator (see `consume`). */
+  private consumer: FrameConsumer | undefined
+  /** A consumer's frame is still being handled: the next waits. */
+  private busy = false
+  private delivering = false
 
   constructor(stream: Stream, opts: FrameReaderOptions) {
     this.stream = stream
@@ -59,6 +74,7 @@ export class FrameReader implements AsyncIterable<Uint8Array> {
   }
 
   async next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.consumer !== undefined) throw new Error('FrameReader: next() while a consumer takes the frames')
     while (this.frames.length === 0) {
       if (this.failure !== undefined) throw this.failure
       if (this.ended) return { done: true, value: undefined }
@@ -66,11 +82,69 @@ export class FrameReader implements AsyncIterable<Uint8Array> {
         this.wake = resolve
       })
     }
+    return { done: false, value: this.take() }
+  }
+
+  /**
+   * Hands frames to `consumer` as they arrive, from the stream's own data event: no promise and
+   * no iterator result per frame, as iterating costs. Frames already buffered are handed over at
+   * once. The consumer keeps them until `release(consumer)`; frames that arrive meanwhile wait.
+   */
+  consume(consumer: FrameConsumer): void {
+    if (this.consumer !== undefined) throw new Error('FrameReader: a consumer already takes the frames')
+    this.consumer = consumer
+    this.deliver()
+  }
+
+  /** Stops handing frames to `consumer`; those that arrive wait for the next consumer or iterator. */
+  release(consumer: FrameConsumer): void {
+    if (this.consumer === consumer) this.consumer = undefined
+  }
+
+  private take(): Uint8Array {
     const frame = this.frames.shift() as Uint8Array
     this.heldBytes -= frame.byteLength
     this.settle()
     if (this.heldBytes <= this.opts.highWaterMark / 2 && this.stream.readStatus === 'paused') this.stream.resume()
-    return { done: false, value: frame }
+    return frame
+  }
+
+  /**
+   * Re-entrant calls return at once: taking a frame may resume the stream, which can dispatch
+   * its buffered data synchronously; the loop already running hands those frames over in order.
+   */
+  private deliver(): void {
+    if (this.delivering) return
+    this.delivering = true
+    try {
+      this.deliverLoop()
+    } finally {
+      this.delivering = false
+    }
+  }
+
+  private deliverLoop(): void {
+    while (!this.busy) {
+      const consumer = this.consumer
+      if (consumer === undefined) return
+      if (this.frames.length === 0) {
+        if (this.failure !== undefined || this.ended) {
+          this.consumer = undefined
+          consumer.end(this.failure)
+        }
+        return
+      }
+      const held = consumer.frame(this.take())
+      if (held !== undefined) {
+        this.busy = true
+        const next = (): void => {
+          this.busy = false
+          this.deliver()
+        }
+        // A consumer reports its own failures; a rejection here only means "go on".
+        held.then(next, next)
+      }
+    }
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -118,14 +192,14 @@ export class FrameReader implements AsyncIterable<Uint8Array> {
     const chunk = data instanceof Uint8Array ? data : data.subarray()
     let off = 0
     while (off < chunk.byteLength) {
-      const header = readVarint(chunk, off)
-      if (header === 'incomplete') break
-      if (!this.checkLength(header)) return false
-      const start = off + header.bytes
-      if (chunk.byteLength < start + header.value) break
-      this.frames.push(chunk.subarray(start, start + header.value))
-      this.heldBytes += header.value
-      off = start + header.value
+      const length = readVarint(chunk, off)
+      if (length === INCOMPLETE) break
+      if (!this.checkLength(length)) return false
+      const start = off + varintBytes
+      if (chunk.byteLength < start + length) break
+      this.frames.push(chunk.subarray(start, start + length))
+      this.heldBytes += length
+      off = start + length
     }
     if (off < chunk.byteLength) this.pending.append(chunk.subarray(off))
     return true
@@ -134,26 +208,25 @@ export class FrameReader implements AsyncIterable<Uint8Array> {
   /** Frames that span chunks, gathered in `pending` and copied out whole. Returns false when the stream failed. */
   private takePending(): boolean {
     for (;;) {
-      const header = readVarint(this.pending, 0)
-      if (header === 'incomplete') return true
-      if (!this.checkLength(header)) return false
-      if (this.pending.byteLength < header.bytes + header.value) return true
-      const frame = this.pending.subarray(header.bytes, header.bytes + header.value)
-      this.pending.consume(header.bytes + header.value)
+      const length = readVarint(this.pending, 0)
+      if (length === INCOMPLETE) return true
+      if (!this.checkLength(length)) return false
+      const prefix = varintBytes
+      if (this.pending.byteLength < prefix + length) return true
+      const frame = this.pending.subarray(prefix, prefix + length)
+      this.pending.consume(prefix + length)
       this.frames.push(frame)
       this.heldBytes += frame.byteLength
     }
   }
 
-  private checkLength(header: { value: number; bytes: number } | 'invalid'): header is { value: number; bytes: number } {
-    if (header === 'invalid') {
+  private checkLength(length: number): boolean {
+    if (length === INVALID) {
       this.fail(new CrankError(ErrorCodes.malformedFrame, 'frame length prefix is not a valid varint'))
       return false
     }
-    if (header.value > this.opts.maxFrameBytes) {
-      this.fail(
-        new CrankError(ErrorCodes.frameTooLarge, `frame of ${header.value} bytes exceeds the ${this.opts.maxFrameBytes}-byte limit`),
-      )
+    if (length > this.opts.maxFrameBytes) {
+      this.fail(new CrankError(ErrorCodes.frameTooLarge, `frame of ${length} bytes exceeds the ${this.opts.maxFrameBytes}-byte limit`))
       return false
     }
     return true
@@ -219,21 +292,31 @@ export class FrameReader implements AsyncIterable<Uint8Array> {
   }
 
   private notify(): void {
+    if (this.consumer !== undefined) this.deliver()
     const wake = this.wake
     this.wake = undefined
     wake?.()
   }
 }
 
-function readVarint(buf: Uint8Array | Uint8ArrayList, from: number): { value: number; bytes: number } | 'incomplete' | 'invalid' {
+/** Bytes of the prefix that the last `readVarint` read (a field, so no object per frame). */
+let varintBytes = 0
+const INCOMPLETE = -1
+const INVALID = -2
+
+/** The frame length at `from`, with its prefix size in `varintBytes`; or INCOMPLETE, or INVALID. */
+function readVarint(buf: Uint8Array | Uint8ArrayList, from: number): number {
   let value = 0
   for (let i = 0; i < MAX_VARINT_BYTES; i++) {
-    if (from + i >= buf.byteLength) return 'incomplete'
+    if (from + i >= buf.byteLength) return INCOMPLETE
     const byte = buf instanceof Uint8Array ? (buf[from + i] as number) : buf.get(from + i)
     value += (byte & 0x7f) * 2 ** (7 * i)
-    if ((byte & 0x80) === 0) return { value, bytes: i + 1 }
+    if ((byte & 0x80) === 0) {
+      varintBytes = i + 1
+      return value
+    }
   }
-  return 'invalid'
+  return INVALID
 }
 
 /** Bytes of the unsigned LEB128 prefix of a frame of `n` bytes. */
@@ -288,8 +371,11 @@ function framed(bodies: Uint8Array[]): Uint8Array | Uint8ArrayList {
   return out
 }
 
-/** What a write that went out at once returns: shared, since nothing waits on it. */
-const SENT: Promise<void> = Promise.resolve()
+/**
+ * What a write that went out at once returns: shared, since nothing waits on it. A caller may
+ * compare against it to skip waiting on a frame that is already with the stream.
+ */
+export const SENT: Promise<void> = Promise.resolve()
 
 interface QueuedFrame {
   frame: Uint8Array | (() => Uint8Array | undefined)

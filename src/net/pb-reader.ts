@@ -8,6 +8,8 @@
 import protobuf from 'protobufjs/minimal.js'
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+/** Strings up to this long are scanned for an all-ASCII fast path; longer ones go to the decoder at once. */
+const ASCII_SCAN_BYTES = 256
 
 export class NativeUtf8Reader extends protobuf.BufferReader {
   constructor(bytes: Uint8Array) {
@@ -20,6 +22,14 @@ export class NativeUtf8Reader extends protobuf.BufferReader {
     const end = start + length
     if (end > this.len) throw new RangeError(`index out of range: ${start} + ${length} > ${this.len}`)
     this.pos = end
-    return length === 0 ? '' : strictUtf8.decode(this.buf.subarray(start, end))
+    if (length === 0) return ''
+    // Job ids, capability names, versions and codes are ASCII: read them without a view per string.
+    const buf = this.buf as Buffer
+    if (length <= ASCII_SCAN_BYTES) {
+      let i = start
+      while (i < end && (buf[i] as number) < 0x80) i++
+      if (i === end) return buf.toString('latin1', start, end)
+    }
+    return strictUtf8.decode(buf.subarray(start, end))
   }
 }
