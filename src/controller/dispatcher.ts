@@ -24,7 +24,7 @@ import type { DhtProviders } from './dht-providers.ts'
 import type { JobOutcome } from './executor.ts'
 import type { LocalJobs } from './local-jobs.ts'
 import type { ProviderQuery } from './mesh-registry.ts'
-import { type Candidate, describe, type RouteDecision, type Router } from './router.ts'
+import { type Candidate, describe, type RouteDecision, type RouteRequest, type Router } from './router.ts'
 import type { Priority } from './scheduler.ts'
 
 export interface DispatcherLimits {
@@ -39,6 +39,9 @@ export interface DispatcherLimits {
   /** How long a job resumed after a restart waits for a provider to be known (and for the one that last ran it). */
   resumeWaitMs?: number
 }
+
+/** The `exclude` of a job that has not failed anywhere yet. */
+const NOBODY_EXCLUDED: ReadonlySet<string> = new Set()
 
 /** The dispatcher's limits, as a node's config sets them. */
 export function dispatcherLimits(config: Pick<CrankConfig, 'mesh' | 'jobs' | 'store'>): DispatcherLimits {
@@ -424,13 +427,12 @@ export class Dispatcher {
   private async routeAndRetry(job: RoutedJob, route: 'local' | 'prefer-local' | 'any', opts: RouteOptions): Promise<JobOutcome> {
     const { handle } = job
     const recorder = this.c.recorder
-    const query = {
-      id: job.id,
-      range: job.versionRange,
-      ...(opts.gpu === undefined ? {} : { gpu: opts.gpu }),
-      ...(opts.tags === undefined ? {} : { tags: opts.tags }),
-    }
-    const exclude = new Set<string>()
+    // One request object for every decision, its fields set one by one: this runs for every job.
+    const query: RouteRequest = { id: job.id, range: job.versionRange, mode: route, exclude: NOBODY_EXCLUDED }
+    if (opts.gpu !== undefined) query.gpu = opts.gpu
+    if (opts.tags !== undefined) query.tags = opts.tags
+    // Made at the first failure: most jobs succeed on their first provider.
+    let exclude: Set<string> | undefined
     const maxAttempts = opts.attempts ?? this.c.limits.attempts
     // A job taken up again (restart, retry) keeps counting its attempts, with a full set more.
     const first = job.firstAttempt ?? 1
@@ -439,11 +441,9 @@ export class Dispatcher {
     let waited = 0
     for (let attempt = first; attempt <= lastAttempt; attempt++) {
       let decision: RouteDecision =
-        job.lastPeer !== undefined && attempt === first
-          ? this.resumedDecision(job, query, route)
-          : this.c.router.decide({ ...query, mode: route, exclude })
-      if (decision.kind === 'none' && route !== 'local' && this.c.dht !== undefined && exclude.size === 0) {
-        decision = this.c.router.decide({ ...query, mode: route, exclude }, await this.c.dht.find(job.id, job.versionRange, handle.signal))
+        job.lastPeer !== undefined && attempt === first ? this.resumedDecision(job, query, route) : this.c.router.decide(query)
+      if (decision.kind === 'none' && route !== 'local' && this.c.dht !== undefined && exclude === undefined) {
+        decision = this.c.router.decide(query, await this.c.dht.find(job.id, job.versionRange, handle.signal))
       }
       if (decision.kind === 'none' && job.resumeUntil !== undefined && Date.now() < job.resumeUntil) {
         // After a restart the mesh is learnt again from adverts: wait for providers rather than fail.
@@ -463,6 +463,10 @@ export class Dispatcher {
       if (last.state !== 'failed' || !last.error.retryable) {
         if (target !== 'local' && last.state === 'succeeded') this.c.bans.succeed(target)
         return last
+      }
+      if (exclude === undefined) {
+        exclude = new Set<string>()
+        query.exclude = exclude
       }
       exclude.add(target)
       if (target !== 'local') this.c.bans.fail(target)

@@ -12,7 +12,7 @@ export type RouteMode = 'local' | 'prefer-local' | 'any'
 export interface RouteRequest extends ProviderQuery {
   mode: RouteMode
   /** Peers already tried for this job: each provider is tried at most once. */
-  exclude: Set<string>
+  exclude: ReadonlySet<string>
 }
 
 export type RouteDecision =
