@@ -188,13 +188,7 @@ export class Dispatcher {
 
   /** A peer id string, or a multiaddr we dial to learn whose it is. */
   async resolvePeer(route: string): Promise<PeerId> {
-    if (!route.startsWith('/')) {
-      try {
-        return this.c.peerIds.get(route)
-      } catch {
-        throw new CrankError(ErrorCodes.invalidRoute, `route "${route}" is neither "local", a peer id, nor a multiaddr`)
-      }
-    }
+    if (!route.startsWith('/')) return this.peerIdOf(route)
     let addr: Multiaddr
     try {
       addr = multiaddr(route)
@@ -206,6 +200,14 @@ export class Dispatcher {
       return conn.remotePeer
     } catch (err) {
       throw new CrankError(ErrorCodes.peerUnreachable, `cannot reach ${route}: ${(err as Error).message}`, { retryable: true })
+    }
+  }
+
+  private peerIdOf(route: string): PeerId {
+    try {
+      return this.c.peerIds.get(route)
+    } catch {
+      throw new CrankError(ErrorCodes.invalidRoute, `route "${route}" is neither "local", a peer id, nor a multiaddr`)
     }
   }
 
@@ -235,7 +237,8 @@ export class Dispatcher {
     const route = opts.route ?? 'prefer-local'
     if (route !== 'local' && route !== 'prefer-local' && route !== 'any') {
       handle.attempts = job.firstAttempt ?? 1
-      const peer = (await this.resolvePeer(route)).toString()
+      // A peer id needs no dial to resolve: no promise for it (pinned jobs are the bench's and the CLI's).
+      const peer = route.startsWith('/') ? (await this.resolvePeer(route)).toString() : this.peerIdOf(route).toString()
       handle.route = { peer, reason: 'pinned' }
       const recorder = this.c.recorder
       if (recorder !== undefined) recorder.routed(handle.id, handle.attempts, peer, 'pinned')
@@ -625,13 +628,16 @@ interface TrackedInput {
   open(): AsyncIterable<Uint8Array>
 }
 
+/** Every job without input shares this: nothing to open more than once, nothing consumed. */
+const NO_INPUT: TrackedInput = Object.freeze({ present: false, consumed: false, open: () => noInput() })
+
 function trackedInput(input: JobInput | undefined): TrackedInput {
-  const replayable = input === undefined || typeof input === 'string' || input instanceof Uint8Array
+  if (input === undefined) return NO_INPUT
+  const replayable = typeof input === 'string' || input instanceof Uint8Array
   const tracked: TrackedInput = {
-    present: input !== undefined,
+    present: true,
     consumed: false,
     open() {
-      if (input === undefined) return noInput()
       const source = toByteStream(input)
       if (replayable) return source
       return {

@@ -61,19 +61,19 @@ export function abortOutcome(reason: unknown): JobOutcome {
 export function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
   if (req.signal?.aborted === true) return Promise.resolve(abortOutcome(req.signal.reason ?? cancelledError()))
   const controller = req.control ?? new AbortController()
-  const abort = (reason: unknown): void => controller.abort(reason)
-  const onExternalAbort = (): void => abort(req.signal?.reason ?? cancelledError())
+  // Only a caller that passes a bare signal needs a listener on it; the node's own jobs pass their controller.
   const external = req.control === undefined ? req.signal : undefined
-  external?.addEventListener('abort', onExternalAbort, { once: true })
+  const onExternalAbort = external === undefined ? undefined : (): void => controller.abort(external.reason ?? cancelledError())
+  if (external !== undefined && onExternalAbort !== undefined) external.addEventListener('abort', onExternalAbort, { once: true })
 
   let timer: DeadlineTimer | undefined
   if (req.deadline !== undefined) {
     const remaining = req.deadline - Date.now()
     if (remaining <= 0) {
-      external?.removeEventListener('abort', onExternalAbort)
+      if (onExternalAbort !== undefined) external?.removeEventListener('abort', onExternalAbort)
       return Promise.resolve(abortOutcome(deadlineError()))
     }
-    timer = setDeadlineTimer(() => abort(deadlineError()), remaining)
+    timer = setDeadlineTimer(() => controller.abort(deadlineError()), remaining)
   }
 
   let settled = false
@@ -100,7 +100,7 @@ export function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
       if (settled) return
       settled = true
       timer?.clear()
-      external?.removeEventListener('abort', onExternalAbort)
+      if (onExternalAbort !== undefined) external?.removeEventListener('abort', onExternalAbort)
       // The controller may be the caller's, living on after this attempt: leave nothing attached to it.
       stopListening()
       resolve(outcome)
