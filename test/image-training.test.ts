@@ -55,6 +55,64 @@ describe('image.classify training and export', () => {
     await session.release()
   })
 
+  it('with a dropout mask, the training graph matches the reference with that mask folded into fc2', async () => {
+    const a: CnnArch = {
+      ...DEFAULT_ARCH,
+      conv1: { ...DEFAULT_ARCH.conv1, cout: 4 },
+      conv2: { ...DEFAULT_ARCH.conv2, cin: 4, cout: 6 },
+      hidden: 16,
+    }
+    const rand = seededRandom(12)
+    const p = initParams(a, rand)
+    const B = 4
+    const x = new Float32Array(B * 784).map(() => rand() * 2 - 1)
+    const y = [1, 7, 7, 2]
+    // the same mask for every sample, so it folds into fc2's columns: logits = W4·(m ⊙ h) = (W4·diag m)·h
+    const m = Float32Array.from({ length: a.hidden }, (_, h) => (h % 3 === 0 ? 0 : 1.5))
+    const folded = allocParams(a, p.flat.slice())
+    for (let c = 0; c < a.classes; c++)
+      for (let h = 0; h < a.hidden; h++) folded.w4[c * a.hidden + h] = (p.w4[c * a.hidden + h] as number) * (m[h] as number)
+    const ws = allocWorkspace(a, B)
+    const g = allocParams(a)
+    forward(folded, ws, x, B)
+    const loss = backward(folded, ws, y, B, g)
+    const session = await ort.InferenceSession.create(buildTrainingGraph(a, { dropout: true }))
+    const onehot = new Float32Array(B * 10)
+    y.forEach((c, b) => {
+      onehot[b * 10 + c] = 1
+    })
+    const mask = new Float32Array(B * a.hidden)
+    for (let b = 0; b < B; b++) mask.set(m, b * a.hidden)
+    const shapes = weightShapes(a)
+    const views = [p.w1, p.b1, p.w2, p.b2, p.w3, p.b3, p.w4, p.b4]
+    const feeds: Record<string, ort.Tensor> = {
+      image: new ort.Tensor('float32', x, [B, 1, 28, 28]),
+      onehot: new ort.Tensor('float32', onehot, [B, 10]),
+      inv_batch: new ort.Tensor('float32', new Float32Array([1 / B]), []),
+      drop_mask: new ort.Tensor('float32', mask, [B, a.hidden]),
+    }
+    WEIGHT_NAMES.forEach((w, k) => {
+      feeds[w] = new ort.Tensor('float32', (views[k] as Float32Array).slice(), shapes[w])
+    })
+    const out = await session.run(feeds)
+    assert.ok(Math.abs(((out.loss as ort.Tensor).data[0] as number) - loss) < 1e-5)
+    // d loss/d W4[c,h] = m[h] · d loss/d W4'[c,h]; every other gradient is the folded model's
+    const want = [g.w1, g.b1, g.w2, g.b2, g.w3, g.b3, g.w4.map((v, i) => v * (m[i % a.hidden] as number)), g.b4]
+    WEIGHT_NAMES.forEach((w, k) => {
+      const got = out[`grad.${w}`]?.data as Float32Array
+      const exp = want[k] as Float32Array
+      assert.equal(got.length, exp.length)
+      let worst = 0
+      for (let i = 0; i < exp.length; i++) worst = Math.max(worst, Math.abs((got[i] as number) - (exp[i] as number)))
+      assert.ok(worst < 1e-5, `${w}: max |Δ| ${worst}`)
+    })
+    // the dropped units get no gradient in fc1
+    const gw3 = out['grad.fc1.weight']?.data as Float32Array
+    const F = gw3.length / a.hidden
+    for (let i = 0; i < F; i++) assert.equal(gw3[i], 0)
+    await session.release()
+  })
+
   it('onnxruntime reproduces the TypeScript model on the committed default model', async () => {
     const m = readManifest(manifestPath)
     const arch = (m.training as { arch: CnnArch }).arch

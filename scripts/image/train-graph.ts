@@ -40,7 +40,14 @@ export function weightShapes(a: CnnArch): Record<(typeof WEIGHT_NAMES)[number], 
   }
 }
 
-export function buildTrainingGraph(a: CnnArch): Uint8Array {
+/**
+ * `dropout`: the graph takes one more input, `drop_mask` [B, hidden] (0 or 1/(1−p), drawn by the
+ * seeded TypeScript loop), which multiplies the hidden layer's activations (inverted dropout, so
+ * the exported inference graph needs no change).
+ */
+export function buildTrainingGraph(a: CnnArch, opts: { dropout?: boolean } = {}): Uint8Array {
+  const drop = opts.dropout === true
+  const hid = drop ? 'hd' : 'hr'
   const pool = { kernel_shape: [2, 2], strides: [2, 2] }
   const swap01 = { perm: [1, 0, 2, 3] }
   const n = node
@@ -56,7 +63,8 @@ export function buildTrainingGraph(a: CnnArch): Uint8Array {
     n('Flatten', ['p2'], ['f'], { axis: 1 }),
     n('Gemm', ['f', 'fc1.weight', 'fc1.bias'], ['h'], { transB: 1 }),
     n('Relu', ['h'], ['hr']),
-    n('Gemm', ['hr', 'fc2.weight', 'fc2.bias'], ['logits'], { transB: 1 }),
+    ...(drop ? [n('Mul', ['hr', 'drop_mask'], ['hd'])] : []),
+    n('Gemm', [hid, 'fc2.weight', 'fc2.bias'], ['logits'], { transB: 1 }),
     // loss = -Σ onehot·log softmax / B
     n('LogSoftmax', ['logits'], ['ls'], { axis: 1 }),
     n('Mul', ['onehot', 'ls'], ['oh_ls']),
@@ -68,9 +76,11 @@ export function buildTrainingGraph(a: CnnArch): Uint8Array {
     n('Sub', ['sm', 'onehot'], ['dz0']),
     n('Mul', ['dz0', 'inv_batch'], ['dz']),
     // fc2
-    n('Gemm', ['dz', 'hr'], ['grad.fc2.weight'], { transA: 1 }),
+    n('Gemm', ['dz', hid], ['grad.fc2.weight'], { transA: 1 }),
     n('ReduceSum', ['dz', 'axes_0'], ['grad.fc2.bias'], { keepdims: 0 }),
-    n('MatMul', ['dz', 'fc2.weight'], ['dhr']),
+    ...(drop
+      ? [n('MatMul', ['dz', 'fc2.weight'], ['dhd']), n('Mul', ['dhd', 'drop_mask'], ['dhr'])]
+      : [n('MatMul', ['dz', 'fc2.weight'], ['dhr'])]),
     // relu + fc1
     n('Greater', ['h', 'zero'], ['h_on']),
     n('Cast', ['h_on'], ['h_mask'], { to: 1 }),
@@ -125,6 +135,7 @@ export function buildTrainingGraph(a: CnnArch): Uint8Array {
       floatValue('image', ['batch', a.conv1.cin, a.inputSize, a.inputSize]),
       floatValue('onehot', ['batch', a.classes]),
       floatValue('inv_batch', []),
+      ...(drop ? [floatValue('drop_mask', ['batch', a.hidden])] : []),
       ...WEIGHT_NAMES.map((w) => floatValue(w, shapes[w])),
     ],
     outputs: [

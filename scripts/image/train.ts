@@ -2,6 +2,7 @@
  * Trains the default image.classify model on Fashion-MNIST and exports it to ONNX.
  *
  *   npm run train:image-classify [-- --epochs 12 --seed 6 --batch 64 --lr 0.001]
+ *   [--schedule cosine --dropout 0.3 --smoothing 0.1 --shift 2 --conv1 48 --conv2 96]
  *
  * 5,000 images carved from the official training set (fixed seed) are the validation split: it picks
  * the epoch that is kept (early stopping) and was used to choose the hyper-parameters below. The
@@ -59,6 +60,10 @@ const { values: args } = parseArgs({
     conv2: { type: 'string', default: String(DEFAULT_ARCH.conv2.cout) },
     hidden: { type: 'string', default: String(DEFAULT_ARCH.hidden) },
     shift: { type: 'string', default: '1' },
+    // 'exp': lr·decay^epoch; 'cosine': lr·(1 + cos(π·step/steps))/2 over the whole run, per step
+    schedule: { type: 'string', default: 'exp' },
+    dropout: { type: 'string', default: '0' },
+    smoothing: { type: 'string', default: '0' },
   },
 })
 
@@ -68,6 +73,10 @@ const batch = Number(args.batch)
 const lr0 = Number(args.lr)
 const decay = Number(args.decay)
 const shift = Number(args.shift)
+const schedule = args.schedule
+if (schedule !== 'exp' && schedule !== 'cosine') throw new Error(`--schedule: 'exp' or 'cosine', not '${schedule}'`)
+const dropout = Number(args.dropout)
+const smoothing = Number(args.smoothing)
 
 const arch: CnnArch = {
   ...DEFAULT_ARCH,
@@ -83,11 +92,12 @@ const trainIdx = args['max-train'] === undefined ? split.train : split.train.sli
 const rand = seededRandom(seed + 1)
 const params = initParams(arch, rand)
 const opt = createAdam(params.flat.length, lr0, Number(args['weight-decay']))
-const stepSession = await ort.InferenceSession.create(buildTrainingGraph(arch), sessionOptions)
+const stepSession = await ort.InferenceSession.create(buildTrainingGraph(arch, { dropout: dropout > 0 }), sessionOptions)
 const shapes = weightShapes(arch)
 const pixels = 28 * 28
 const x = new Float32Array(batch * pixels)
 const onehot = new Float32Array(batch * 10)
+const dropMask = new Float32Array(batch * arch.hidden)
 const grad = new Float32Array(params.flat.length)
 
 function weightViews(p: CnnParams): Record<(typeof WEIGHT_NAMES)[number], Float32Array> {
@@ -108,6 +118,10 @@ async function trainStep(): Promise<number> {
     image: new ort.Tensor('float32', x, [batch, 1, 28, 28]),
     onehot: new ort.Tensor('float32', onehot, [batch, 10]),
     inv_batch: new ort.Tensor('float32', new Float32Array([1 / batch]), []),
+  }
+  if (dropout > 0) {
+    for (let i = 0; i < dropMask.length; i++) dropMask[i] = rand() < dropout ? 0 : 1 / (1 - dropout)
+    feeds.drop_mask = new ort.Tensor('float32', dropMask, [batch, arch.hidden])
   }
   const views = weightViews(params)
   for (const w of WEIGHT_NAMES) feeds[w] = new ort.Tensor('float32', views[w].slice(), shapes[w])
@@ -148,6 +162,8 @@ console.log(
 )
 let best = { acc: -1, epoch: -1, weights: new Float32Array(0) }
 const t0 = Date.now()
+const stepsPerEpoch = Math.floor(trainIdx.length / batch)
+let step = 0
 for (let epoch = 0; epoch < epochs; epoch++) {
   opt.lr = lr0 * decay ** epoch
   const order = shuffled(trainIdx.length, rand)
@@ -155,7 +171,10 @@ for (let epoch = 0; epoch < epochs; epoch++) {
   let steps = 0
   const te = Date.now()
   for (let s = 0; s + batch <= order.length; s += batch) {
-    onehot.fill(0)
+    if (schedule === 'cosine') opt.lr = (lr0 * (1 + Math.cos((Math.PI * step) / (epochs * stepsPerEpoch)))) / 2
+    step++
+    // label smoothing: the graph's loss and gradient hold for any target distribution, not only one-hot
+    onehot.fill(smoothing / 10)
     for (let b = 0; b < batch; b++) {
       const i = trainIdx[order[s + b] as number] as number
       // horizontal flips: Fashion-MNIST garments are near-symmetric, so a flip is a new valid sample
@@ -164,7 +183,7 @@ for (let epoch = 0; epoch < epochs; epoch++) {
       const dx = shift === 0 ? 0 : Math.floor(rand() * (2 * shift + 1)) - shift
       const dy = shift === 0 ? 0 : Math.floor(rand() * (2 * shift + 1)) - shift
       normalise(imageAt(train, i), x, b * pixels, flip, 28, dx, dy)
-      onehot[b * 10 + (train.labels[i] as number)] = 1
+      onehot[b * 10 + (train.labels[i] as number)] = 1 - smoothing + smoothing / 10
     }
     lossSum += await trainStep()
     steps++
@@ -222,6 +241,9 @@ const manifest = {
     lr: lr0,
     decay,
     shift,
+    schedule,
+    dropout,
+    smoothing,
     weightDecay: Number(args['weight-decay']),
     epochs,
     keptEpoch: best.epoch,
