@@ -53,4 +53,18 @@ grep -q 'from the package' <<<"$result"
 printf '# Packaged\n\nHello *from the tarball*.\n' > in.md
 html=$(npx crank-node submit document.convert --data-dir ./node --params '{"to":"html"}' --input in.md --output - 2>/dev/null)
 grep -q '<h1>Packaged</h1>' <<<"$html" || { echo "package-test: document.convert failed: $html" >&2; exit 1; }
+
+step "installed node: a durable job through its control socket, and the job store's history"
+npx crank-node init --data-dir ./served --open-mesh --listen /ip4/127.0.0.1/tcp/0 >/dev/null 2>&1
+./node_modules/.bin/crank-node start --data-dir ./served >served.log 2>&1 &
+served=$!
+trap 'kill "$served" 2>/dev/null; rm -rf "$work"' EXIT
+# The control socket appears once the node serves; bounded, and it fails if the node dies first.
+for _ in $(seq 1 240); do [ -S ./served/control.sock ] && break; kill -0 "$served" 2>/dev/null || break; sleep 0.25; done
+[ -S ./served/control.sock ] || { echo "package-test: the installed node did not start: $(tail -3 served.log)" >&2; exit 1; }
+job=$(npx crank-node submit example.echo --data-dir ./served --durable --idempotency-key pkg-1 --params '{"echo":"kept"}' --json 2>/dev/null)
+grep -q '"state":"succeeded"' <<<"$job" || { echo "package-test: durable submit failed: $job" >&2; exit 1; }
+id=$(sed -n 's/.*"jobId":"\([^"]*\)".*/\1/p' <<<"$job")
+npx crank-node jobs show --data-dir ./served "$id" | grep -q 'durable *yes' || { echo "package-test: jobs show does not know $id" >&2; exit 1; }
+kill "$served"; wait "$served" 2>/dev/null || true
 step "ok"

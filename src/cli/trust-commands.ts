@@ -113,11 +113,11 @@ export function registerTrustCommands(cli: Command): void {
     .option('--client', 'a client certificate (EKU clientAuth), for a caller of a gateway with gateway.clientCertificates')
     .option('--dns <name>', "DNS name in the certificate, repeatable (under the CA's name suffixes)", collect)
     .option('--ip <address>', 'IP address in the certificate, repeatable (private addresses)', collect)
-    .option('--days <n>', 'validity in days (default 90)', (v: string) => {
-      const n = Number(v)
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--days: a whole number of days')
-      return n
-    })
+    .option(
+      '--days <duration>',
+      'validity: 90d, 12h, 2w… (a plain number is days; default 90)',
+      duration({ flag: '--days', plainUnit: 'd', maxMs: 825 * DAY_MS }),
+    )
     .action(
       async (o: {
         caDir: string
@@ -138,7 +138,8 @@ export function registerTrustCommands(cli: Command): void {
           usage: o.server === true ? 'server' : 'client',
           ...(o.dns === undefined ? {} : { dns: o.dns }),
           ...(o.ip === undefined ? {} : { ip: o.ip }),
-          ...(o.days === undefined ? {} : { validityDays: o.days }),
+          // --days is parsed to milliseconds, as for `ca issue`.
+          ...(o.days === undefined ? {} : { validityDays: o.days / DAY_MS }),
         })
         writeFileAtomic(`${o.out}.key`, r.keyPem, 0o600)
         writeFileAtomic(`${o.out}.crt`, r.pem, 0o644)

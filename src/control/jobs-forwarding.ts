@@ -10,6 +10,7 @@
  * its `getApi`.
  */
 import { CrankError, ErrorCodes } from '../errors.ts'
+import type { JobsApi } from '../jobs/jobs-api.ts'
 
 export const JOBS_PREFIX = 'jobs.'
 
@@ -17,7 +18,21 @@ export const JOBS_PREFIX = 'jobs.'
  * The JobsApi's methods, and nothing else the object behind `node.jobs` may have (its lifecycle,
  * or what every object has: constructor, __proto__, toString…).
  */
-const JOBS_METHODS = new Set(['list', 'get', 'events', 'output', 'wait', 'retry', 'cancel', 'purge', 'served', 'changes'])
+const JOBS_METHODS: ReadonlySet<string> = new Set(
+  // `satisfies` keeps this list and the JobsApi interface in step: a method added to one and not the other fails the build.
+  Object.keys({
+    list: true,
+    get: true,
+    events: true,
+    output: true,
+    wait: true,
+    retry: true,
+    cancel: true,
+    purge: true,
+    served: true,
+    changes: true,
+  } satisfies Record<keyof JobsApi, true>),
+)
 
 /** Whatever `node.jobs` is, seen as methods: the store's own types stay in its module. */
 export type JobsTarget = Record<string, unknown>

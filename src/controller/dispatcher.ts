@@ -127,30 +127,24 @@ export class Dispatcher {
   }
 
   submit(opts: SubmitOptions): JobHandle {
-    const recorder = this.c.recorder
-    if (recorder !== undefined) {
-      const observer = this.c.observer
-      const since = observer === undefined ? 0 : performance.now()
-      const handle = this.submitRecorded(opts, recorder)
-      if (observer !== undefined) {
-        const capability = splitCapability(String(opts.capability))[0]
-        observer.started(capability)
-        void handle.outcome.then((report) =>
-          observer.ended(capability, report.state, routeKind(handle), (performance.now() - since) / 1000),
-        )
-      }
-      return handle
+    const { recorder, observer } = this.c
+    const since = observer === undefined ? 0 : performance.now()
+    const handle = recorder === undefined ? this.submitInMemory(opts) : this.submitRecorded(opts, recorder)
+    if (observer !== undefined) {
+      const capability = splitCapability(String(opts.capability))[0]
+      observer.started(capability)
+      void handle.outcome.then((report) => observer.ended(capability, report.state, routeKind(handle), (performance.now() - since) / 1000))
     }
+    return handle
+  }
+
+  /** Without a store: the job lives in its handle only. */
+  private submitInMemory(opts: SubmitOptions): JobHandle {
     const handle = this.newHandle(typeof opts.jobId === 'string' && opts.jobId !== '' ? opts.jobId : newJobId(), opts)
     this.handles.add(handle)
-    const observer = this.c.observer
-    const since = observer === undefined ? 0 : performance.now()
-    const capability = observer === undefined ? '' : splitCapability(String(opts.capability))[0]
-    observer?.started(capability)
     const finish = (outcome: JobOutcome): void => {
       this.handles.delete(handle)
       handle.finish(outcome)
-      observer?.ended(capability, outcome.state, routeKind(handle), (performance.now() - since) / 1000)
     }
     this.dispatch(handle, opts).then(finish, (err: unknown) => finish({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
     return handle

@@ -44,6 +44,8 @@ export interface Gateway {
 export interface BuiltGateway {
   app: FastifyInstance
   context: GatewayContext
+  /** Whether it serves HTTPS (gateway.tlsCertFile). */
+  https: boolean
   /** Closes the server and lets go of the node's events. */
   close(): Promise<void>
 }
@@ -122,6 +124,7 @@ export async function buildGateway(node: GatewayNode, opts: GatewayOptions = {})
   return {
     app,
     context,
+    https: https !== undefined,
     close: async () => {
       unfollow()
       await app.close()
@@ -142,8 +145,7 @@ export async function startGateway(node: GatewayNode, opts: GatewayOptions = {})
     throw err
   }
   const bound = (built.app.server.address() as AddressInfo).port
-  const scheme = node.config.gateway.tlsCertFile === undefined ? 'http' : 'https'
-  const url = `${scheme}://${urlHost(host)}:${bound}`
+  const url = `${built.https ? 'https' : 'http'}://${urlHost(host)}:${bound}`
   node.log.info({ url }, 'gateway listening')
   return { url, close: built.close }
 }

@@ -31,7 +31,6 @@ export interface LiveJob {
   inputKind: InputKind
   input: Uint8Array | null
   inputBytes: number
-  /** The events as the JSON array stored in the row, appended to in place (no re-encoding of the older ones). */
   /** Each event as its JSON text, oldest first: appended to without re-encoding the older ones. */
   events: string[]
   createdAt: number

@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events'
 import { statSync } from 'node:fs'
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { Logger } from 'pino'
+import type { StoreConfig } from '../config.ts'
 import { CrankError, ErrorCodes, type ErrorInfo, type TerminalState } from '../errors.ts'
 import type { JobReport, RouteReason } from './job-handle.ts'
 import { type JobInput, toByteStream } from './job-input.ts'
@@ -50,17 +51,13 @@ import {
 } from './jobs-api.ts'
 import { StoreErrorCodes } from './store-errors.ts'
 
-export interface JobStoreOptions {
+/** The store's settings as the node's `store` config gives them, with where its files go. */
+export interface JobStoreOptions
+  extends Pick<StoreConfig, 'flushIntervalMs' | 'synchronous' | 'inlineInputBytes' | 'maxInputBytes' | 'maxDiskBytes' | 'maxOutputBytes'> {
   /** The SQLite file. */
   path: string
   /** Where inputs too large for a row are kept. */
   inputDir: string
-  flushIntervalMs: number
-  synchronous: 'normal' | 'full'
-  inlineInputBytes: number
-  maxInputBytes: number
-  maxDiskBytes: number
-  maxOutputBytes: number
   log: Logger
 }
 

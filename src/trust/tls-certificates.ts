@@ -17,7 +17,7 @@ export interface TlsCertificateRequest {
   usage: 'server' | 'client'
   dns?: readonly string[]
   ip?: readonly string[]
-  /** Default 90. */
+  /** Default 90; a fraction of a day is allowed (short-lived client certificates). */
   validityDays?: number
 }
 
@@ -35,8 +35,8 @@ export async function issueTlsCertificate(ca: MeshCA, req: TlsCertificateRequest
   if (!/^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/.test(req.name))
     throw new TrustError(TrustErrorCodes.sanNotAllowed, `name ${JSON.stringify(req.name)}: 1–64 letters, digits, dots, dashes, spaces`)
   const days = req.validityDays ?? DEFAULT_VALIDITY_DAYS
-  if (!Number.isInteger(days) || days < 1 || days > MAX_VALIDITY_DAYS)
-    throw new TrustError(TrustErrorCodes.invalidCertificate, `validity of ${days} days: a whole number from 1 to ${MAX_VALIDITY_DAYS}`)
+  if (!(days > 0 && days <= MAX_VALIDITY_DAYS))
+    throw new TrustError(TrustErrorCodes.invalidCertificate, `validity of ${days} days: more than 0, at most ${MAX_VALIDITY_DAYS}`)
   const sans: x509.JsonGeneralNames = [
     ...(req.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(req.ip ?? []).map((value) => ({ type: 'ip' as const, value })),
