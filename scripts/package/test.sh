@@ -58,7 +58,7 @@ step "installed node: a durable job through its control socket, and the job stor
 npx crank-node init --data-dir ./served --open-mesh --listen /ip4/127.0.0.1/tcp/0 >/dev/null 2>&1
 ./node_modules/.bin/crank-node start --data-dir ./served >served.log 2>&1 &
 served=$!
-trap 'kill "$served" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "$served" 2>/dev/null || true; rm -rf "$work"' EXIT
 # The control socket appears once the node serves; bounded, and it fails if the node dies first.
 for _ in $(seq 1 240); do [ -S ./served/control.sock ] && break; kill -0 "$served" 2>/dev/null || break; sleep 0.25; done
 [ -S ./served/control.sock ] || { echo "package-test: the installed node did not start: $(tail -3 served.log)" >&2; exit 1; }
