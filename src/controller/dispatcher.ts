@@ -244,8 +244,9 @@ export class Dispatcher {
   // ---- jobs the store records --------------------------------------------------------------
 
   /**
-   * With a store, every job is recorded. A durable one is routed only once it is on disk; a
-   * key the store has seen gives a handle on that first job instead of a new one.
+   * With a store, every job is recorded. A durable one is acknowledged (`handle.stored`) once it
+   * is on disk, and its result only once its end is; it runs meanwhile, so a fast job costs one
+   * row write. A key the store has seen gives a handle on that first job instead of a new one.
    */
   private submitRecorded(opts: SubmitOptions, recorder: JobRecorder): JobHandle {
     const chosenId = typeof opts.jobId === 'string' && opts.jobId !== ''
@@ -292,18 +293,13 @@ export class Dispatcher {
       priority: opts.priority,
       replayKey: durable ? id : undefined,
     }
-    const stored = record.stored
-    if (stored === undefined) {
-      this.track(handle, durable, this.run(job, opts), recorder)
-    } else {
+    const { stored, runAfter } = record
+    if (stored !== undefined) {
       handle.stored = stored
-      this.track(
-        handle,
-        durable,
-        stored.then(() => this.run(job, opts)),
-        recorder,
-      )
+      // A job that could not be stored does not go on as if it had been (see JobRecorder.submitted).
+      if (runAfter === undefined) stored.catch((err: unknown) => handle.control.abort(err))
     }
+    this.track(handle, durable, runAfter === undefined ? this.run(job, opts) : runAfter.then(() => this.run(job, opts)), recorder)
     return handle
   }
 

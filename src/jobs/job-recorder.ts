@@ -48,6 +48,13 @@ export type SubmitRecord =
       input: JobInput | undefined
       /** For a durable job: settles once the job (and its input) is on disk; rejects `store_full`. */
       stored: Promise<void> | undefined
+      /**
+       * What the job must wait for before it is routed: the write of an input kept as a file, so
+       * that an input too large for the disk fails the job before it runs. A job without one runs
+       * while its row is written; its end is written after that row, so its result still comes
+       * after `stored`.
+       */
+      runAfter?: Promise<void>
     }
 
 export interface JobRecorder {

@@ -36,10 +36,8 @@ export interface LiveJob {
   createdAt: number
   startedAt: number | null
   endedAt: number | null
-  /** Its row exists on disk (updates, not an insert, from now on). */
+  /** Its row is on disk, or its insert is on the way there: updates, not an insert, from now on. */
   inserted: boolean
-  /** The row's rowid once inserted: updates find it without the id index. */
-  rowid: number
   dirty: boolean
 }
 
@@ -114,6 +112,27 @@ export function insertArgs(j: LiveJob): Array<string | number | Uint8Array | nul
     replayableKind(j.inputKind) ? 1 : 0,
     eventsText(j),
     j.createdAt,
+    j.startedAt,
+    j.endedAt,
+  ]
+}
+
+/** The columns an update sets, in the store thread's UPDATE order (the id goes before them). */
+export function updateArgs(j: LiveJob): Array<string | number | Uint8Array | null> {
+  return [
+    j.state,
+    j.attempts,
+    j.peer,
+    j.reason,
+    j.version,
+    j.error,
+    j.result,
+    j.output,
+    j.outputBytes,
+    j.inputKind,
+    j.inputBytes,
+    replayableKind(j.inputKind) ? 1 : 0,
+    eventsText(j),
     j.startedAt,
     j.endedAt,
   ]
@@ -216,7 +235,7 @@ export function reportOf(r: JobRecord, output: Uint8Array | undefined): JobRepor
   }
 }
 
-export function liveOf(r: JobRow & { rowid: number; input?: Uint8Array | null }): LiveJob {
+export function liveOf(r: JobRow & { input?: Uint8Array | null }): LiveJob {
   return {
     id: r.id,
     capability: r.capability,
@@ -242,7 +261,6 @@ export function liveOf(r: JobRow & { rowid: number; input?: Uint8Array | null })
     startedAt: r.started_at,
     endedAt: r.ended_at,
     inserted: true,
-    rowid: r.rowid,
     dirty: false,
   }
 }

@@ -14,7 +14,6 @@
  */
 import { EventEmitter } from 'node:events'
 import { statSync } from 'node:fs'
-import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { Logger } from 'pino'
 import type { StoreConfig } from '../config.ts'
 import { CrankError, ErrorCodes, type ErrorInfo, type TerminalState } from '../errors.ts'
@@ -22,8 +21,8 @@ import type { JobReport, RouteReason } from './job-handle.ts'
 import { type JobInput, toByteStream } from './job-input.ts'
 import { InputSpool } from './job-input-spool.ts'
 import type { JobRecorder, NewJob, ServedAnswer, ServedEntry, ServedRecorder, StoredJob, SubmitRecord } from './job-recorder.ts'
+import { StoreConnection, storeError } from './job-store-connection.ts'
 import {
-  eventsText,
   type InputKind,
   insertArgs,
   JOB_COLUMNS,
@@ -36,9 +35,10 @@ import {
   type ServedRow,
   servedArgs,
   summaryOf,
+  updateArgs,
   whereOf,
 } from './job-store-rows.ts'
-import { isDiskFull, openJobDatabase } from './job-store-schema.ts'
+import { RowKind, type SqlValue, type WriteReply } from './job-store-wire.ts'
 import {
   isTerminal,
   type JobChange,
@@ -68,8 +68,11 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   /** Told how long each batched write took (metrics); unset, nothing is timed. */
   onWrite: ((seconds: number) => void) | undefined = undefined
   private readonly opts: JobStoreOptions
-  private readonly db: DatabaseSync
+  private readonly db: StoreConnection
   private readonly live = new Map<string, LiveJob>()
+  /** Batches posted to the store's thread and not yet answered, oldest first. */
+  private readonly inFlight: Batch[] = []
+  private seq = 0
   private dirty: LiveJob[] = []
   private servedQueue: ServedEntry[] = []
   private timer: NodeJS.Timeout | undefined
@@ -78,19 +81,6 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   /** Callers of `report`/`wait` per job id, told once its end is on disk. */
   private readonly endWaiters = new Map<string, Array<() => void>>()
   private closed = false
-  private readonly stmt: {
-    insert: StatementSync
-    insertKeyed: StatementSync
-    byKey: StatementSync
-    exists: StatementSync
-    update: StatementSync
-    served: StatementSync
-    answer: StatementSync
-    get: StatementSync
-    output: StatementSync
-    input: StatementSync
-    events: StatementSync
-  }
 
   /** Opens the store; a corrupt, locked or unusable file is a typed CrankError and is left as it was. */
   constructor(opts: JobStoreOptions) {
@@ -98,41 +88,20 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     this.opts = opts
     this.path = opts.path
     this.maxOutputBytes = opts.maxOutputBytes
-    this.db = openJobDatabase(opts.path, { synchronous: opts.synchronous })
+    this.db = new StoreConnection(opts.path, opts.synchronous)
+    this.db.onWritten = (reply) => this.written(reply)
     try {
       this.spool = new InputSpool({ dir: opts.inputDir, maxInputBytes: opts.maxInputBytes, maxDiskBytes: opts.maxDiskBytes })
     } catch (err) {
       this.db.close()
       throw new CrankError(StoreErrorCodes.storeUnavailable, `job store input directory ${opts.inputDir}: ${(err as Error).message}`)
     }
-    const insertSql = `INSERT INTO jobs (id, capability, version_range, params, options, durable, idempotency_key, state, attempts, peer,
-      reason, version, error, result, output, output_bytes, input_kind, input, input_bytes, replayable, events, created_at, started_at, ended_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-    this.stmt = {
-      insert: this.db.prepare(insertSql),
-      insertKeyed: this.db.prepare(
-        `${insertSql} ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING rowid`,
-      ),
-      byKey: this.db.prepare('SELECT id FROM jobs WHERE idempotency_key = ?'),
-      exists: this.db.prepare('SELECT 1 FROM jobs WHERE id = ?'),
-      update: this.db.prepare(`UPDATE jobs SET state = ?, attempts = ?, peer = ?, reason = ?, version = ?, error = ?, result = ?,
-        output = ?, output_bytes = ?, input_kind = ?, input_bytes = ?, replayable = ?, events = ?, started_at = ?, ended_at = ? WHERE rowid = ?`),
-      served: this.db.prepare(`INSERT OR REPLACE INTO served (caller, job_id, capability, version, state, error, idempotency_key, result,
-        output, output_bytes, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      answer: this.db.prepare(
-        "SELECT version, result, output, output_bytes FROM served WHERE caller = ? AND idempotency_key = ? AND state = 'succeeded'",
-      ),
-      get: this.db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
-      output: this.db.prepare('SELECT output FROM jobs WHERE id = ?'),
-      input: this.db.prepare('SELECT input FROM jobs WHERE id = ?'),
-      events: this.db.prepare('SELECT events FROM jobs WHERE id = ?'),
-    }
   }
 
   // ---- the submitting side (JobRecorder) -----------------------------------------------------
 
   submitted(job: NewJob, onInputFull: (err: CrankError) => void): SubmitRecord {
-    if (job.chosenId === true && (this.live.has(job.id) || this.stmt.exists.get(job.id) !== undefined)) {
+    if (job.chosenId === true && (this.live.has(job.id) || this.db.get(SQL.exists, job.id) !== undefined)) {
       throw new CrankError(
         ErrorCodes.invalidOption,
         `jobId ${JSON.stringify(job.id)} is already in this node's job store; give a new one`,
@@ -167,7 +136,6 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       startedAt: null,
       endedAt: null,
       inserted: false,
-      rowid: 0,
       dirty: false,
     }
     let input = job.input
@@ -206,13 +174,14 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       return { input, stored: undefined }
     }
     if (pendingFile === undefined) return { input, stored: this.touch(live, true) }
-    const stored = this.spool.write(live.id, pendingFile).then(() => {
+    const runAfter = this.spool.write(live.id, pendingFile)
+    const stored = runAfter.then(() => {
       live.inputKind = 'file'
       return this.touch(live, true)
     })
     stored.catch(() => {})
     this.touch(live)
-    return { input, stored }
+    return { input, stored, runAfter }
   }
 
   resumed(id: string, attempt: number, why: 'restart' | 'retry'): void {
@@ -309,9 +278,11 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
         return { version: e.version, result: e.result, output: e.output, outputBytes: e.outputBytes ?? 0 }
       }
     }
-    const row = this.stmt.answer.get(caller, key) as
-      | { version: string; result: string | null; output: Uint8Array | null; output_bytes: number | null }
-      | undefined
+    const row = this.db.get<{ version: string; result: string | null; output: Uint8Array | null; output_bytes: number | null }>(
+      SQL.answer,
+      caller,
+      key,
+    )
     if (row === undefined) return undefined
     return {
       version: row.version,
@@ -328,15 +299,13 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     this.flushNow()
     const { where, args } = whereOf(filter)
     const limit = filter.limit ?? 100
-    const rows = this.db
-      .prepare(`SELECT ${JOB_COLUMNS} FROM jobs ${where} ORDER BY rowid DESC LIMIT ?`)
-      .all(...args, limit) as unknown as JobRow[]
+    const rows = this.db.all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs ${where} ORDER BY rowid DESC LIMIT ?`, ...args, limit)
     return rows.map(summaryOf)
   }
 
   get(id: string): JobRecord | undefined {
     this.flushNow()
-    const row = this.stmt.get.get(id) as unknown as JobRow | undefined
+    const row = this.db.get<JobRow>(SQL.get, id)
     return row === undefined ? undefined : recordOf(row)
   }
 
@@ -348,7 +317,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   }
 
   readOutput(id: string): Uint8Array | undefined {
-    const row = this.stmt.output.get(id) as { output: Uint8Array | null } | undefined
+    const row = this.db.get<{ output: Uint8Array | null }>('SELECT output FROM jobs WHERE id = ?', id)
     return row?.output ?? undefined
   }
 
@@ -357,16 +326,18 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     this.flushNow()
     const { where, args } = whereOf(filter)
     const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`
-    return (this.db.prepare(`SELECT id FROM jobs ${where} ORDER BY rowid${limit}`).all(...args) as Array<{ id: string }>).map((r) => r.id)
+    return this.db.all<{ id: string }>(`SELECT id FROM jobs ${where} ORDER BY rowid${limit}`, ...args).map((r) => r.id)
   }
 
   servedJobs(filter: Omit<JobFilter, 'state'> & { state?: TerminalState | TerminalState[] } = {}): ServedSummary[] {
     this.flushNow()
     const { where, args } = whereOf(filter, false, 'ended_at')
-    const rows = this.db
-      .prepare(`SELECT caller, job_id, capability, version, state, error, idempotency_key, started_at, ended_at FROM served ${where}
-        ORDER BY ended_at DESC LIMIT ?`)
-      .all(...args, filter.limit ?? 100) as unknown as ServedRow[]
+    const rows = this.db.all<ServedRow>(
+      `SELECT caller, job_id, capability, version, state, error, idempotency_key, started_at, ended_at FROM served ${where}
+        ORDER BY ended_at DESC LIMIT ?`,
+      ...args,
+      filter.limit ?? 100,
+    )
     return rows.map((r) => ({
       jobId: r.job_id,
       caller: r.caller,
@@ -383,7 +354,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   /** A job's events, oldest first. */
   events(id: string): JobEventRecord[] {
     this.flushNow()
-    const row = this.stmt.events.get(id) as { events: string } | undefined
+    const row = this.db.get<{ events: string }>('SELECT events FROM jobs WHERE id = ?', id)
     if (row === undefined) throw unknownJob(id)
     return JSON.parse(row.events) as JobEventRecord[]
   }
@@ -427,7 +398,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     if (!replayableKind(live.inputKind)) return undefined
     let input: JobInput | undefined
     if (live.inputKind === 'inline')
-      input = live.input ?? (this.stmt.input.get(id) as { input: Uint8Array | null }).input ?? new Uint8Array()
+      input = live.input ?? this.db.get<{ input: Uint8Array | null }>('SELECT input FROM jobs WHERE id = ?', id)?.input ?? new Uint8Array()
     else if (live.inputKind === 'file') input = this.spool.read(id)
     // A fresh run: what the last one left is not this one's.
     live.error = null
@@ -462,11 +433,9 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   /** Ids of jobs that had not ended when the node last stopped, oldest first, with whether each is durable. */
   unfinished(): Array<{ id: string; durable: boolean; replayable: boolean; inputKind: InputKind }> {
     this.flushNow()
-    const rows = this.db
-      .prepare(
-        "SELECT id, durable, input_kind FROM jobs WHERE ended_at IS NULL AND state NOT IN ('succeeded','failed','cancelled','expired') ORDER BY rowid",
-      )
-      .all() as Array<{ id: string; durable: number; input_kind: InputKind }>
+    const rows = this.db.all<{ id: string; durable: number; input_kind: InputKind }>(
+      "SELECT id, durable, input_kind FROM jobs WHERE ended_at IS NULL AND state NOT IN ('succeeded','failed','cancelled','expired') ORDER BY rowid",
+    )
     return rows.map((r) => ({
       id: r.id,
       durable: r.durable === 1,
@@ -479,38 +448,30 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   purge(filter: JobFilter): number {
     this.flushNow()
     const { where, args } = whereOf(filter, true)
-    const rows = this.db.prepare(`SELECT id, input_kind FROM jobs ${where}`).all(...args) as Array<{ id: string; input_kind: InputKind }>
+    const rows = this.db.all<{ id: string; input_kind: InputKind }>(`SELECT id, input_kind FROM jobs ${where}`, ...args)
     return this.deleteJobs(rows)
   }
 
-  /** Deletes these jobs (ended ones only) and their input files, in chunks; returns how many rows went. */
+  /** Deletes these jobs (ended ones only) and their input files; returns how many rows went. */
   deleteJobs(rows: Array<{ id: string; input_kind: InputKind }>): number {
-    let deleted = 0
-    const del = this.db.prepare(`DELETE FROM jobs WHERE id = ? AND ended_at IS NOT NULL`)
-    for (let i = 0; i < rows.length; i += 500) {
-      this.db.exec('BEGIN')
-      try {
-        for (const r of rows.slice(i, i + 500)) {
-          if (this.live.has(r.id)) continue
-          deleted += Number(del.run(r.id).changes)
-        }
-        this.db.exec('COMMIT')
-      } catch (err) {
-        this.db.exec('ROLLBACK')
-        throw storeError(this.path, err)
-      }
-      for (const r of rows.slice(i, i + 500)) if (r.input_kind === 'file' && !this.live.has(r.id)) this.spool.remove(r.id)
+    const gone = rows.filter((r) => !this.live.has(r.id))
+    let deleted: number
+    try {
+      deleted = this.db.deleteEnded(gone.map((r) => r.id))
+    } catch (err) {
+      throw storeError(this.path, err)
     }
+    for (const r of gone) if (r.input_kind === 'file') this.spool.remove(r.id)
     return deleted
   }
 
   /** Runs `sql` with `args` (retention's deletes). */
   run(sql: string, ...args: Array<string | number>): number {
-    return Number(this.db.prepare(sql).run(...args).changes)
+    return this.db.run(sql, ...args)
   }
 
   all<T>(sql: string, ...args: Array<string | number>): T[] {
-    return this.db.prepare(sql).all(...args) as T[]
+    return this.db.all<T>(sql, ...args)
   }
 
   /** Writes what is pending and closes the file. Later writes are dropped. */
@@ -520,6 +481,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     this.closed = true
     clearTimeout(this.timer)
     if (this.immediate !== undefined) clearImmediate(this.immediate)
+    // Waits for the batches in flight, whose answers are taken (and their waiters told) on the way.
     this.db.close()
   }
 
@@ -549,7 +511,10 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     return this.flushWaiters.settled
   }
 
-  /** Writes everything pending now, in one transaction. */
+  /**
+   * Posts everything pending to the store's thread, as one transaction; reads and writes made
+   * after this see it. The batch's waiters are told when it has committed (`written`).
+   */
   flushNow(): void {
     if (this.closed) return
     clearTimeout(this.timer)
@@ -566,35 +531,71 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       waiters?.resolve()
       return
     }
-    const inserted: LiveJob[] = []
-    const onWrite = this.onWrite
-    const since = onWrite === undefined ? 0 : performance.now()
-    try {
-      this.db.exec('BEGIN')
-      for (const j of jobs) this.writeJob(j, inserted)
-      for (const s of served) this.stmt.served.run(...servedArgs(s))
-      this.db.exec('COMMIT')
-      onWrite?.((performance.now() - since) / 1000)
-    } catch (err) {
-      this.rollback()
-      inserted.length = 0
-      if (isDiskFull(err)) {
-        const error = storeError(this.path, err)
-        this.opts.log.error(
-          { err: error.message, jobs: jobs.length, served: served.length },
-          'job store is full; writes are kept for the next flush',
-        )
-        // Kept for the next flush: nothing is dropped because the disk was full for a moment.
-        for (const j of jobs) j.dirty = true
-        this.dirty = jobs.concat(this.dirty)
-        this.servedQueue = served.concat(this.servedQueue)
-        waiters?.reject(error)
-        return
+    const kinds = new Uint8Array(jobs.length + served.length)
+    const args: SqlValue[] = []
+    const inserts: LiveJob[] = []
+    let k = 0
+    for (const j of jobs) {
+      j.dirty = false
+      if (j.inserted) {
+        kinds[k++] = RowKind.update
+        args.push(j.id, ...updateArgs(j))
+      } else {
+        kinds[k++] = RowKind.insert
+        args.push(...insertArgs(j))
+        // Its updates follow it on the same ordered port, so they are updates from now on.
+        j.inserted = true
+        inserts.push(j)
       }
-      // One bad row (a constraint, say) must not hold back the rest: each is written on its own.
-      this.writeOneByOne(jobs, served, inserted)
     }
-    for (const j of inserted) j.inserted = true
+    for (const e of served) {
+      kinds[k++] = RowKind.served
+      args.push(...servedArgs(e))
+    }
+    const seq = ++this.seq
+    this.inFlight.push({ seq, jobs, served, waiters, inserts })
+    this.db.write(seq, kinds, args)
+  }
+
+  /** A batch's outcome: its ended jobs leave memory, its waiters are told. */
+  private written(reply: WriteReply): void {
+    const batch = this.inFlight.shift()
+    if (batch === undefined || batch.seq !== reply.seq) {
+      this.opts.log.error({ seq: reply.seq, expected: batch?.seq }, 'job store answers arrived out of order')
+      return
+    }
+    const { jobs, served, waiters, inserts } = batch
+    if (reply.error !== undefined && reply.diskFull !== true) {
+      // The thread is gone (or closed): nothing more can be written, and durable callers hear why.
+      const error = storeError(this.path, reply.error)
+      this.opts.log.error({ err: error.message, jobs: jobs.length, served: served.length }, 'job store could not write')
+      waiters?.reject(error)
+      return
+    }
+    if (reply.diskFull === true) {
+      const error = storeError(this.path, reply.error)
+      this.opts.log.error(
+        { err: error.message, jobs: jobs.length, served: served.length },
+        'job store is full; writes are kept for the next flush',
+      )
+      // Kept for the next flush: nothing is dropped because the disk was full for a moment.
+      for (const j of inserts) j.inserted = false
+      for (const j of jobs) {
+        if (j.dirty) continue
+        j.dirty = true
+        this.dirty.push(j)
+      }
+      this.servedQueue = served.concat(this.servedQueue)
+      waiters?.reject(error)
+      return
+    }
+    this.onWrite?.(reply.seconds)
+    for (const d of reply.dropped ?? []) {
+      const job = jobs[d.index]
+      if (job !== undefined && inserts.includes(job)) job.inserted = false
+      const what = job === undefined ? `served job ${served[d.index - jobs.length]?.jobId}` : `job ${job.id}`
+      this.opts.log.error({ err: d.error.message, what }, 'job store could not write a record; it is dropped')
+    }
     for (const j of jobs) {
       if (!isTerminal(j.state) || j.dirty) continue
       this.live.delete(j.id)
@@ -613,9 +614,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   private liveOrLoad(id: string): LiveJob {
     let live = this.live.get(id)
     if (live === undefined) {
-      const row = this.db.prepare('SELECT rowid, * FROM jobs WHERE id = ?').get(id) as
-        | (JobRow & { rowid: number; input: Uint8Array | null })
-        | undefined
+      const row = this.db.get<JobRow & { input: Uint8Array | null }>('SELECT * FROM jobs WHERE id = ?', id)
       if (row === undefined) throw unknownJob(id)
       live = liveOf(row)
       this.live.set(id, live)
@@ -623,76 +622,21 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     return live
   }
 
-  private writeJob(j: LiveJob, inserted: LiveJob[]): void {
-    j.dirty = false
-    const replayable = replayableKind(j.inputKind) ? 1 : 0
-    if (j.inserted) {
-      this.stmt.update.run(
-        j.state,
-        j.attempts,
-        j.peer,
-        j.reason,
-        j.version,
-        j.error,
-        j.result,
-        j.output,
-        j.outputBytes,
-        j.inputKind,
-        j.inputBytes,
-        replayable,
-        eventsText(j),
-        j.startedAt,
-        j.endedAt,
-        j.rowid,
-      )
-    } else {
-      j.rowid = Number(this.stmt.insert.run(...insertArgs(j)).lastInsertRowid)
-      inserted.push(j)
-    }
-  }
-
-  private writeOneByOne(jobs: LiveJob[], served: ServedEntry[], inserted: LiveJob[]): void {
-    const one = (what: string, write: () => void): void => {
-      try {
-        this.db.exec('BEGIN')
-        write()
-        this.db.exec('COMMIT')
-      } catch (err) {
-        this.rollback()
-        this.opts.log.error({ err: (err as Error).message, what }, 'job store could not write a record; it is dropped')
-      }
-    }
-    for (const j of jobs) {
-      const mark: LiveJob[] = []
-      one(`job ${j.id}`, () => this.writeJob(j, mark))
-      inserted.push(...mark)
-    }
-    for (const e of served) one(`served job ${e.jobId}`, () => this.stmt.served.run(...servedArgs(e)))
-  }
-
-  private rollback(): void {
-    try {
-      this.db.exec('ROLLBACK')
-    } catch {}
-  }
-
   /** Inserts a keyed job now; returns the id of the job that holds the key when it is not this one. */
   private claim(live: LiveJob): string | undefined {
-    let row: { rowid: number } | undefined
+    let claimed: { rowid?: number; holder?: string }
     try {
-      row = this.stmt.insertKeyed.get(...insertArgs(live)) as { rowid: number } | undefined
+      claimed = this.db.claim(insertArgs(live))
     } catch (err) {
       throw storeError(this.path, err)
     }
-    if (row !== undefined) {
+    if (claimed.rowid !== undefined) {
       live.inserted = true
-      live.rowid = row.rowid
       return undefined
     }
-    const holder = this.stmt.byKey.get(live.key) as { id: string } | undefined
-    if (holder === undefined)
+    if (claimed.holder === undefined)
       throw new CrankError(StoreErrorCodes.storeUnavailable, `idempotency key ${live.key} conflicts but no job holds it`)
-    return holder.id
+    return claimed.holder
   }
 
   /** Adds an event (its `seq` one past the job's last) to the job's row. */
@@ -722,7 +666,13 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       live.dirty = true
       this.dirty.push(live)
     }
-    if (urgent) return this.flushed()
+    if (urgent) {
+      const done = this.flushed()
+      // A busy node's jobs would otherwise all wait on one commit, then all run while the thread
+      // idles: posting part of them at once lets the thread commit while the rest are still run.
+      if (this.dirty.length >= EARLY_FLUSH_JOBS) this.flushNow()
+      return done
+    }
     this.schedule(false)
     return undefined
   }
@@ -762,6 +712,25 @@ interface FlushWaiters {
 
 const RESOLVED: Promise<void> = Promise.resolve()
 
+/** Jobs waiting on a commit that are posted to the store's thread without waiting for the tick to end. */
+const EARLY_FLUSH_JOBS = 32
+
+/** A batch posted to the store's thread, with what to do when it is answered. */
+interface Batch {
+  seq: number
+  jobs: LiveJob[]
+  served: ServedEntry[]
+  waiters: FlushWaiters | undefined
+  /** Jobs whose row this batch inserts (an insert that fails is tried again as one). */
+  inserts: LiveJob[]
+}
+
+const SQL = {
+  exists: 'SELECT 1 FROM jobs WHERE id = ?',
+  answer: "SELECT version, result, output, output_bytes FROM served WHERE caller = ? AND idempotency_key = ? AND state = 'succeeded'",
+  get: `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`,
+} as const
+
 function flushWaiters(): FlushWaiters {
   const w = {} as FlushWaiters
   w.promise = new Promise<void>((resolve, reject) => {
@@ -775,12 +744,6 @@ function flushWaiters(): FlushWaiters {
 
 function unknownJob(id: string): CrankError {
   return new CrankError(StoreErrorCodes.unknownJob, `no job ${JSON.stringify(id)} in this node's job store`, { details: { id } })
-}
-
-function storeError(path: string, err: unknown): CrankError {
-  if (err instanceof CrankError) return err
-  if (isDiskFull(err)) return new CrankError(StoreErrorCodes.storeFull, `job store ${path}: the disk is full: ${(err as Error).message}`)
-  return new CrankError(StoreErrorCodes.storeUnavailable, `job store ${path}: ${(err as Error).message}`)
 }
 
 /** A kept stream's `store_full` also reaches the job (so it ends failed with that code, not as a handler error). */

@@ -1,0 +1,155 @@
+/**
+ * The job store's thread, through its connection, on real SQLite files: ordering between posted
+ * writes and synchronous reads, one bad row among good ones, a write in flight at close, and a
+ * thread that dies. The store's behaviour through nodes is in job-store.test.ts.
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Worker } from 'node:worker_threads'
+import { CrankError } from '../src/errors.ts'
+import { StoreConnection } from '../src/jobs/job-store-connection.ts'
+import { RowKind, type SqlValue, type WriteReply } from '../src/jobs/job-store-wire.ts'
+import { StoreErrorCodes } from '../src/jobs/store-errors.ts'
+
+const dirs: string[] = []
+const open: StoreConnection[] = []
+function connect(): StoreConnection {
+  const dir = mkdtempSync(join(tmpdir(), 'crank-store-thread-'))
+  dirs.push(dir)
+  const c = new StoreConnection(join(dir, 'jobs.db'), 'normal')
+  open.push(c)
+  return c
+}
+
+/** A job row as the store inserts it: every column, in the thread's INSERT order. */
+function jobRow(id: string, state = 'queued'): SqlValue[] {
+  const now = Date.now()
+  const ended = state === 'queued' ? null : now
+  return [
+    id,
+    'example.echo',
+    '',
+    '{}',
+    '{}',
+    1,
+    null,
+    state,
+    0,
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+    'none',
+    null,
+    0,
+    1,
+    '[]',
+    now,
+    null,
+    ended,
+  ]
+}
+
+function batch(...rows: SqlValue[][]): { kinds: Uint8Array; args: SqlValue[] } {
+  return { kinds: new Uint8Array(rows.length).fill(RowKind.insert), args: rows.flat() }
+}
+
+/** The next write reply the connection reports. */
+function nextReply(c: StoreConnection): Promise<WriteReply> {
+  return new Promise((resolve) => {
+    c.onWritten = resolve
+  })
+}
+
+describe('job store thread', () => {
+  afterEach(() => {
+    for (const c of open.splice(0)) c.close()
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+
+  it('a read sees every write posted before it, without waiting for the write’s answer', () => {
+    const c = connect()
+    for (let i = 0; i < 50; i++) {
+      const { kinds, args } = batch(jobRow(`a${i}`))
+      c.write(i + 1, kinds, args)
+    }
+    // Synchronous: the 50 writes were only posted, and their answers have not been read yet.
+    assert.equal(c.get<{ n: number }>('SELECT count(*) AS n FROM jobs')?.n, 50)
+    assert.deepEqual(
+      c.all<{ id: string }>('SELECT id FROM jobs ORDER BY rowid LIMIT 3').map((r) => r.id),
+      ['a0', 'a1', 'a2'],
+    )
+  })
+
+  it('one row that cannot be written is dropped and named; the rest of its batch is committed', async () => {
+    const c = connect()
+    const first = batch(jobRow('dup'))
+    c.write(1, first.kinds, first.args)
+    assert.equal((await nextReply(c)).dropped, undefined)
+    // The second insert of `dup` breaks the primary key; `x` and `y` around it are fine.
+    const mixed = batch(jobRow('x'), jobRow('dup'), jobRow('y'))
+    const reply = nextReply(c)
+    c.write(2, mixed.kinds, mixed.args)
+    const r = await reply
+    assert.equal(r.seq, 2)
+    assert.deepEqual(
+      r.dropped?.map((d) => d.index),
+      [1],
+    )
+    assert.match(r.dropped?.[0]?.error.message ?? '', /UNIQUE/)
+    assert.deepEqual(
+      c.all<{ id: string }>('SELECT id FROM jobs ORDER BY id').map((row) => row.id),
+      ['dup', 'x', 'y'],
+    )
+  })
+
+  it('close waits for the writes in flight and reports each before it returns', () => {
+    const c = connect()
+    const seen: number[] = []
+    c.onWritten = (r) => seen.push(r.seq)
+    for (let i = 1; i <= 20; i++) {
+      const { kinds, args } = batch(jobRow(`c${i}`))
+      c.write(i, kinds, args)
+    }
+    c.close()
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    )
+  })
+
+  it('a bad statement is a typed error, and the connection goes on', () => {
+    const c = connect()
+    assert.throws(
+      () => c.get('SELECT nope FROM jobs'),
+      (err: unknown) => err instanceof CrankError && err.code === StoreErrorCodes.storeUnavailable && /nope/.test(err.message),
+    )
+    assert.equal(c.get<{ n: number }>('SELECT count(*) AS n FROM jobs')?.n, 0)
+  })
+
+  it('a thread that dies fails the writes in flight and every later call with store_unavailable', async () => {
+    const c = connect()
+    const replies: WriteReply[] = []
+    const gone = new Promise<void>((resolve) => {
+      c.onWritten = (r) => {
+        replies.push(r)
+        if (r.error !== undefined) resolve()
+      }
+    })
+    // The test reaches into the connection for its thread: nothing public may kill it.
+    await (c as unknown as { worker: Worker }).worker.terminate()
+    const { kinds, args } = batch(jobRow('late'))
+    c.write(1, kinds, args)
+    await gone
+    assert.equal(replies.at(-1)?.seq, 1)
+    assert.throws(
+      () => c.get('SELECT 1'),
+      (err: unknown) => err instanceof CrankError && err.code === StoreErrorCodes.storeUnavailable,
+    )
+  })
+})
