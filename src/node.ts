@@ -25,11 +25,11 @@ import { Router } from './controller/router.ts'
 import { Scheduler } from './controller/scheduler.ts'
 import { AdvertSnapshots } from './controller/snapshots.ts'
 import type { JobHandle } from './jobs/job-handle.ts'
-import { jobProtocol } from './jobs/job-protocol.ts'
+import { handleJobProtocols, jobProtocol } from './jobs/job-protocol.ts'
 import type { JobServer } from './jobs/job-server.ts'
 import type { JobStore } from './jobs/job-store.ts'
 import type { JobsApi } from './jobs/jobs-api.ts'
-import { JOB_PROTOCOL } from './jobs/messages.ts'
+import type { LanePool } from './jobs/lane-pool.ts'
 import type { StreamPool } from './jobs/stream-pool.ts'
 import type { SubmitOptions } from './jobs/submit-options.ts'
 import { measureNode } from './metrics/measure-node.ts'
@@ -86,6 +86,7 @@ export class CrankNode {
   private readonly local: LocalJobs
   private readonly server: JobServer
   private readonly pool: StreamPool
+  private readonly lanes: LanePool
   private readonly dispatcher: Dispatcher
   private readonly dht: DhtProviders | undefined
   private readonly snapshots: AdvertSnapshots
@@ -154,7 +155,7 @@ export class CrankNode {
       authorize: (req) => gate.admit({ peerId: req.peer, jobId: req.jobId, capability: req.capability, params: req.params }),
       log,
     })
-    ;({ frameBudget: this.frameBudget, server: this.server, pool: this.pool } = protocol)
+    ;({ frameBudget: this.frameBudget, server: this.server, pool: this.pool, lanes: this.lanes } = protocol)
     this.mesh = new MeshRegistry({ missedHeartbeats: config.mesh.missedHeartbeats })
     const bans = new BanList({ baseMs: config.mesh.banBaseMs, maxMs: config.mesh.banMaxMs })
     const router = new Router({
@@ -251,10 +252,7 @@ export class CrankNode {
     if (this.started) return
     await this.local.start()
     if (!this.clientMode) {
-      await this.libp2p.handle(JOB_PROTOCOL, this.server.handle, {
-        maxInboundStreams: this.config.jobs.maxStreamsPerConnection,
-        maxOutboundStreams: this.config.jobs.maxStreamsPerConnection,
-      })
+      await handleJobProtocols(this.libp2p, this.server, this.config.jobs)
     }
     // Every protocol is registered before the node listens: a peer that dials in at once (a
     // member redialling a restarted node) must find the membership protocol there.
@@ -323,6 +321,7 @@ export class CrankNode {
     await this.dispatcher.cancelAll('node is stopping')
     await this.server.close()
     this.pool.closeAll()
+    this.lanes.closeAll()
     await this.local.close()
     await this.membership.stop()
     this.audit?.close()

@@ -558,6 +558,7 @@ export class Dispatcher {
         signal: handle.signal,
         control: handle.control,
         sink: handle.sink,
+        collectsOutput: handle.outputMode === 'collect',
         replayKey: job.replayKey,
         onAccepted: (version, by) => {
           handle.emit({ type: 'accepted', peer: by, version })

@@ -1,6 +1,6 @@
 /**
  * Client side of /crank/job/1.0.0: runs one job on a remote peer over a pooled
- * stream. Every path out of `run` yields exactly one outcome; a stream whose
+ * stream, or hands a small job to a shared lane (lane-job-run.ts). Every path out of `run` yields exactly one outcome; a stream whose
  * state is uncertain afterwards is discarded rather than reused.
  */
 import type { PeerId } from '@libp2p/interface'
@@ -10,8 +10,11 @@ import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameConsumer } from '../net/frame-stream.ts'
 import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
 import { whenAborted } from './job-controller.ts'
+import { LaneJobRun } from './lane-job-run.ts'
+import type { LanePool } from './lane-pool.ts'
 import { MAX_DEADLINE_MS } from './limits.ts'
-import { decodeJson, decodeServerFrame, encodeClientFrame, encodeJson, REPLAY_KEY_META, type ServerFrame } from './messages.ts'
+import { decodeServerFrame, encodeClientFrame, encodeJson, REPLAY_KEY_META, type ServerFrame } from './messages.ts'
+import { serverFrameOutcome, type VersionListener } from './server-frame-outcome.ts'
 import type { JobStream, StreamPool } from './stream-pool.ts'
 
 export interface RemoteJobRequest {
@@ -31,6 +34,8 @@ export interface RemoteJobRequest {
   /** A durable job's key, sent in the Submit's meta: a provider that already ran it answers from its store. */
   replayKey?: string | undefined
   onAccepted?: (version: string, peer: string) => void
+  /** The caller collects the output into the result (no backpressure): with no input, the job may share a lane. */
+  collectsOutput?: boolean
 }
 
 export interface JobClientOptions {
@@ -38,6 +43,8 @@ export interface JobClientOptions {
   inputChunkBytes: number
   /** How long a cancelled job may take to confirm before its stream is reset. */
   cancelGraceMs: number
+  /** Lanes for small jobs (lane-pool.ts); absent: every job takes a stream of its own. */
+  lanes?: LanePool
 }
 
 export class JobClient {
@@ -49,6 +56,17 @@ export class JobClient {
 
   async run(peerId: PeerId, req: RemoteJobRequest): Promise<JobOutcome> {
     if (req.signal.aborted) return abortOutcome(req.signal.reason ?? cancelledError())
+    const lanes = this.opts.lanes
+    // Only a job that holds no stream back shares one: no input to send, no caller pacing its output.
+    if (lanes !== undefined && req.input === undefined && req.collectsOutput === true) {
+      const peer = peerId.toString()
+      let lane = lanes.pick(peer, req.jobId)
+      // Picked again after each wait, right before the job takes its slot: others may have taken them meanwhile.
+      for (let tries = 0; lane === undefined && tries < 2 && (await lanes.open(peerId, req.signal)); tries++)
+        lane = lanes.pick(peer, req.jobId)
+      if (req.signal.aborted) return abortOutcome(req.signal.reason ?? cancelledError())
+      if (lane !== undefined) return new LaneJobRun(lane, req, this.opts.cancelGraceMs).run()
+    }
     let js: JobStream
     try {
       js = await this.opts.pool.acquire(peerId, req.signal)
@@ -63,7 +81,7 @@ export class JobClient {
   }
 }
 
-class RemoteJobRun {
+class RemoteJobRun implements VersionListener {
   private readonly js: JobStream
   private readonly req: RemoteJobRequest
   private readonly opts: JobClientOptions
@@ -92,22 +110,7 @@ class RemoteJobRun {
     let pumped: Promise<void> | undefined
     let reusable = true
     try {
-      await js.writer.write(
-        encodeClientFrame({
-          submit: {
-            jobId: req.jobId,
-            capability: req.capability,
-            versionRange: req.versionRange,
-            paramsJson: req.paramsJson ?? encodeJson(req.params ?? {}, 'params', ErrorCodes.invalidParams),
-            // uint32 on the wire; submit options refuse deadlines beyond it.
-            deadlineMs: req.deadline === undefined ? 0 : Math.min(MAX_DEADLINE_MS, Math.max(1, Math.ceil(req.deadline - Date.now()))),
-            hasInput: req.input !== undefined,
-            priority: req.priority ?? '',
-            // No object at all for a plain job: this literal is built for every remote job.
-            meta: req.replayKey === undefined ? null : { [REPLAY_KEY_META]: req.replayKey },
-          },
-        }),
-      )
+      await js.writer.write(submitFrame(req))
       if (req.input !== undefined) pumped = this.pump(req.input)
       this.terminal = await this.readUntilTerminal()
     } catch (err) {
@@ -184,40 +187,12 @@ class RemoteJobRun {
   }
 
   private onFrame(kind: NonNullable<ServerFrame['frame']>, frame: ServerFrame): JobOutcome | undefined {
-    const { req } = this
     this.checkJob(kind, frame)
-    switch (kind) {
-      case 'accepted':
-        this.accept(frame.accepted?.capabilityVersion)
-        return undefined
-      case 'progress': {
-        const p = frame.progress
-        req.sink.progress({ done: p?.done ?? 0, ...(p?.total ? { total: p.total } : {}), ...(p?.message ? { message: p.message } : {}) })
-        return undefined
-      }
-      case 'rejected': {
-        const r = frame.rejected
-        return {
-          state: 'failed',
-          error: { code: r?.code ?? ErrorCodes.internal, message: r?.message ?? '', retryable: r?.retryable ?? false },
-        }
-      }
-      case 'result':
-        this.accept(frame.result?.capabilityVersion)
-        return { state: 'succeeded', result: decodeJson(frame.result?.resultJson ?? new Uint8Array(), 'result_json') }
-      case 'error': {
-        const e = frame.error
-        this.accept(e?.capabilityVersion)
-        const state = e?.state === 'cancelled' || e?.state === 'expired' ? e.state : 'failed'
-        return { state, error: { code: e?.code ?? ErrorCodes.internal, message: e?.message ?? '', retryable: e?.retryable ?? false } }
-      }
-      default:
-        return undefined
-    }
+    return serverFrameOutcome(kind, frame, this.req.sink, this)
   }
 
   /** A fast job's terminal frame stands in for the Accepted it never got (empty version: it was never admitted). */
-  private accept(version: string | null | undefined): void {
+  accept(version: string | null | undefined): void {
     if (this.accepted || version === undefined || version === null || version === '') return
     this.accepted = true
     this.req.onAccepted?.(version, this.js.peer)
@@ -263,7 +238,25 @@ class RemoteJobRun {
   }
 }
 
-function listen(signal: AbortSignal, fn: () => void): () => void {
+/** The Submit frame of a job, with its deadline made relative to now. */
+export function submitFrame(req: RemoteJobRequest): Uint8Array {
+  return encodeClientFrame({
+    submit: {
+      jobId: req.jobId,
+      capability: req.capability,
+      versionRange: req.versionRange,
+      paramsJson: req.paramsJson ?? encodeJson(req.params ?? {}, 'params', ErrorCodes.invalidParams),
+      // uint32 on the wire; submit options refuse deadlines beyond it.
+      deadlineMs: req.deadline === undefined ? 0 : Math.min(MAX_DEADLINE_MS, Math.max(1, Math.ceil(req.deadline - Date.now()))),
+      hasInput: req.input !== undefined,
+      priority: req.priority ?? '',
+      // No object at all for a plain job: this literal is built for every remote job.
+      meta: req.replayKey === undefined ? null : { [REPLAY_KEY_META]: req.replayKey },
+    },
+  })
+}
+
+export function listen(signal: AbortSignal, fn: () => void): () => void {
   signal.addEventListener('abort', fn, { once: true })
   return () => signal.removeEventListener('abort', fn)
 }

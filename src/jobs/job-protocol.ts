@@ -1,7 +1,7 @@
 /**
- * Both ends of /crank/job/1.0.0 for one node, sized from its jobs config: the server that runs
+ * Both ends of /crank/job/1.0.0 and /crank/job-lane/1.0.0 for one node, sized from its jobs config: the server that runs
  * callers' jobs, with the frame budget that bounds what peers make it hold, and the client that
- * sends this node's jobs over pooled streams.
+ * sends this node's jobs over pooled streams and lanes.
  */
 import type { Libp2p } from '@libp2p/interface'
 import type { Logger } from 'pino'
@@ -10,7 +10,9 @@ import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import { FrameBudget } from '../net/frame-budget.ts'
 import { JobClient } from './job-client.ts'
 import { type Authorization, JobServer } from './job-server.ts'
-import { UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES } from './limits.ts'
+import { LanePool } from './lane-pool.ts'
+import { LANES_PER_CONNECTION, UNPROVEN_CONNECTION_FRAME_BUDGET_BYTES } from './limits.ts'
+import { JOB_LANE_PROTOCOL, JOB_PROTOCOL } from './messages.ts'
 import { StreamPool } from './stream-pool.ts'
 
 export interface JobProtocolParts {
@@ -26,6 +28,7 @@ export interface JobProtocol {
   frameBudget: FrameBudget
   server: JobServer
   pool: StreamPool
+  lanes: LanePool
   client: JobClient
 }
 
@@ -52,6 +55,14 @@ export function jobProtocol(libp2p: Libp2p, jobs: JobsConfig, parts: JobProtocol
     maxIdlePerPeer: jobs.maxIdleStreamsPerPeer,
     maxOutboundStreams: jobs.maxStreamsPerConnection,
   })
-  const client = new JobClient({ pool, inputChunkBytes: jobs.inputChunkBytes, cancelGraceMs: jobs.cancelGraceMs })
-  return { frameBudget, server, pool, client }
+  const lanes = new LanePool(libp2p, { maxFrameBytes: jobs.maxFrameBytes })
+  const client = new JobClient({ pool, lanes, inputChunkBytes: jobs.inputChunkBytes, cancelGraceMs: jobs.cancelGraceMs })
+  return { frameBudget, server, pool, lanes, client }
+}
+
+/** Serves both job protocols: streams of one job at a time, and lanes of several small jobs. */
+export async function handleJobProtocols(libp2p: Libp2p, server: JobServer, jobs: JobsConfig): Promise<void> {
+  const streams = jobs.maxStreamsPerConnection
+  await libp2p.handle(JOB_PROTOCOL, server.handle, { maxInboundStreams: streams, maxOutboundStreams: streams })
+  await libp2p.handle(JOB_LANE_PROTOCOL, server.handleLane, { maxInboundStreams: LANES_PER_CONNECTION, maxOutboundStreams: streams })
 }

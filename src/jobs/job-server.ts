@@ -1,7 +1,7 @@
 /**
- * Server side of /crank/job/1.0.0. One inbound stream runs one job at a time
- * and is reused for the next; a malformed or oversized frame ends only that
- * stream, never the node.
+ * Server side of /crank/job/1.0.0 (and the entry of /crank/job-lane/1.0.0, served by
+ * job-lane-server.ts). One inbound job stream runs one job at a time and is reused for the next;
+ * a malformed or oversized frame ends only that stream, never the node.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
@@ -14,6 +14,7 @@ import type { FrameBudget } from '../net/frame-budget.ts'
 import { type FrameConsumer, FrameReader, FrameWriter, SENT } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
 import { JobController } from './job-controller.ts'
+import { type LaneJobStarter, serveLane } from './job-lane-server.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
 import {
   type ClientFrame,
@@ -41,7 +42,7 @@ export interface JobServerOptions {
   whenProven?: (peer: string) => Promise<boolean>
 }
 
-interface RunningJob {
+export interface RunningJob {
   jobId: string
   input: AsyncQueue<Uint8Array>
   abort: AbortController
@@ -69,31 +70,50 @@ export class JobServer {
     this.opts = opts
   }
 
-  /** The libp2p stream handler. */
+  /** The libp2p stream handler of JOB_PROTOCOL: one job at a time. */
   readonly handle = (stream: Stream, connection: Connection): void => {
+    const reader = this.open(stream, connection)
+    if (reader !== undefined) this.guard(stream, connection, this.serve(stream, reader, connection.remotePeer.toString()))
+  }
+
+  /** The libp2p stream handler of JOB_LANE_PROTOCOL: several jobs without input at once (job-lane-server.ts). */
+  readonly handleLane = (stream: Stream, connection: Connection): void => {
+    const reader = this.open(stream, connection)
+    if (reader === undefined) return
+    const caller = connection.remotePeer.toString()
+    const log = this.opts.log.child({ stream: stream.id, peer: caller, lane: true })
+    const start: LaneJobStarter = (frame, writer, done, batched) => this.start(frame, caller, writer, log, done, batched)
+    this.guard(stream, connection, serveLane({ stream, reader, log, start }))
+  }
+
+  /** Counts a stream against an unproven peer's allowance and reads it within the frame budget; undefined when refused. */
+  private open(stream: Stream, connection: Connection): FrameReader | undefined {
     const caller = connection.remotePeer.toString()
     const account = this.opts.budget?.account(connection)
     if (account !== undefined && !account.isProven) {
       const open = this.unproven.get(connection) ?? 0
       if (open >= UNPROVEN_JOB_STREAMS) {
         stream.abort(new CrankError(ErrorCodes.notMember, 'too many job streams before membership is proven'))
-        return
+        return undefined
       }
       this.unproven.set(connection, open + 1)
       stream.addEventListener('close', () => this.unproven.set(connection, (this.unproven.get(connection) ?? 1) - 1), { once: true })
     }
     this.streams.add(stream)
     const whenProven = this.opts.whenProven
-    const reader = new FrameReader(stream, {
+    return new FrameReader(stream, {
       maxFrameBytes: this.opts.maxFrameBytes,
       highWaterMark: this.opts.maxFrameBytes * 2,
       ...(account === undefined ? {} : { account }),
       ...(whenProven === undefined ? {} : { whenProven: () => whenProven(caller) }),
     })
-    this.serve(stream, reader, caller)
+  }
+
+  private guard(stream: Stream, connection: Connection, served: Promise<void>): void {
+    served
       .catch((err: unknown) => {
-        // serve() handles its own failures; this is the last guard against an unhandled rejection.
-        this.opts.log.error({ err: (err as Error).message, peer: caller }, 'job stream handler failed')
+        // Serving handles its own failures; this is the last guard against an unhandled rejection.
+        this.opts.log.error({ err: (err as Error).message, peer: connection.remotePeer.toString() }, 'job stream handler failed')
         stream.abort(err instanceof Error ? err : new Error(String(err)))
       })
       .finally(() => this.streams.delete(stream))
@@ -242,8 +262,8 @@ export class JobServer {
    * Writes a job's terminal frame and calls `ended` once it is written (or could not be); one still
    * waiting for room is tracked, so that a stopping node can let it through.
    */
-  private finish(writer: FrameWriter, frame: Uint8Array, ended: () => void): void {
-    const written = writer.write(frame)
+  private finish(writer: FrameWriter, frame: Uint8Array, ended: () => void, batched: boolean): void {
+    const written = batched ? writer.writeSoon(frame) : writer.write(frame)
     if (written === SENT) {
       ended()
       return
@@ -253,7 +273,15 @@ export class JobServer {
     void tracked.then(() => this.finishing.delete(tracked))
   }
 
-  private start(frame: ClientFrame, caller: string, writer: FrameWriter, log: Logger, done: () => void): RunningJob | undefined {
+  /** `batched`, on a lane: whether the terminal frame should wait for the turn's batch (other jobs share the stream). */
+  private start(
+    frame: ClientFrame,
+    caller: string,
+    writer: FrameWriter,
+    log: Logger,
+    done: () => void,
+    batched?: () => boolean,
+  ): RunningJob | undefined {
     const submit = frame.submit
     if (submit === null || submit === undefined) return undefined
     const jobId = submit.jobId ?? ''
@@ -357,7 +385,7 @@ export class JobServer {
           input.abort()
           finished = true
           if (log.isLevelEnabled('debug')) log.debug({ job: jobId, state: outcome.state }, 'job ended')
-          this.finish(writer, terminalFrame(jobId, version, outcome), markEnded)
+          this.finish(writer, terminalFrame(jobId, version, outcome), markEnded, batched?.() === true)
         } catch (err) {
           markEnded()
           throw err
@@ -423,7 +451,7 @@ const NO_INPUT = new AsyncQueue<Uint8Array>({ highWaterMark: 0 })
 NO_INPUT.end()
 
 /** Stream failures caused by the peer, not by us. */
-const PEER_FAULTS = new Set<string>([
+export const PEER_FAULTS = new Set<string>([
   ErrorCodes.connectionLost,
   ErrorCodes.malformedFrame,
   ErrorCodes.frameTooLarge,

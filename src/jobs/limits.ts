@@ -48,3 +48,19 @@ export const CLOSE_FLUSH_MS = 1000
  * one that ends sooner answers with its terminal frame alone (see protocols/README.md).
  */
 export const ACCEPTED_DELAY_MS = 10
+
+/**
+ * Jobs a caller may have in flight on one lane stream (/crank/job-lane/1.0.0), 64: part of the
+ * protocol, since a caller must stay under it. A Submit past it is a protocol error that ends the
+ * lane. A job counts from its Submit until its terminal frame has been written.
+ */
+export const LANE_MAX_JOBS = 64
+
+/** Lane streams a peer may open per connection, default 4; more are reset by libp2p. */
+export const LANES_PER_CONNECTION = 4
+
+/**
+ * Lanes a caller opens per provider, 2: jobs share as few streams as possible (that is the gain),
+ * and a caller whose lanes are full sends further jobs on streams of their own.
+ */
+export const LANES_PER_PEER = 2

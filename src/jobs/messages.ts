@@ -11,6 +11,12 @@ import { decodeBoundedJson, encodeBoundedJson } from './json-bounds.ts'
 export const JOB_PROTOCOL = '/crank/job/1.0.0'
 
 /**
+ * Several small jobs in flight on one stream, demultiplexed by job id (see protocols/README.md):
+ * the same frames as JOB_PROTOCOL, for jobs without input whose output the caller collects.
+ */
+export const JOB_LANE_PROTOCOL = '/crank/job-lane/1.0.0'
+
+/**
  * The Submit meta entry that carries a durable job's replay key (its job id): a provider that
  * already ran that job for this caller answers from its store instead of running it again.
  */

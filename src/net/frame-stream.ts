@@ -391,6 +391,8 @@ interface QueuedFrame {
 export class FrameWriter {
   private readonly stream: Stream
   private queue: QueuedFrame[] = []
+  /** The promise that the frames queued by `writeSoon` since the last flush share. */
+  private soon: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } | undefined
   private scheduled = false
   private draining = false
 
@@ -433,6 +435,33 @@ export class FrameWriter {
   }
 
   /**
+   * Queues `frame` to go out at the end of this turn of the event loop (setImmediate), in one
+   * `send()` with every other frame written until then. For a stream that several jobs share:
+   * each `send()` costs a yamux frame, a window update and a TLS record whatever its size, and
+   * the jobs a burst of data events finishes all write within the same turn. The frames of one
+   * batch share one promise.
+   */
+  writeSoon(frame: Uint8Array): Promise<void> {
+    let batch = this.soon
+    if (batch === undefined) {
+      let resolve!: () => void
+      let reject!: (err: unknown) => void
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res
+        reject = rej
+      })
+      batch = { promise, resolve, reject }
+      this.soon = batch
+    }
+    this.queue.push({ frame, resolve: batch.resolve, reject: batch.reject })
+    if (!this.scheduled && !this.draining) {
+      this.scheduled = true
+      setImmediate(() => this.flush())
+    }
+    return batch.promise
+  }
+
+  /**
    * `drain` fires on every yamux window update, not when the buffer is empty: keep waiting until
    * what we have queued is below the high-water mark, or a fast producer grows it without bound.
    */
@@ -456,6 +485,8 @@ export class FrameWriter {
     this.scheduled = false
     const batch = this.queue
     this.queue = []
+    // Frames queued from now on wait for the next flush, with a promise of their own.
+    this.soon = undefined
     if (batch.length === 0) return
     if (this.stream.writeStatus !== 'writable') {
       const err = new CrankError(ErrorCodes.connectionLost, `stream is ${this.stream.status}`, { retryable: true })
@@ -498,6 +529,7 @@ export class FrameWriter {
 
   private drainFailed(err: unknown): void {
     this.draining = false
+    this.soon = undefined
     for (const q of this.queue.splice(0)) q.reject(err)
   }
 }
