@@ -73,6 +73,8 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   /** Batches posted to the store's thread and not yet answered, oldest first. */
   private readonly inFlight: Batch[] = []
   private seq = 0
+  /** Rows in the batches in flight: past MAX_ROWS_IN_FLIGHT, ending jobs wait for the thread. */
+  private rowsInFlight = 0
   private dirty: LiveJob[] = []
   private servedQueue: ServedEntry[] = []
   private timer: NodeJS.Timeout | undefined
@@ -248,7 +250,10 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       report.error === undefined ? { seq, at, type: report.state } : { seq, at, type: report.state, error: report.error },
       live.durable,
     )
-    return live.durable ? this.settledFlush() : RESOLVED
+    // A job that is not durable does not wait for its record, unless the thread has fallen this
+    // far behind: then the jobs that end wait for it, so a node that outruns its disk slows down
+    // instead of queueing without bound.
+    return live.durable || this.rowsInFlight > MAX_ROWS_IN_FLIGHT ? this.settledFlush() : RESOLVED
   }
 
   suspended(id: string, reason: string): Promise<void> {
@@ -554,12 +559,14 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     }
     const seq = ++this.seq
     this.inFlight.push({ seq, jobs, served, waiters, inserts })
+    this.rowsInFlight += kinds.length
     this.db.write(seq, kinds, args)
   }
 
   /** A batch's outcome: its ended jobs leave memory, its waiters are told. */
   private written(reply: WriteReply): void {
     const batch = this.inFlight.shift()
+    if (batch !== undefined) this.rowsInFlight -= batch.jobs.length + batch.served.length
     if (batch === undefined || batch.seq !== reply.seq) {
       this.opts.log.error({ seq: reply.seq, expected: batch?.seq }, 'job store answers arrived out of order')
       return
@@ -714,6 +721,9 @@ const RESOLVED: Promise<void> = Promise.resolve()
 
 /** Jobs waiting on a commit that are posted to the store's thread without waiting for the tick to end. */
 const EARLY_FLUSH_JOBS = 32
+
+/** Rows posted to the store's thread and not yet committed beyond which ending jobs wait for it. */
+const MAX_ROWS_IN_FLIGHT = 8192
 
 /** A batch posted to the store's thread, with what to do when it is answered. */
 interface Batch {
