@@ -680,7 +680,9 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       if (this.dirty.length >= EARLY_FLUSH_JOBS) this.flushNow()
       return done
     }
-    this.schedule(false)
+    // A loop that never yields to the event loop would otherwise hold every change in memory.
+    if (this.dirty.length >= MAX_DIRTY_JOBS) this.flushNow()
+    else this.schedule(false)
     return undefined
   }
 
@@ -721,6 +723,9 @@ const RESOLVED: Promise<void> = Promise.resolve()
 
 /** Jobs waiting on a commit that are posted to the store's thread without waiting for the tick to end. */
 const EARLY_FLUSH_JOBS = 32
+
+/** Jobs with changes held for the next flush beyond which the flush does not wait for its timer. */
+const MAX_DIRTY_JOBS = 1024
 
 /** Rows posted to the store's thread and not yet committed beyond which ending jobs wait for it. */
 const MAX_ROWS_IN_FLIGHT = 8192
