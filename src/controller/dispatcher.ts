@@ -205,40 +205,54 @@ export class Dispatcher {
     }
   }
 
-  private async dispatch(handle: JobHandle, opts: SubmitOptions): Promise<JobOutcome> {
-    if (!this.c.isRunning()) throw new CrankError(ErrorCodes.notStarted, 'node is not started')
-    const invalid = submitOptionsError(opts)
-    if (invalid !== undefined) throw invalid
-    if (opts.durable === true || opts.idempotencyKey !== undefined) throw noStoreError(opts)
-    const paramsJson = encodeParams(opts.params)
-    const [id, rangeInName] = splitCapability(opts.capability)
-    const job: RoutedJob = {
-      handle,
-      id,
-      versionRange: opts.version ?? rangeInName,
-      params: opts.params ?? {},
-      paramsJson,
-      input: trackedInput(opts.input),
-      deadline: opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs,
-      priority: opts.priority,
+  /**
+   * Not async, nor are `run` and `runRemote` on a pinned job's way: an async function that returns
+   * another promise costs that promise, a thenable job and two more microtask turns per layer.
+   */
+  private dispatch(handle: JobHandle, opts: SubmitOptions): Promise<JobOutcome> {
+    try {
+      if (!this.c.isRunning()) throw new CrankError(ErrorCodes.notStarted, 'node is not started')
+      const invalid = submitOptionsError(opts)
+      if (invalid !== undefined) throw invalid
+      if (opts.durable === true || opts.idempotencyKey !== undefined) throw noStoreError(opts)
+      const paramsJson = encodeParams(opts.params)
+      const [id, rangeInName] = splitCapability(opts.capability)
+      const job: RoutedJob = {
+        handle,
+        id,
+        versionRange: opts.version ?? rangeInName,
+        params: opts.params ?? {},
+        paramsJson,
+        input: trackedInput(opts.input),
+        deadline: opts.deadlineMs === undefined ? undefined : Date.now() + opts.deadlineMs,
+        priority: opts.priority,
+      }
+      return this.run(job, opts)
+    } catch (err) {
+      return Promise.reject(err)
     }
-    return this.run(job, opts)
   }
 
-  /** A pinned job goes to its peer; any other is routed, and retried on the next provider. */
-  private async run(job: RoutedJob, opts: RouteOptions): Promise<JobOutcome> {
-    const { handle } = job
+  /** A pinned job goes to its peer; any other is routed, and retried on the next provider. Rejects rather than throws. */
+  private run(job: RoutedJob, opts: RouteOptions): Promise<JobOutcome> {
     const route = opts.route ?? 'prefer-local'
-    if (route !== 'local' && route !== 'prefer-local' && route !== 'any') {
-      handle.attempts = job.firstAttempt ?? 1
-      // A peer id needs no dial to resolve: no promise for it (pinned jobs are the bench's and the CLI's).
-      const peer = route.startsWith('/') ? (await this.resolvePeer(route)).toString() : this.peerIdOf(route).toString()
-      handle.route = { peer, reason: 'pinned' }
-      const recorder = this.c.recorder
-      if (recorder !== undefined) recorder.routed(handle.id, handle.attempts, peer, 'pinned')
-      return this.runRemote(job, peer)
+    if (route === 'local' || route === 'prefer-local' || route === 'any') return this.routeAndRetry(job, route, opts)
+    // A peer id needs no dial to resolve: no promise for it (pinned jobs are the bench's and the CLI's).
+    if (route.startsWith('/')) return this.resolvePeer(route).then((id) => this.runPinned(job, id.toString()))
+    try {
+      return this.runPinned(job, this.peerIdOf(route).toString())
+    } catch (err) {
+      return Promise.reject(err)
     }
-    return this.routeAndRetry(job, route, opts)
+  }
+
+  private runPinned(job: RoutedJob, peer: string): Promise<JobOutcome> {
+    const { handle } = job
+    handle.attempts = job.firstAttempt ?? 1
+    handle.route = { peer, reason: 'pinned' }
+    const recorder = this.c.recorder
+    if (recorder !== undefined) recorder.routed(handle.id, handle.attempts, peer, 'pinned')
+    return this.runRemote(job, peer)
   }
 
   // ---- jobs the store records --------------------------------------------------------------
@@ -526,27 +540,37 @@ export class Dispatcher {
     return admission.outcome
   }
 
-  private async runRemote(job: RoutedJob, peer: string): Promise<JobOutcome> {
-    const { handle } = job
-    const { membership, router } = this.c
-    if (!membership.isMember(peer)) {
-      try {
-        await this.c.libp2p.dial(this.c.peerIds.get(peer), { signal: handle.signal })
-        await membership.authorize(peer)
-      } catch (err) {
-        return {
-          state: 'failed',
-          error: {
-            code: ErrorCodes.notMember,
-            message: `${peer} did not prove mesh membership: ${(err as Error).message}`,
-            retryable: true,
-          },
-        }
+  /** Never rejects: every failure is an outcome. */
+  private runRemote(job: RoutedJob, peer: string): Promise<JobOutcome> {
+    if (this.c.membership.isMember(peer)) return this.runOnMember(job, peer)
+    return this.proveMember(job, peer).then((failed) => failed ?? this.runOnMember(job, peer))
+  }
+
+  /** Dials a peer not yet known as a member and waits for its proof; undefined once it is one. */
+  private async proveMember(job: RoutedJob, peer: string): Promise<JobOutcome | undefined> {
+    try {
+      await this.c.libp2p.dial(this.c.peerIds.get(peer), { signal: job.handle.signal })
+      await this.c.membership.authorize(peer)
+      return undefined
+    } catch (err) {
+      return {
+        state: 'failed',
+        error: {
+          code: ErrorCodes.notMember,
+          message: `${peer} did not prove mesh membership: ${(err as Error).message}`,
+          retryable: true,
+        },
       }
     }
+  }
+
+  private runOnMember(job: RoutedJob, peer: string): Promise<JobOutcome> {
+    const { handle } = job
+    const { router } = this.c
     router.begin(peer)
+    let running: Promise<JobOutcome>
     try {
-      return await this.c.client.run(this.c.peerIds.get(peer), {
+      running = this.c.client.run(this.c.peerIds.get(peer), {
         jobId: handle.id,
         capability: job.id,
         versionRange: job.versionRange,
@@ -566,9 +590,20 @@ export class Dispatcher {
           if (recorder !== undefined) recorder.running(handle.id, by, version)
         },
       })
-    } finally {
+    } catch (err) {
       router.end(peer)
+      return Promise.reject(err)
     }
+    return running.then(
+      (outcome) => {
+        router.end(peer)
+        return outcome
+      },
+      (err: unknown) => {
+        router.end(peer)
+        throw err
+      },
+    )
   }
 }
 

@@ -37,6 +37,9 @@ export interface ExecuteRequest {
   caller?: Caller | undefined
 }
 
+/** A context being built: its optional fields are set after the literal. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] }
+
 /** Validates params against the input schema; the error names the failing field. */
 export function checkParams(cap: AnyCapability, params: unknown): CrankError | undefined {
   if (cap.validateParams(params)) return undefined
@@ -58,8 +61,12 @@ export function abortOutcome(reason: unknown): JobOutcome {
   return { state: error.code === ErrorCodes.deadlineExceeded ? 'expired' : 'cancelled', error }
 }
 
-export function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
-  if (req.signal?.aborted === true) return Promise.resolve(abortOutcome(req.signal.reason ?? cancelledError()))
+/** `onSettled` is called as the outcome is settled (before anyone hears of it), e.g. to count jobs running. */
+export function executeJob(req: ExecuteRequest, onSettled?: () => void): Promise<JobOutcome> {
+  if (req.signal?.aborted === true) {
+    onSettled?.()
+    return Promise.resolve(abortOutcome(req.signal.reason ?? cancelledError()))
+  }
   const controller = req.control ?? new AbortController()
   // Only a caller that passes a bare signal needs a listener on it; the node's own jobs pass their controller.
   const external = req.control === undefined ? req.signal : undefined
@@ -71,19 +78,19 @@ export function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
     const remaining = req.deadline - Date.now()
     if (remaining <= 0) {
       if (onExternalAbort !== undefined) external?.removeEventListener('abort', onExternalAbort)
+      onSettled?.()
       return Promise.resolve(abortOutcome(deadlineError()))
     }
     timer = setDeadlineTimer(() => controller.abort(deadlineError()), remaining)
   }
 
   let settled = false
-  const ctx: JobContext = {
+  // Set one by one: spreads of optional fields would make two objects per job and slow the literal.
+  const ctx: Writable<JobContext> = {
     jobId: req.jobId,
     params: req.params,
     input: req.input,
     signal: controller.signal,
-    ...(req.deadline === undefined ? {} : { deadline: req.deadline }),
-    ...(req.caller === undefined ? {} : { caller: req.caller }),
     log: req.log,
     progress(update) {
       if (!settled) req.sink.progress(update)
@@ -93,6 +100,8 @@ export function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
       await req.sink.output(chunk)
     },
   }
+  if (req.deadline !== undefined) ctx.deadline = req.deadline
+  if (req.caller !== undefined) ctx.caller = req.caller
 
   // Whichever comes first, the handler's end or an abort, settles the job; no race of promises.
   return new Promise<JobOutcome>((resolve) => {
@@ -103,31 +112,50 @@ export function executeJob(req: ExecuteRequest): Promise<JobOutcome> {
       if (onExternalAbort !== undefined) external?.removeEventListener('abort', onExternalAbort)
       // The controller may be the caller's, living on after this attempt: leave nothing attached to it.
       stopListening()
+      onSettled?.()
       resolve(outcome)
     }
     const stopListening = whenAborted(controller, () => settle(abortOutcome(controller.signal.reason)))
-    runHandler(req, ctx, controller.signal).then(settle)
+    // One reaction on the handler's own promise, no async wrapper and its promise around it.
+    let running: Promise<unknown>
+    try {
+      running = Promise.resolve(req.capability.handler(ctx))
+    } catch (err) {
+      running = Promise.reject(err)
+    }
+    running.then(
+      (result) => {
+        let outcome: JobOutcome
+        try {
+          outcome = handlerResult(req, result)
+        } catch (err) {
+          outcome = handlerError(req, err, controller.signal)
+        }
+        settle(outcome)
+      },
+      (err: unknown) => settle(handlerError(req, err, controller.signal)),
+    )
   })
 }
 
-/** The handler's own end: its result (checked against the output schema when asked) or its error. Never rejects. */
-async function runHandler(req: ExecuteRequest, ctx: JobContext, signal: AbortSignal): Promise<JobOutcome> {
+/** The handler's result, checked against the output schema when asked. */
+function handlerResult(req: ExecuteRequest, result: unknown): JobOutcome {
   const cap = req.capability
-  try {
-    const result = await cap.handler(ctx)
-    if (req.validateOutput && !cap.validateOutput(result)) {
-      const { message } = describeSchemaErrors(cap.validateOutput.errors, 'result')
-      return {
-        state: 'failed',
-        error: { code: ErrorCodes.invalidOutput, message: `${cap.id} broke its output contract: ${message}`, retryable: false },
-      }
+  if (req.validateOutput && !cap.validateOutput(result)) {
+    const { message } = describeSchemaErrors(cap.validateOutput.errors, 'result')
+    return {
+      state: 'failed',
+      error: { code: ErrorCodes.invalidOutput, message: `${cap.id} broke its output contract: ${message}`, retryable: false },
     }
-    return { state: 'succeeded', result }
-  } catch (err) {
-    if (signal.aborted) return abortOutcome(signal.reason)
-    const error = toErrorInfo(err)
-    const declared = cap.errors?.[error.code]
-    if (declared !== undefined) error.retryable = declared.retryable
-    return { state: 'failed', error }
   }
+  return { state: 'succeeded', result }
+}
+
+/** What a handler's error means: an abort's outcome, or a failure retryable as the capability declares. */
+function handlerError(req: ExecuteRequest, err: unknown, signal: AbortSignal): JobOutcome {
+  if (signal.aborted) return abortOutcome(signal.reason)
+  const error = toErrorInfo(err)
+  const declared = req.capability.errors?.[error.code]
+  if (declared !== undefined) error.retryable = declared.retryable
+  return { state: 'failed', error }
 }

@@ -239,13 +239,13 @@ export class LocalJobs {
           caller: req.identity,
         })
       },
+      ended: (outcome) => {
+        observer?.served(cap.id, outcome.state, (ranAt - startedAt) / 1000, (Date.now() - ranAt) / 1000)
+        return this.ended(req, cap, startedAt, outcome, kept)
+      },
     })
     if (!admission.accepted) return admission
-    const outcome = admission.outcome.then((outcome) => {
-      observer?.served(cap.id, outcome.state, (ranAt - startedAt) / 1000, (Date.now() - ranAt) / 1000)
-      return this.ended(req, cap, startedAt, outcome, kept)
-    })
-    return { accepted: true, capability: cap, outcome }
+    return { accepted: true, capability: cap, outcome: admission.outcome }
   }
 
   private ended(

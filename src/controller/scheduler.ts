@@ -47,6 +47,12 @@ export interface ScheduleRequest {
   control?: AbortController
   /** Runs the admitted job; the signal fires on the caller's cancel or when a drain runs out of time. */
   run: (signal: AbortSignal) => Promise<JobOutcome>
+  /**
+   * Called with the job's outcome however it ends (ran, expired or cancelled in the queue), after
+   * its slot is freed; what it returns is the admission's outcome. A hook rather than a `then` on
+   * the outcome: one promise and one microtask turn fewer per job.
+   */
+  ended?: (outcome: JobOutcome) => JobOutcome
 }
 
 export type Admission = { accepted: true; outcome: Promise<JobOutcome> } | { accepted: false; error: CrankError }
@@ -124,7 +130,7 @@ export class Scheduler {
     if (lane === undefined) return reject(ErrorCodes.unknownCapability, `no local capability ${req.capability}`, false)
     if (this.draining) return reject(ErrorCodes.shuttingDown, 'node is draining and takes no new jobs', true)
     if (req.signal?.aborted === true)
-      return { accepted: true, outcome: Promise.resolve(abortOutcome(req.signal.reason ?? cancelledError())) }
+      return { accepted: true, outcome: Promise.resolve(concluded(req, abortOutcome(req.signal.reason ?? cancelledError()))) }
     if (lane.running.size < lane.limits.concurrency && queued(lane) === 0) {
       return { accepted: true, outcome: this.start(lane, req) }
     }
@@ -172,13 +178,13 @@ export class Scheduler {
   }
 
   totals(): Load {
+    // Summed in place, with no figures object per lane: the node asks twice for every job.
     const total: Load = { inFlight: 0, queued: 0, capacity: 0, queueLimit: 0 }
     for (const lane of this.lanes.values()) {
-      const l = laneLoad(lane)
-      total.inFlight += l.inFlight
-      total.queued += l.queued
-      total.capacity += l.capacity
-      total.queueLimit += l.queueLimit
+      total.inFlight += lane.running.size
+      total.queued += queued(lane)
+      total.capacity += lane.limits.concurrency
+      total.queueLimit += lane.limits.queueLimit
     }
     return total
   }
@@ -252,15 +258,17 @@ export class Scheduler {
     } catch (err) {
       outcome = Promise.reject(err)
     }
+    const ended = req.ended
     return outcome.then(
       (outcome) => {
         done()
-        return outcome
+        return ended === undefined ? outcome : ended(outcome)
       },
       (err: unknown) => {
         done()
         const message = err instanceof Error ? err.message : String(err)
-        return { state: 'failed', error: { code: ErrorCodes.internal, message, retryable: true } }
+        const failed: JobOutcome = { state: 'failed', error: { code: ErrorCodes.internal, message, retryable: true } }
+        return ended === undefined ? failed : ended(failed)
       },
     )
   }
@@ -283,9 +291,19 @@ export class Scheduler {
     queue.splice(at, 1)
     entry.timer.clear()
     entry.req.signal?.removeEventListener('abort', entry.onAbort)
-    entry.resolve(outcome)
+    entry.resolve(concluded(entry.req, outcome))
     this.onChange?.()
     for (const check of this.settled) check()
+  }
+}
+
+/** The admission's outcome for a job that ended without running: the request's `ended` hook applied; a throw in it rejects. */
+function concluded(req: ScheduleRequest, outcome: JobOutcome): JobOutcome | Promise<JobOutcome> {
+  if (req.ended === undefined) return outcome
+  try {
+    return req.ended(outcome)
+  } catch (err) {
+    return Promise.reject(err)
   }
 }
 

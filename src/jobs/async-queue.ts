@@ -12,6 +12,8 @@ export interface AsyncQueueOptions<T> {
 
 /** What a push that did not have to wait returns: shared, since nothing is resolved later. */
 const ROOM: Promise<void> = Promise.resolve()
+/** Every iteration's end, shared (frozen: nobody may change what another reads). */
+const DONE: Promise<IteratorResult<never>> = Promise.resolve(Object.freeze({ done: true, value: undefined }) as IteratorResult<never>)
 
 export class AsyncQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = []
@@ -68,7 +70,18 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.end(err)
   }
 
-  async next(): Promise<IteratorResult<T>> {
+  /**
+   * Not async: an item already queued, or the end of a queue that ended cleanly, comes back
+   * without an async function's promise (the end as one shared promise), which is every call on
+   * a job without input.
+   */
+  next(): Promise<IteratorResult<T>> {
+    if (this.items.length > 0) return Promise.resolve(this.shift())
+    if (this.ended && this.failure === undefined) return DONE
+    return this.waitForItem()
+  }
+
+  private async waitForItem(): Promise<IteratorResult<T>> {
     while (this.items.length === 0) {
       if (this.ended) {
         if (this.failure !== undefined) throw this.failure
@@ -76,14 +89,24 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
       }
       await new Promise<void>((resolve) => this.readers.push(resolve))
     }
+    return this.shift()
+  }
+
+  private shift(): IteratorResult<T> {
     const item = this.items.shift() as T
     this.held -= this.size(item)
     if (this.held <= this.highWaterMark) this.wake(this.writers)
     return { done: false, value: item }
   }
 
+  /** Leaving a loop early leaves the queue as it is (as it always has). */
+  return(): Promise<IteratorResult<T>> {
+    return DONE
+  }
+
+  /** The queue is its own iterator: no iterator object and closures per loop. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    return { next: () => this.next(), return: async () => ({ done: true, value: undefined }) }
+    return this
   }
 
   private wake(list: Array<() => void>): void {

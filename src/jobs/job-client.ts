@@ -10,6 +10,7 @@ import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameConsumer } from '../net/frame-stream.ts'
 import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
 import { whenAborted } from './job-controller.ts'
+import type { JobLane } from './job-lane.ts'
 import { LaneJobRun } from './lane-job-run.ts'
 import type { LanePool } from './lane-pool.ts'
 import { MAX_DEADLINE_MS } from './limits.ts'
@@ -54,19 +55,35 @@ export class JobClient {
     this.opts = opts
   }
 
-  async run(peerId: PeerId, req: RemoteJobRequest): Promise<JobOutcome> {
-    if (req.signal.aborted) return abortOutcome(req.signal.reason ?? cancelledError())
+  /**
+   * Not async: a job that finds a lane with room at once (nearly every small job) gets its run's
+   * own promise back, without an async function's promise and the turns it takes to adopt another.
+   */
+  run(peerId: PeerId, req: RemoteJobRequest): Promise<JobOutcome> {
+    if (req.signal.aborted) return Promise.resolve(abortOutcome(req.signal.reason ?? cancelledError()))
     const lanes = this.opts.lanes
     // Only a job that holds no stream back shares one: no input to send, no caller pacing its output.
     if (lanes !== undefined && req.input === undefined && req.collectsOutput === true) {
-      const peer = peerId.toString()
-      let lane = lanes.pick(peer, req.jobId)
-      // Picked again after each wait, right before the job takes its slot: others may have taken them meanwhile.
-      for (let tries = 0; lane === undefined && tries < 2 && (await lanes.open(peerId, req.signal)); tries++)
-        lane = lanes.pick(peer, req.jobId)
-      if (req.signal.aborted) return abortOutcome(req.signal.reason ?? cancelledError())
+      const lane = lanes.pick(peerId.toString(), req.jobId)
       if (lane !== undefined) return new LaneJobRun(lane, req, this.opts.cancelGraceMs).run()
+      return this.runAfterLaneWait(lanes, peerId, req)
     }
+    return this.runOnStream(peerId, req)
+  }
+
+  /** No lane had room: one may be opened (or free up) meanwhile, else the job takes a stream. */
+  private async runAfterLaneWait(lanes: LanePool, peerId: PeerId, req: RemoteJobRequest): Promise<JobOutcome> {
+    const peer = peerId.toString()
+    let lane: JobLane | undefined
+    // Picked again after each wait, right before the job takes its slot: others may have taken them meanwhile.
+    for (let tries = 0; lane === undefined && tries < 2 && (await lanes.open(peerId, req.signal)); tries++)
+      lane = lanes.pick(peer, req.jobId)
+    if (req.signal.aborted) return abortOutcome(req.signal.reason ?? cancelledError())
+    if (lane !== undefined) return new LaneJobRun(lane, req, this.opts.cancelGraceMs).run()
+    return this.runOnStream(peerId, req)
+  }
+
+  private async runOnStream(peerId: PeerId, req: RemoteJobRequest): Promise<JobOutcome> {
     let js: JobStream
     try {
       js = await this.opts.pool.acquire(peerId, req.signal)

@@ -9,12 +9,13 @@ import type { Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import { type FrameConsumer, type FrameReader, FrameWriter } from '../net/frame-stream.ts'
-import { PEER_FAULTS, type RunningJob } from './job-server.ts'
+import { PEER_FAULTS } from './job-server.ts'
 import { LANE_MAX_JOBS } from './limits.ts'
 import { type ClientFrame, decodeClientFrame, encodeServerFrame } from './messages.ts'
+import type { JobCarrier, ServedJob } from './served-job.ts'
 
-/** Starts a job as job-server.ts does; `done` is called when it leaves the lane, `batched` says how to write its end. */
-export type LaneJobStarter = (frame: ClientFrame, writer: FrameWriter, done: () => void, batched: () => boolean) => RunningJob | undefined
+/** Starts a job as job-server.ts does; the carrier is told when it leaves the lane, and says how to write its end. */
+export type LaneJobStarter = (frame: ClientFrame, carrier: JobCarrier) => ServedJob | undefined
 
 export interface LaneContext {
   stream: Stream
@@ -25,9 +26,14 @@ export interface LaneContext {
 
 export async function serveLane({ stream, reader, log, start }: LaneContext): Promise<void> {
   const writer = new FrameWriter(stream)
-  const jobs = new Map<string, RunningJob>()
-  // With other jobs in flight, an ending job's frame waits for the turn's batch: one send for all.
-  const batched = (): boolean => jobs.size > 1
+  const jobs = new Map<string, ServedJob>()
+  const carrier: JobCarrier = {
+    writer,
+    log,
+    done: (job) => jobs.delete(job.jobId),
+    // With other jobs in flight, an ending job's frame waits for the turn's batch: one send for all.
+    batched: () => jobs.size > 1,
+  }
 
   const onFrame = (bytes: Uint8Array): void => {
     const { kind, frame } = decodeClientFrame(bytes)
@@ -38,7 +44,7 @@ export async function serveLane({ stream, reader, log, start }: LaneContext): Pr
         if (jobs.size >= LANE_MAX_JOBS)
           throw new CrankError(ErrorCodes.protocolError, `more than ${LANE_MAX_JOBS} jobs in flight on one lane`)
         if (frame.submit?.hasInput === true) throw new CrankError(ErrorCodes.protocolError, 'a lane carries no job input')
-        const job = start(frame, writer, () => jobs.delete(jobId), batched)
+        const job = start(frame, carrier)
         if (job !== undefined) jobs.set(jobId, job)
         return
       }

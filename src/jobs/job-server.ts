@@ -5,28 +5,18 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
-import type { Caller, ProgressUpdate } from '../capability.ts'
-import type { JobOutcome } from '../controller/executor.ts'
 import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameBudget } from '../net/frame-budget.ts'
 import { type FrameConsumer, FrameReader, FrameWriter, SENT } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
-import { JobController } from './job-controller.ts'
 import { type LaneJobStarter, serveLane } from './job-lane-server.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
-import {
-  type ClientFrame,
-  decodeClientFrame,
-  decodeJson,
-  encodeJson,
-  encodeServerFrame,
-  MAX_REPLAY_KEY_LENGTH,
-  REPLAY_KEY_META,
-} from './messages.ts'
+import { type ClientFrame, decodeClientFrame, decodeJson, encodeServerFrame, MAX_REPLAY_KEY_LENGTH, REPLAY_KEY_META } from './messages.ts'
+import { type Authorization, type JobCarrier, type JobHost, rejectJob, ServedJob } from './served-job.ts'
 
-export type Authorization = { allowed: true; caller: Caller } | { allowed: false; reason: string }
+export type { Authorization } from './served-job.ts'
 
 export interface JobServerOptions {
   admit: (req: LocalJobRequest) => Admission
@@ -42,15 +32,7 @@ export interface JobServerOptions {
   whenProven?: (peer: string) => Promise<boolean>
 }
 
-export interface RunningJob {
-  jobId: string
-  input: AsyncQueue<Uint8Array>
-  abort: AbortController
-  /** Settles once the job's terminal frame has been written (or could not be). */
-  ended: Promise<void>
-}
-
-export class JobServer {
+export class JobServer implements JobHost {
   private readonly opts: JobServerOptions
   private readonly streams = new Set<Stream>()
   /** Terminal frames being written: a stopping node lets them reach their callers first. */
@@ -62,12 +44,17 @@ export class JobServer {
    * while some wait) announces the older generation's jobs that still run, so a job is announced
    * after 1–2 ticks. A job costs one array push here, and nothing when it ends.
    */
-  private newAccepts: Array<() => void> = []
-  private oldAccepts: Array<() => void> = []
+  private newAccepts: ServedJob[] = []
+  private oldAccepts: ServedJob[] = []
+  /** Jobs whose terminal frames wait in one write batch, by the batch's promise: one tracked promise per batch, not per job. */
+  private readonly batches = new Map<Promise<void>, ServedJob[]>()
   private acceptTimer: NodeJS.Timeout | undefined
+
+  readonly authorize: JobHost['authorize']
 
   constructor(opts: JobServerOptions) {
     this.opts = opts
+    this.authorize = opts.authorize
   }
 
   /** The libp2p stream handler of JOB_PROTOCOL: one job at a time. */
@@ -82,7 +69,7 @@ export class JobServer {
     if (reader === undefined) return
     const caller = connection.remotePeer.toString()
     const log = this.opts.log.child({ stream: stream.id, peer: caller, lane: true })
-    const start: LaneJobStarter = (frame, writer, done, batched) => this.start(frame, caller, writer, log, done, batched)
+    const start: LaneJobStarter = (frame, carrier) => this.start(frame, caller, carrier)
     this.guard(stream, connection, serveLane({ stream, reader, log, start }))
   }
 
@@ -161,19 +148,26 @@ export class JobServer {
   private async serve(stream: Stream, reader: FrameReader, caller: string): Promise<void> {
     const log = this.opts.log.child({ stream: stream.id, peer: caller })
     const writer = new FrameWriter(stream)
-    let current: RunningJob | undefined
+    let current: ServedJob | undefined
+    // One job at a time: its terminal frame goes out at once.
+    const carrier: JobCarrier = {
+      writer,
+      log,
+      done: (job) => {
+        if (current === job) current = undefined
+      },
+      batched: () => false,
+    }
 
     const onFrame = (bytes: Uint8Array): Promise<void> | undefined => {
       const { kind, frame } = decodeClientFrame(bytes)
       // Read through a local: `current` is reassigned by the job's completion callback.
-      const job: RunningJob | undefined = current
+      const job: ServedJob | undefined = current
       switch (kind) {
         case 'submit':
           if (job !== undefined)
             throw new CrankError(ErrorCodes.protocolError, `Submit for ${frame.submit?.jobId} while ${job.jobId} is running`)
-          current = this.start(frame, caller, writer, log, () => {
-            current = undefined
-          })
+          current = this.start(frame, caller, carrier)
           break
         case 'inputChunk':
           // The reader holds the next frame until the push resolves: the input backpressure.
@@ -211,7 +205,7 @@ export class JobServer {
       })
       // The caller closed its side: "no more input", not "gone". A job that is running still
       // owes it a result; input the caller never finished is an error the handler sees.
-      const running: RunningJob | undefined = current
+      const running: ServedJob | undefined = current
       if (running !== undefined) {
         if (!running.input.isEnded) {
           running.input.end(new CrankError(ErrorCodes.protocolError, 'caller closed its stream before InputEnd: the input is incomplete'))
@@ -241,8 +235,8 @@ export class JobServer {
   }
 
   /** Announces a job that is still running after ACCEPTED_DELAY_MS. */
-  private acceptLater(announceIfRunning: () => void): void {
-    this.newAccepts.push(announceIfRunning)
+  acceptLater(job: ServedJob): void {
+    this.newAccepts.push(job)
     this.armAcceptTimer()
   }
 
@@ -250,7 +244,7 @@ export class JobServer {
     if (this.acceptTimer !== undefined || (this.newAccepts.length === 0 && this.oldAccepts.length === 0)) return
     this.acceptTimer = setTimeout(() => {
       this.acceptTimer = undefined
-      for (const announceIfRunning of this.oldAccepts) announceIfRunning()
+      for (const job of this.oldAccepts) job.announceIfRunning()
       this.oldAccepts = this.newAccepts
       this.newAccepts = []
       this.armAcceptTimer()
@@ -259,42 +253,44 @@ export class JobServer {
   }
 
   /**
-   * Writes a job's terminal frame and calls `ended` once it is written (or could not be); one still
-   * waiting for room is tracked, so that a stopping node can let it through.
+   * Writes a job's terminal frame and marks the job ended once it is written (or could not be);
+   * one still waiting (for the turn's batch, or for room) is tracked, so that a stopping node can
+   * let it through. The jobs of one batch share one tracked promise.
    */
-  private finish(writer: FrameWriter, frame: Uint8Array, ended: () => void, batched: boolean): void {
-    const written = batched ? writer.writeSoon(frame) : writer.write(frame)
+  finish(carrier: JobCarrier, frame: Uint8Array, job: ServedJob): void {
+    const written = carrier.batched() ? carrier.writer.writeSoon(frame) : carrier.writer.write(frame)
     if (written === SENT) {
-      ended()
+      job.markEnded()
       return
     }
-    const tracked = written.then(ended, ended)
+    const waiting = this.batches.get(written)
+    if (waiting !== undefined) {
+      waiting.push(job)
+      return
+    }
+    const jobs = [job]
+    this.batches.set(written, jobs)
+    const settle = (): void => {
+      this.batches.delete(written)
+      for (const j of jobs) j.markEnded()
+    }
+    const tracked = written.then(settle, settle)
     this.finishing.add(tracked)
     void tracked.then(() => this.finishing.delete(tracked))
   }
 
-  /** `batched`, on a lane: whether the terminal frame should wait for the turn's batch (other jobs share the stream). */
-  private start(
-    frame: ClientFrame,
-    caller: string,
-    writer: FrameWriter,
-    log: Logger,
-    done: () => void,
-    batched?: () => boolean,
-  ): RunningJob | undefined {
+  /** A job from its Submit, registered with its carrier by the caller; undefined when the Submit is refused outright. */
+  private start(frame: ClientFrame, caller: string, carrier: JobCarrier): ServedJob | undefined {
     const submit = frame.submit
     if (submit === null || submit === undefined) return undefined
     const jobId = submit.jobId ?? ''
-    const reject = (err: CrankError): undefined => {
-      void writer
-        .write(encodeServerFrame({ rejected: { jobId, code: err.code, message: err.message, retryable: err.retryable } }))
-        .catch(() => {})
-      return undefined
-    }
-    if (jobId === '') return reject(new CrankError(ErrorCodes.protocolError, 'Submit without job_id'))
+    const { writer } = carrier
+    if (jobId === '') return rejectJob(writer, jobId, new CrankError(ErrorCodes.protocolError, 'Submit without job_id'))
     const priority = submit.priority ?? ''
     if (priority !== '' && !isPriority(priority)) {
-      return reject(
+      return rejectJob(
+        writer,
+        jobId,
         new CrankError(ErrorCodes.invalidOption, `priority "${priority.slice(0, 32)}" is not one of high, normal, low`, {
           details: { field: 'priority' },
         }),
@@ -304,142 +300,33 @@ export class JobServer {
     try {
       params = decodeJson(submit.paramsJson ?? new Uint8Array(), 'params_json', ErrorCodes.invalidParams) ?? {}
     } catch (err) {
-      return reject(err as CrankError)
+      return rejectJob(writer, jobId, err as CrankError)
     }
-    // Scoped to this caller by LocalJobs: a peer can only ever be answered with its own jobs' results.
-    const replayKey = replayKeyOf(submit.meta)
     const input =
       submit.hasInput === true ? new AsyncQueue<Uint8Array>({ highWaterMark: this.opts.inputBufferBytes, size: chunkBytes }) : NO_INPUT
-    const abort = new JobController()
-    const capability = submit.capability ?? ''
-    let markEnded!: () => void
-    const ended = new Promise<void>((resolve) => {
-      markEnded = resolve
-    })
-
-    let latestProgress: ProgressUpdate | undefined
-    // Accepted is news only before the first progress or output, or once the job has taken a while
-    // (see protocols/README.md): a fast job's terminal frame says which version ran instead.
-    let version = ''
-    let announced = false
-    let finished = false
-    const announce = (): void => {
-      if (announced) return
-      announced = true
-      // Encoded when its turn comes: a handler may report progress before admit() has returned the version.
-      void writer.write(() => encodeServerFrame({ accepted: { jobId, capabilityVersion: version } })).catch(() => {})
-    }
-    const run = (identity: Caller | undefined): void => {
-      let admission: Admission
-      try {
-        admission = this.admit({
-          jobId,
-          idempotencyKey: replayKey,
-          capability,
-          versionRange: submit.versionRange ?? '',
-          params,
-          input,
-          deadline: submit.deadlineMs ? Date.now() + submit.deadlineMs : undefined,
-          priority: isPriority(priority) ? priority : undefined,
-          control: abort,
-          caller,
-          identity,
-          sink: {
-            progress: (update) => {
-              announce()
-              // Coalesce: only the newest update is sent when the writer gets to it.
-              const queued = latestProgress !== undefined
-              latestProgress = update
-              if (queued) return
-              void writer
-                .write(() => {
-                  const p = latestProgress
-                  latestProgress = undefined
-                  return p === undefined
-                    ? undefined
-                    : encodeServerFrame({ progress: { jobId, done: p.done, total: p.total ?? 0, message: p.message ?? '' } })
-                })
-                .catch(() => {})
-            },
-            output: (chunk) => {
-              announce()
-              return writer.write(encodeServerFrame({ outputChunk: { jobId, data: chunk } }))
-            },
-          },
-        })
-      } catch (err) {
-        admission = { accepted: false, error: new CrankError(ErrorCodes.internal, `admission failed: ${(err as Error).message}`) }
-      }
-      if (!admission.accepted) {
-        done()
-        input.abort()
-        reject(admission.error)
-        markEnded()
-        return
-      }
-      version = admission.capability.version
-      if (!announced) this.acceptLater(() => finished || announce())
-      const end = (outcome: JobOutcome): void => {
-        try {
-          done()
-          input.abort()
-          finished = true
-          if (log.isLevelEnabled('debug')) log.debug({ job: jobId, state: outcome.state }, 'job ended')
-          this.finish(writer, terminalFrame(jobId, version, outcome), markEnded, batched?.() === true)
-        } catch (err) {
-          markEnded()
-          throw err
-        }
-      }
-      // One reaction for either settlement: no chain of promises per job.
-      admission.outcome.then(end, (err: unknown) => end({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
-    }
-
-    const decide = (d: Authorization): void => {
-      if (d.allowed) {
-        run(d.caller)
-        return
-      }
-      done()
-      input.abort()
-      reject(new CrankError(ErrorCodes.forbidden, d.reason))
-      markEnded()
-    }
-    const refuse = (err: unknown): void => decide({ allowed: false, reason: (err as Error).message })
-    const authorize = this.opts.authorize
-    // Decide after the caller has registered this job as current: input frames that follow are
-    // queued for it rather than dropped, and a rejection's done() clears the right job.
-    queueMicrotask(() => {
-      if (authorize === undefined) return run(undefined)
-      try {
-        const d = authorize({ peer: caller, jobId, capability, params })
-        if (d instanceof Promise) d.then(decide, refuse)
-        else decide(d)
-      } catch (err) {
-        refuse(err)
-      }
-    })
-    return { jobId, input, abort, ended }
+    const job = new ServedJob(
+      this,
+      carrier,
+      caller,
+      {
+        jobId,
+        capability: submit.capability ?? '',
+        versionRange: submit.versionRange ?? '',
+        params,
+        deadlineMs: submit.deadlineMs ?? 0,
+        priority: isPriority(priority) ? priority : undefined,
+        // Scoped to this caller by LocalJobs: a peer can only ever be answered with its own jobs' results.
+        replayKey: replayKeyOf(submit.meta),
+      },
+      input,
+    )
+    job.begin()
+    return job
   }
 
-  private admit(req: LocalJobRequest): Admission {
+  admit(req: LocalJobRequest): Admission {
     return this.opts.admit(req)
   }
-}
-
-/** The Result or Error frame of an outcome. A result that JSON cannot carry within bounds fails the job instead. */
-function terminalFrame(jobId: string, capabilityVersion: string, outcome: JobOutcome): Uint8Array {
-  if (outcome.state === 'succeeded') {
-    try {
-      const resultJson = encodeJson(outcome.result, 'result', ErrorCodes.invalidOutput)
-      return encodeServerFrame({ result: { jobId, resultJson, capabilityVersion } })
-    } catch (err) {
-      const error = toErrorInfo(err, ErrorCodes.invalidOutput)
-      return encodeServerFrame({ error: { jobId, state: 'failed', ...error, retryable: false, capabilityVersion } })
-    }
-  }
-  const { code, message, retryable } = outcome.error
-  return encodeServerFrame({ error: { jobId, state: outcome.state, code, message, retryable, capabilityVersion } })
 }
 
 function chunkBytes(chunk: Uint8Array): number {

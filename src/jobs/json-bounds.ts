@@ -87,7 +87,7 @@ export function encodeBoundedJson(value: unknown, what: string, code: string, bo
   }
   // Buffer.from takes small strings from Node's pool: less garbage than TextEncoder's new array.
   const bytes = Buffer.from(text ?? JSON.stringify(toJsonValue(value ?? null, what, code, bounds) ?? null), 'utf8')
-  if (jsonDepth(bytes, bounds.maxDepth) > bounds.maxDepth) {
+  if (bytes.byteLength > bounds.maxDepth && jsonDepth(bytes, bounds.maxDepth) > bounds.maxDepth) {
     toJsonValue(value ?? null, what, code, bounds) // names the deepest path
     throw new CrankError(code, `${what} nests deeper than ${bounds.maxDepth} levels`)
   }
@@ -139,7 +139,8 @@ export function decodeBoundedJson(bytes: Uint8Array, what: string, code: string,
   if (bytes.byteLength > bounds.maxBytes) {
     throw new CrankError(code, `${what} is ${bytes.byteLength} bytes, over the ${bounds.maxBytes}-byte limit`)
   }
-  if (jsonDepth(bytes, bounds.maxDepth) > bounds.maxDepth) {
+  // Each level takes a byte of its own: text no longer than the bound cannot nest past it (most params and results).
+  if (bytes.byteLength > bounds.maxDepth && jsonDepth(bytes, bounds.maxDepth) > bounds.maxDepth) {
     throw new CrankError(code, `${what} nests deeper than ${bounds.maxDepth} levels`)
   }
   try {

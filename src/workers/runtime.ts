@@ -67,13 +67,14 @@ class InlineRuntime implements JobRuntime {
 
   async start(): Promise<void> {}
 
-  async run(req: ExecuteRequest): Promise<JobOutcome> {
+  /** Not async: the executor's own promise, with no wrapper promise and await around it. */
+  run(req: ExecuteRequest): Promise<JobOutcome> {
     this.inFlight++
-    try {
-      return await executeJob(req)
-    } finally {
-      this.inFlight--
-    }
+    return executeJob(req, this.ended)
+  }
+
+  private readonly ended = (): void => {
+    this.inFlight--
   }
 
   stats(): RuntimeStats {
