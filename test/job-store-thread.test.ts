@@ -10,15 +10,19 @@ import { join } from 'node:path'
 import type { Worker } from 'node:worker_threads'
 import { CrankError } from '../src/errors.ts'
 import { StoreConnection } from '../src/jobs/job-store-connection.ts'
-import { RowKind, type SqlValue, type WriteReply } from '../src/jobs/job-store-wire.ts'
+import { answerKeyHash, RowKind, type SqlValue, type WriteReply } from '../src/jobs/job-store-wire.ts'
 import { StoreErrorCodes } from '../src/jobs/store-errors.ts'
 
 const dirs: string[] = []
 const open: StoreConnection[] = []
-function connect(): StoreConnection {
-  const dir = mkdtempSync(join(tmpdir(), 'crank-store-thread-'))
-  dirs.push(dir)
-  const c = new StoreConnection(join(dir, 'jobs.db'), 'normal')
+function connect(path?: string): StoreConnection {
+  let file = path
+  if (file === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'crank-store-thread-'))
+    dirs.push(dir)
+    file = join(dir, 'jobs.db')
+  }
+  const c = new StoreConnection(file, 'normal')
   open.push(c)
   return c
 }
@@ -121,6 +125,32 @@ describe('job store thread', () => {
       seen,
       Array.from({ length: 20 }, (_, i) => i + 1),
     )
+  })
+
+  it('the answers a provider holds are known by their key hashes after a restart, and only those', () => {
+    const c = connect()
+    const served = (caller: string, key: string | null, state: string): SqlValue[] => [
+      caller,
+      `job-${caller}-${key}`,
+      'example.echo',
+      '1.0.0',
+      state,
+      null,
+      key,
+      null,
+      null,
+      null,
+      1,
+      2,
+    ]
+    const rows = [served('peerA', 'k1', 'succeeded'), served('peerB', 'k1', 'failed'), served('peerC', null, 'succeeded')]
+    c.write(1, new Uint8Array(rows.length).fill(RowKind.served), rows.flat())
+    c.close()
+    const path = dirs.at(-1) as string
+    const again = connect(join(path, 'jobs.db'))
+    assert.deepEqual([...again.answerKeys()], [answerKeyHash('peerA', 'k1')])
+    assert.notEqual(answerKeyHash('peerA', 'k1'), answerKeyHash('peerB', 'k1'))
+    assert.notEqual(answerKeyHash('peer', 'Ak1'), answerKeyHash('peerA', 'k1'))
   })
 
   it('a bad statement is a typed error, and the connection goes on', () => {

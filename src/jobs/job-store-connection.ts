@@ -102,6 +102,11 @@ export class StoreConnection {
     return this.call({ op: 'deleteEnded', ids }) as number
   }
 
+  /** The hashes of every (caller, idempotency key) the served table can answer (see answerKeyHash). */
+  answerKeys(): Int32Array {
+    return this.call({ op: 'answerKeys' }) as Int32Array
+  }
+
   /** Waits for every write posted so far, closes the database, and stops the thread. */
   close(): void {
     if (this.closed) return

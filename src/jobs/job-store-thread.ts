@@ -15,6 +15,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { MessagePort } from 'node:worker_threads'
 import { receiveMessageOnPort, workerData } from 'node:worker_threads'
 import {
+  answerKeyHash,
   ROW_WIDTH,
   RowKind,
   type SqlValue,
@@ -195,6 +196,12 @@ function answer(req: Exclude<StoreRequest, { op: 'write' | 'open' }>): unknown {
       return claim(req.args)
     case 'deleteEnded':
       return deleteEnded(req.ids)
+    case 'answerKeys': {
+      const rows = statement(
+        "SELECT caller, idempotency_key AS key FROM served WHERE state = 'succeeded' AND idempotency_key IS NOT NULL",
+      ).all() as Array<{ caller: string; key: string }>
+      return Int32Array.from(rows, (r) => answerKeyHash(r.caller, r.key))
+    }
     case 'close':
       statements.clear()
       db?.close()

@@ -20,6 +20,7 @@ export type StoreRequest =
   | { op: 'get' | 'all' | 'run'; id: number; sql: string; args: SqlValue[] }
   | { op: 'claim'; id: number; args: SqlValue[] }
   | { op: 'deleteEnded'; id: number; ids: string[] }
+  | { op: 'answerKeys'; id: number }
   | { op: 'close'; id: number }
 
 /** A write batch's outcome; `dropped` names rows (by index) that failed on their own and were left out. */
@@ -45,3 +46,16 @@ export const RowKind = { insert: 0, update: 1, served: 2 } as const
 
 /** An insert is every column; an update is the id and the fifteen columns that change; served is its twelve columns. */
 export const ROW_WIDTH: readonly number[] = [24, 16, 12]
+
+/**
+ * A 32-bit FNV-1a hash of a served job's caller and idempotency key: the store keeps these for
+ * every answer it holds, so a key it has never answered (nearly every one) is told apart without
+ * asking the thread. Two keys with one hash only cost that question.
+ */
+export function answerKeyHash(caller: string, key: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < caller.length; i++) h = Math.imul(h ^ caller.charCodeAt(i), 0x01000193)
+  h = Math.imul(h ^ 0, 0x01000193)
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+  return h
+}

@@ -38,7 +38,7 @@ import {
   updateArgs,
   whereOf,
 } from './job-store-rows.ts'
-import { RowKind, type SqlValue, type WriteReply } from './job-store-wire.ts'
+import { answerKeyHash, RowKind, type SqlValue, type WriteReply } from './job-store-wire.ts'
 import {
   isTerminal,
   type JobChange,
@@ -73,6 +73,8 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   /** Batches posted to the store's thread and not yet answered, oldest first. */
   private readonly inFlight: Batch[] = []
   private seq = 0
+  /** Hashes of the (caller, key) pairs this node holds an answer for: most keyed jobs are new, and need no lookup. */
+  private readonly answerKeys = new Set<number>()
   /** Rows in the batches in flight: past MAX_ROWS_IN_FLIGHT, ending jobs wait for the thread. */
   private rowsInFlight = 0
   private dirty: LiveJob[] = []
@@ -92,6 +94,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     this.maxOutputBytes = opts.maxOutputBytes
     this.db = new StoreConnection(opts.path, opts.synchronous)
     this.db.onWritten = (reply) => this.written(reply)
+    for (const h of this.db.answerKeys()) this.answerKeys.add(h)
     try {
       this.spool = new InputSpool({ dir: opts.inputDir, maxInputBytes: opts.maxInputBytes, maxDiskBytes: opts.maxDiskBytes })
     } catch (err) {
@@ -273,6 +276,8 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     // A job this node ran for itself is already in `jobs`, with more detail.
     if (this.closed || entry.caller === 'local') return
     this.servedQueue.push(entry)
+    if (entry.state === 'succeeded' && entry.idempotencyKey !== undefined)
+      this.answerKeys.add(answerKeyHash(entry.caller, entry.idempotencyKey))
     this.schedule(false)
   }
 
@@ -283,6 +288,8 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
         return { version: e.version, result: e.result, output: e.output, outputBytes: e.outputBytes ?? 0 }
       }
     }
+    // Retention may have deleted a row whose hash stays: that costs a lookup that finds nothing.
+    if (!this.answerKeys.has(answerKeyHash(caller, key))) return undefined
     const row = this.db.get<{ version: string; result: string | null; output: Uint8Array | null; output_bytes: number | null }>(
       SQL.answer,
       caller,
