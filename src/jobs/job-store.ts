@@ -77,6 +77,8 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   private readonly answerKeys = new Set<number>()
   /** Rows in the batches in flight: past MAX_ROWS_IN_FLIGHT, ending jobs wait for the thread. */
   private rowsInFlight = 0
+  /** Ended jobs waiting on the next flush. */
+  private endsWaiting = 0
   private dirty: LiveJob[] = []
   private servedQueue: ServedEntry[] = []
   private timer: NodeJS.Timeout | undefined
@@ -256,7 +258,12 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     // A job that is not durable does not wait for its record, unless the thread has fallen this
     // far behind: then the jobs that end wait for it, so a node that outruns its disk slows down
     // instead of queueing without bound.
-    return live.durable || this.rowsInFlight > MAX_ROWS_IN_FLIGHT ? this.settledFlush() : RESOLVED
+    if (!live.durable && this.rowsInFlight <= MAX_ROWS_IN_FLIGHT) return RESOLVED
+    const written = this.settledFlush()
+    // A busy node's ended jobs would otherwise all wait on one commit, then all go on while the
+    // thread idles: posting some at once lets the thread commit while the rest are still run.
+    if (++this.endsWaiting >= EARLY_FLUSH_ENDS) this.flushNow()
+    return written
   }
 
   suspended(id: string, reason: string): Promise<void> {
@@ -536,6 +543,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     const jobs = this.dirty
     const served = this.servedQueue
     const waiters = this.flushWaiters
+    this.endsWaiting = 0
     this.dirty = []
     this.servedQueue = []
     this.flushWaiters = undefined
@@ -680,13 +688,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       live.dirty = true
       this.dirty.push(live)
     }
-    if (urgent) {
-      const done = this.flushed()
-      // A busy node's jobs would otherwise all wait on one commit, then all run while the thread
-      // idles: posting part of them at once lets the thread commit while the rest are still run.
-      if (this.dirty.length >= EARLY_FLUSH_JOBS) this.flushNow()
-      return done
-    }
+    if (urgent) return this.flushed()
     // A loop that never yields to the event loop would otherwise hold every change in memory.
     if (this.dirty.length >= MAX_DIRTY_JOBS) this.flushNow()
     else this.schedule(false)
@@ -728,8 +730,8 @@ interface FlushWaiters {
 
 const RESOLVED: Promise<void> = Promise.resolve()
 
-/** Jobs waiting on a commit that are posted to the store's thread without waiting for the tick to end. */
-const EARLY_FLUSH_JOBS = 32
+/** Ended jobs waiting on a commit that are posted to the store's thread without waiting for the tick to end. */
+const EARLY_FLUSH_ENDS = 32
 
 /** Jobs with changes held for the next flush beyond which the flush does not wait for its timer. */
 const MAX_DIRTY_JOBS = 1024
