@@ -27,36 +27,12 @@ function connect(path?: string): StoreConnection {
   return c
 }
 
-/** A job row as the store inserts it: every column, in the thread's INSERT order. */
+/** A job row as the store inserts it: the fixed columns, then those an update sets (insertArgs's order). */
 function jobRow(id: string, state = 'queued'): SqlValue[] {
   const now = Date.now()
   const ended = state === 'queued' ? null : now
-  return [
-    id,
-    'example.echo',
-    '',
-    '{}',
-    '{}',
-    1,
-    null,
-    state,
-    0,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-    'none',
-    null,
-    0,
-    1,
-    '[]',
-    now,
-    null,
-    ended,
-  ]
+  const fixed = [id, 'example.echo', '', '{}', '{}', 1, null, null, now]
+  return [...fixed, state, 0, null, null, null, null, null, null, null, 'none', 0, 1, '[]', null, ended]
 }
 
 function batch(...rows: SqlValue[][]): { kinds: Uint8Array; args: SqlValue[] } {

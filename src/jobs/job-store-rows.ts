@@ -88,33 +88,9 @@ export function eventsText(j: LiveJob): string {
   return `[${j.events.join(',')}]`
 }
 
+/** A job's row for its insert: the columns fixed at submit, then those an update sets (job-store-thread.ts's order). */
 export function insertArgs(j: LiveJob): Array<string | number | Uint8Array | null> {
-  return [
-    j.id,
-    j.capability,
-    j.versionRange,
-    j.params,
-    j.options,
-    j.durable ? 1 : 0,
-    j.key,
-    j.state,
-    j.attempts,
-    j.peer,
-    j.reason,
-    j.version,
-    j.error,
-    j.result,
-    j.output,
-    j.outputBytes,
-    j.inputKind,
-    j.input,
-    j.inputBytes,
-    replayableKind(j.inputKind) ? 1 : 0,
-    eventsText(j),
-    j.createdAt,
-    j.startedAt,
-    j.endedAt,
-  ]
+  return [j.id, j.capability, j.versionRange, j.params, j.options, j.durable ? 1 : 0, j.key, j.input, j.createdAt, ...updateArgs(j)]
 }
 
 /** The columns an update sets, in the store thread's UPDATE order (the id goes before them). */

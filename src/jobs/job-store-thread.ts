@@ -28,11 +28,16 @@ import {
 const { port, signal: signalBuffer, path, synchronous } = workerData as StoreThreadData & { port: MessagePort }
 const signal = new Int32Array(signalBuffer)
 
-const INSERT = `INSERT INTO jobs (id, capability, version_range, params, options, durable, idempotency_key, state, attempts, peer,
-  reason, version, error, result, output, output_bytes, input_kind, input, input_bytes, replayable, events, created_at, started_at, ended_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-const UPDATE_SET = `UPDATE jobs SET state = ?, attempts = ?, peer = ?, reason = ?, version = ?, error = ?, result = ?,
-  output = ?, output_bytes = ?, input_kind = ?, input_bytes = ?, replayable = ?, events = ?, started_at = ?, ended_at = ?`
+/** The columns a job's update sets; an insert writes the job's fixed columns, then these (see job-store-rows.ts). */
+const CHANGING = `state, attempts, peer, reason, version, error, result, output, output_bytes, input_kind, input_bytes,
+  replayable, events, started_at, ended_at`
+const INSERT = `INSERT INTO jobs (id, capability, version_range, params, options, durable, idempotency_key, input, created_at,
+  ${CHANGING}) VALUES (${Array(24).fill('?').join(', ')})`
+const UPDATE_SET = `UPDATE jobs SET ${CHANGING.split(',')
+  .map((c) => `${c.trim()} = ?`)
+  .join(', ')}`
+/** Where the state is in an insert's values. */
+const INSERT_STATE = 9
 const SERVED = `INSERT OR REPLACE INTO served (caller, job_id, capability, version, state, error, idempotency_key, result,
   output, output_bytes, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'expired'])
@@ -86,7 +91,7 @@ function writeRow(kind: number, args: SqlValue[], at: number): void {
   if (kind === RowKind.insert) {
     const row = args.slice(at, at + ROW_WIDTH[kind]!)
     const rowid = Number(statement(INSERT).run(...row).lastInsertRowid)
-    if (!TERMINAL.has(row[7] as string)) rowids.set(row[0] as string, rowid)
+    if (!TERMINAL.has(row[INSERT_STATE] as string)) rowids.set(row[0] as string, rowid)
   } else if (kind === RowKind.update) {
     const id = args[at] as string
     const set = args.slice(at + 1, at + ROW_WIDTH[kind]!)
