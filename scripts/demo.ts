@@ -86,7 +86,7 @@ console.log('\n— job history —')
 const order = readMessage(messageByKey('easy-ham-1/00006'))
 const first = gamma.submit({ capability: 'email.classify', input: order, durable: true, idempotencyKey: 'demo-order-42' })
 await first.stored
-console.log(`durable job ${first.id} is on disk before it runs`)
+console.log(`durable job ${first.id} is on disk: acknowledged`)
 const again = await gamma.submit({ capability: 'email.classify', input: order, idempotencyKey: 'demo-order-42' }).result
 console.log(
   `the same idempotency key again: job ${again.jobId} (${again.jobId === first.id ? 'the first one, not run twice' : 'A NEW JOB'})`,
@@ -101,6 +101,6 @@ if (history !== undefined) {
     console.log(`  ${first.id.slice(-6)} #${e.seq} ${e.type}${'peer' in e ? ` ${String(e.peer).slice(-8)}` : ''}`)
 }
 
-// The client first: stopping the providers first would leave it isolated, and it would say so.
-for (const n of [...nodes].reverse()) await n.stop()
+// All at once: a node left running while the others stop would find itself isolated, and say so.
+await Promise.all(nodes.map((n) => n.stop()))
 rmSync(storeDir, { recursive: true, force: true })
