@@ -15,6 +15,7 @@ import { newJobId } from '../jobs/job-ids.ts'
 import { type JobInput, noInput, toByteStream } from '../jobs/job-input.ts'
 import type { JobRecorder, StoredJob, SubmitRecord } from '../jobs/job-recorder.ts'
 import type { StoredOptions } from '../jobs/jobs-api.ts'
+import { Roster } from '../jobs/roster.ts'
 import { encodeParams, type SubmitOptions, submitOptionsError } from '../jobs/submit-options.ts'
 import type { JobObserver } from '../metrics/node-metrics.ts'
 import type { PeerIds } from '../net/peer-ids.ts'
@@ -116,7 +117,7 @@ interface RecordedJob {
 
 export class Dispatcher {
   private readonly c: DispatcherComponents
-  private readonly handles = new Set<JobHandle>()
+  private readonly handles = new Roster<JobHandle>()
   /** Jobs the store records that have not settled, by id (only with a store). */
   private readonly recorded = new Map<string, RecordedJob>()
   /** Set once the node is stopping (see `stopping`). */
@@ -141,9 +142,9 @@ export class Dispatcher {
   /** Without a store: the job lives in its handle only. */
   private submitInMemory(opts: SubmitOptions): JobHandle {
     const handle = this.newHandle(typeof opts.jobId === 'string' && opts.jobId !== '' ? opts.jobId : newJobId(), opts)
-    this.handles.add(handle)
+    const entry = this.handles.add(handle)
     const finish = (outcome: JobOutcome): void => {
-      this.handles.delete(handle)
+      this.handles.remove(entry)
       handle.finish(outcome)
     }
     this.dispatch(handle, opts).then(finish, (err: unknown) => finish({ state: 'failed', error: toErrorInfo(err, ErrorCodes.internal) }))
@@ -161,7 +162,7 @@ export class Dispatcher {
 
   /** Cancels every job this node submitted that has not ended; resolves once every recorded one has written how it stopped. */
   cancelAll(reason: string): Promise<void> {
-    for (const h of this.handles) h.cancel(reason)
+    for (const h of this.handles.values()) h.cancel(reason)
     if (this.recorded.size === 0) return Promise.resolve()
     return Promise.all([...this.recorded.values()].map((j) => j.settled)).then(() => {})
   }
@@ -405,7 +406,7 @@ export class Dispatcher {
   /** Records how the job ends (a durable one before its caller hears), then settles its handle. */
   private track(handle: JobHandle, durable: boolean, run: Promise<JobOutcome>, recorder: JobRecorder): void {
     const entry: RecordedJob = { handle, durable, settled: RESOLVED }
-    this.handles.add(handle)
+    const member = this.handles.add(handle)
     this.recorded.set(handle.id, entry)
     const end = (outcome: JobOutcome): Promise<void> | undefined => {
       const report = handle.report(outcome)
@@ -416,7 +417,7 @@ export class Dispatcher {
         (report.state === 'cancelled' || (report.state === 'failed' && report.error?.retryable === true))
       const written = byTheStop ? recorder.suspended(handle.id, stopped) : recorder.ended(handle.id, report)
       const settle = (): void => {
-        this.handles.delete(handle)
+        this.handles.remove(member)
         if (this.recorded.get(handle.id) === entry) this.recorded.delete(handle.id)
         handle.settle(report)
       }

@@ -34,6 +34,9 @@ export interface LocalView {
   hasCapacity(id: string): boolean
 }
 
+/** Peers with no job of ours running that keep their (zero) count; past this many, idle ones are dropped. */
+const MAX_IDLE_PEERS = 1024
+
 export class Router {
   private readonly registry: MeshRegistry
   private readonly bans: BanList
@@ -77,9 +80,14 @@ export class Router {
     return this.outstandingByPeer.get(peer) ?? 0
   }
 
+  /**
+   * A peer's count stays at zero rather than leave the map: a delete and a set per job (one job
+   * at a time) would churn the map's table, which costs more than its size (see jobs/roster.ts).
+   * Idle peers are let go once many are held.
+   */
   end(peer: string): void {
-    const n = (this.outstandingByPeer.get(peer) ?? 1) - 1
-    if (n <= 0) this.outstandingByPeer.delete(peer)
+    const n = Math.max(0, (this.outstandingByPeer.get(peer) ?? 1) - 1)
+    if (n === 0 && this.outstandingByPeer.size > MAX_IDLE_PEERS) this.outstandingByPeer.delete(peer)
     else this.outstandingByPeer.set(peer, n)
   }
 

@@ -8,6 +8,7 @@
  */
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { type DeadlineTimer, setDeadlineTimer } from '../jobs/deadline-timer.ts'
+import { Roster } from '../jobs/roster.ts'
 import { abortOutcome, cancelledError, deadlineError, type JobOutcome } from './executor.ts'
 
 export const SchedulerErrorCodes = {
@@ -81,7 +82,8 @@ interface Queued {
 
 interface Lane {
   limits: AdmissionLimits
-  running: Set<AbortController>
+  /** A Roster, not a Set: see roster.ts for what a Set's churn at a job's rate costs. */
+  running: Roster<AbortController>
   queues: Record<Priority, Queued[]>
 }
 
@@ -121,7 +123,7 @@ export class Scheduler {
       this.pump(lane)
       return
     }
-    this.lanes.set(capability, { limits: merged, running: new Set(), queues: { high: [], normal: [], low: [] } })
+    this.lanes.set(capability, { limits: merged, running: new Roster(), queues: { high: [], normal: [], low: [] } })
     this.onChange?.()
   }
 
@@ -223,7 +225,7 @@ export class Scheduler {
         }
       }
       if (lane.running.size > 0) stopping.push(new Promise((resolve) => this.settled.push(() => lane.running.size === 0 && resolve())))
-      for (const controller of lane.running) {
+      for (const controller of lane.running.values()) {
         cancelled++
         controller.abort(reason)
       }
@@ -242,11 +244,11 @@ export class Scheduler {
       controller = own
     }
     const running = controller
-    lane.running.add(running)
+    const member = lane.running.add(running)
     this.onChange?.()
     const done = (): void => {
       if (onAbort !== undefined) req.signal?.removeEventListener('abort', onAbort)
-      lane.running.delete(running)
+      lane.running.remove(member)
       if (this.draining) this.finishedWhileDraining++
       this.pump(lane)
       this.onChange?.()

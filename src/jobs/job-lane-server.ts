@@ -10,6 +10,7 @@ import type { Logger } from 'pino'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import { type FrameConsumer, type FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import { PEER_FAULTS } from './job-server.ts'
+import { JobSlots } from './job-slots.ts'
 import { LANE_MAX_JOBS } from './limits.ts'
 import { type ClientFrame, decodeClientFrame, encodeServerFrame } from './messages.ts'
 import type { JobCarrier, ServedJob } from './served-job.ts'
@@ -26,7 +27,7 @@ export interface LaneContext {
 
 export async function serveLane({ stream, reader, log, start }: LaneContext): Promise<void> {
   const writer = new FrameWriter(stream)
-  const jobs = new Map<string, ServedJob>()
+  const jobs = new JobSlots<ServedJob>()
   const carrier: JobCarrier = {
     writer,
     log,
@@ -77,7 +78,7 @@ export async function serveLane({ stream, reader, log, start }: LaneContext): Pr
       reader.consume(consumer)
     })
     // The caller closed its side: its jobs in flight still owe it their terminal frames.
-    const running = [...jobs.values()]
+    const running = jobs.values()
     if (stream.writeStatus === 'writable') await Promise.all(running.map((j) => j.ended))
     else for (const j of running) j.abort.abort(new CrankError(ErrorCodes.connectionLost, 'caller closed the lane', { retryable: true }))
     await stream.close().catch(() => {})

@@ -7,6 +7,7 @@
 import type { Stream } from '@libp2p/interface'
 import { CrankError, ErrorCodes } from '../errors.ts'
 import { type FrameConsumer, FrameReader, FrameWriter, SENT } from '../net/frame-stream.ts'
+import { JobSlots } from './job-slots.ts'
 import { LANE_MAX_JOBS } from './limits.ts'
 import { decodeServerFrame, type ServerFrame } from './messages.ts'
 
@@ -28,7 +29,7 @@ export class JobLane {
   readonly peer: string
   private readonly writer: FrameWriter
   private readonly reader: FrameReader
-  private readonly jobs = new Map<string, LaneJob>()
+  private readonly jobs = new JobSlots<LaneJob>()
   private failure: CrankError | undefined
   /** The last write promise given a failure handler: a batch's frames share one. */
   private watched: Promise<void> = SENT
@@ -100,7 +101,7 @@ export class JobLane {
   /** Ends the lane (node stopping, or a fault): every job on it fails with `err`. */
   fail(err: CrankError): void {
     if (this.failure === undefined) this.failure = err
-    const jobs = [...this.jobs.values()]
+    const jobs = this.jobs.values()
     this.jobs.clear()
     for (const job of jobs) job.fail(err)
   }

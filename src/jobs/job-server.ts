@@ -14,6 +14,7 @@ import { AsyncQueue } from './async-queue.ts'
 import { type LaneJobStarter, serveLane } from './job-lane-server.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
 import { type ClientFrame, decodeClientFrame, decodeJson, encodeServerFrame, MAX_REPLAY_KEY_LENGTH, REPLAY_KEY_META } from './messages.ts'
+import { Roster } from './roster.ts'
 import { type Authorization, type JobCarrier, type JobHost, rejectJob, ServedJob } from './served-job.ts'
 
 export type { Authorization } from './served-job.ts'
@@ -36,7 +37,7 @@ export class JobServer implements JobHost {
   private readonly opts: JobServerOptions
   private readonly streams = new Set<Stream>()
   /** Terminal frames being written: a stopping node lets them reach their callers first. */
-  private readonly finishing = new Set<Promise<void>>()
+  private readonly finishing = new Roster<Promise<void>>()
   /** Open job streams of peers not yet proven, per connection. */
   private readonly unproven = new WeakMap<Connection, number>()
   /**
@@ -46,8 +47,6 @@ export class JobServer implements JobHost {
    */
   private newAccepts: ServedJob[] = []
   private oldAccepts: ServedJob[] = []
-  /** Jobs whose terminal frames wait in one write batch, by the batch's promise: one tracked promise per batch, not per job. */
-  private readonly batches = new Map<Promise<void>, ServedJob[]>()
   private acceptTimer: NodeJS.Timeout | undefined
 
   readonly authorize: JobHost['authorize']
@@ -129,7 +128,7 @@ export class JobServer implements JobHost {
     }
     // Outcomes a drain just settled reach finish() a few microtasks later: let them.
     await new Promise((resolve) => setImmediate(resolve))
-    if (this.finishing.size > 0) await bounded(Promise.allSettled([...this.finishing]))
+    if (this.finishing.size > 0) await bounded(Promise.allSettled(this.finishing.values()))
     // Close our side, after what is buffered, and give callers until the deadline to close theirs.
     const streams = [...this.streams]
     await bounded(
@@ -255,7 +254,8 @@ export class JobServer implements JobHost {
   /**
    * Writes a job's terminal frame and marks the job ended once it is written (or could not be);
    * one still waiting (for the turn's batch, or for room) is tracked, so that a stopping node can
-   * let it through. The jobs of one batch share one tracked promise.
+   * let it through. The jobs of one batch share one tracked promise, found through their
+   * carrier (a batch is one writer's), not a map of batches: see roster.ts.
    */
   finish(carrier: JobCarrier, frame: Uint8Array, job: ServedJob): void {
     const written = carrier.batched() ? carrier.writer.writeSoon(frame) : carrier.writer.write(frame)
@@ -263,20 +263,20 @@ export class JobServer implements JobHost {
       job.markEnded()
       return
     }
-    const waiting = this.batches.get(written)
-    if (waiting !== undefined) {
-      waiting.push(job)
+    const open = carrier.batch
+    if (open !== undefined && open.written === written) {
+      open.jobs.push(job)
       return
     }
-    const jobs = [job]
-    this.batches.set(written, jobs)
+    const batch = { written, jobs: [job] }
+    carrier.batch = batch
     const settle = (): void => {
-      this.batches.delete(written)
-      for (const j of jobs) j.markEnded()
+      if (carrier.batch === batch) carrier.batch = undefined
+      for (const j of batch.jobs) j.markEnded()
     }
     const tracked = written.then(settle, settle)
-    this.finishing.add(tracked)
-    void tracked.then(() => this.finishing.delete(tracked))
+    const member = this.finishing.add(tracked)
+    void tracked.then(() => this.finishing.remove(member))
   }
 
   /** A job from its Submit, registered with its carrier by the caller; undefined when the Submit is refused outright. */

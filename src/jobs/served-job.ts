@@ -25,6 +25,8 @@ export interface JobCarrier {
   done(job: ServedJob): void
   /** Whether the job's terminal frame should wait for the turn's batch (other jobs share the stream). */
   batched(): boolean
+  /** The terminal frames now waiting to be written together, and their jobs (JobHost.finish keeps it). */
+  batch?: { written: Promise<void>; jobs: ServedJob[] } | undefined
 }
 
 /** The job server, as its jobs see it. */
