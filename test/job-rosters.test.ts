@@ -1,8 +1,31 @@
 import assert from 'node:assert/strict'
+import { IdIndex } from '../src/jobs/id-index.ts'
 import { JobSlots } from '../src/jobs/job-slots.ts'
 import { Roster } from '../src/jobs/roster.ts'
 
 describe('rosters for what comes and goes per job', () => {
+  it('IdIndex: finds by id, counts what it holds, and takes ids that are also Object.prototype names', () => {
+    const ix = new IdIndex<number>()
+    ix.set('a', 1)
+    ix.set('toString', 2)
+    ix.set('__proto__', 3)
+    ix.set('a', 4)
+    assert.equal(ix.size, 3)
+    assert.equal(ix.get('a'), 4)
+    assert.equal(ix.get('toString'), 2)
+    assert.equal(ix.get('__proto__'), 3)
+    assert.equal(ix.has('constructor'), false)
+    ix.delete('a')
+    ix.delete('a')
+    assert.equal(ix.size, 2)
+    assert.deepEqual(ix.values().sort(), [2, 3])
+    ix.delete('toString')
+    ix.delete('__proto__')
+    assert.equal(ix.size, 0)
+    ix.set('b', 5)
+    assert.deepEqual(ix.values(), [5])
+  })
+
   it('Roster: removal from the middle moves the last entry into its place; removing twice does nothing', () => {
     const r = new Roster<string>()
     const a = r.add('a')

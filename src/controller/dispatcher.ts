@@ -9,6 +9,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import type { CrankConfig } from '../config.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
+import { IdIndex } from '../jobs/id-index.ts'
 import type { JobClient } from '../jobs/job-client.ts'
 import { JobHandle } from '../jobs/job-handle.ts'
 import { newJobId } from '../jobs/job-ids.ts'
@@ -119,7 +120,7 @@ export class Dispatcher {
   private readonly c: DispatcherComponents
   private readonly handles = new Roster<JobHandle>()
   /** Jobs the store records that have not settled, by id (only with a store). */
-  private readonly recorded = new Map<string, RecordedJob>()
+  private readonly recorded = new IdIndex<RecordedJob>()
   /** Set once the node is stopping (see `stopping`). */
   private stopReason: string | undefined
 
@@ -164,7 +165,7 @@ export class Dispatcher {
   cancelAll(reason: string): Promise<void> {
     for (const h of this.handles.values()) h.cancel(reason)
     if (this.recorded.size === 0) return Promise.resolve()
-    return Promise.all([...this.recorded.values()].map((j) => j.settled)).then(() => {})
+    return Promise.all(this.recorded.values().map((j) => j.settled)).then(() => {})
   }
 
   /** Every known candidate for a capability and why it would or would not be chosen. */

@@ -17,6 +17,7 @@ import { statSync } from 'node:fs'
 import type { Logger } from 'pino'
 import type { StoreConfig } from '../config.ts'
 import { CrankError, ErrorCodes, type ErrorInfo, type TerminalState } from '../errors.ts'
+import { IdIndex } from './id-index.ts'
 import type { JobReport, RouteReason } from './job-handle.ts'
 import { type JobInput, toByteStream } from './job-input.ts'
 import { InputSpool } from './job-input-spool.ts'
@@ -69,7 +70,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   onWrite: ((seconds: number) => void) | undefined = undefined
   private readonly opts: JobStoreOptions
   private readonly db: StoreConnection
-  private readonly live = new Map<string, LiveJob>()
+  private readonly live = new IdIndex<LiveJob>()
   /** Batches posted to the store's thread and not yet answered, oldest first. */
   private readonly inFlight: Batch[] = []
   private seq = 0
