@@ -9,6 +9,7 @@
 import type { Logger } from 'pino'
 import type { AnyCapability, Caller } from '../capability.ts'
 import { type CrankError, toErrorInfo } from '../errors.ts'
+import { IdIndex } from '../jobs/id-index.ts'
 import type { ServedAnswer, ServedRecorder } from '../jobs/job-recorder.ts'
 import { StoreErrorCodes } from '../jobs/store-errors.ts'
 import type { ServedJobObserver } from '../metrics/node-metrics.ts'
@@ -77,7 +78,7 @@ export class LocalJobs {
   private readonly opts: LocalJobsOptions
   private readonly runtimes = new Map<string, JobRuntime>()
   /** Keyed jobs running now, by caller and key: a repeat that arrives meanwhile waits for this run. */
-  private readonly keyed = new Map<string, Promise<JobOutcome>>()
+  private readonly keyed = new IdIndex<Promise<JobOutcome>>()
 
   constructor(opts: LocalJobsOptions) {
     this.opts = opts

@@ -1,6 +1,7 @@
 /**
  * Values by id for things that come and go at a job's rate and must be found by id (the job
- * store's live records, the dispatcher's recorded jobs).
+ * store's live records, the dispatcher's recorded jobs, a provider's durable jobs by caller and
+ * key). Any string is a safe id, a peer's too: the dictionary has no prototype.
  *
  * Why not a Map: as entries come and go V8 replaces a Map's table, and the replaced table keeps a
  * link to its successor; once one table is old, every later one and the jobs it held are promoted
