@@ -8,7 +8,7 @@
 import type { Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
-import { type FrameConsumer, type FrameReader, FrameWriter } from '../net/frame-stream.ts'
+import { type FrameReader, FrameWriter } from '../net/frame-stream.ts'
 import { PEER_FAULTS } from './job-server.ts'
 import { JobSlots } from './job-slots.ts'
 import { LANE_MAX_JOBS } from './limits.ts'
@@ -62,21 +62,7 @@ export async function serveLane({ stream, reader, log, start }: LaneContext): Pr
   }
 
   try {
-    await new Promise<void>((resolve, reject) => {
-      const consumer: FrameConsumer = {
-        frame: (bytes) => {
-          try {
-            onFrame(bytes)
-          } catch (err) {
-            reader.release(consumer)
-            reject(err)
-          }
-          return undefined
-        },
-        end: (error) => (error === undefined ? resolve() : reject(error)),
-      }
-      reader.consume(consumer)
-    })
+    await reader.readAll(onFrame)
     // The caller closed its side: its jobs in flight still owe it their terminal frames.
     const running = jobs.values()
     if (stream.writeStatus === 'writable') await Promise.all(running.map((j) => j.ended))

@@ -9,7 +9,7 @@ import type { Admission, LocalJobRequest } from '../controller/local-jobs.ts'
 import type { Priority } from '../controller/scheduler.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameBudget } from '../net/frame-budget.ts'
-import { type FrameConsumer, FrameReader, FrameWriter, SENT } from '../net/frame-stream.ts'
+import { FrameReader, FrameWriter, SENT } from '../net/frame-stream.ts'
 import { AsyncQueue } from './async-queue.ts'
 import { type LaneJobStarter, serveLane } from './job-lane-server.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
@@ -187,21 +187,7 @@ export class JobServer implements JobHost {
 
     try {
       // Frames are taken from the stream's data events, not an awaited iterator (no promise per frame).
-      await new Promise<void>((resolve, reject) => {
-        const consumer: FrameConsumer = {
-          frame: (bytes) => {
-            try {
-              return onFrame(bytes)
-            } catch (err) {
-              reader.release(consumer)
-              reject(err)
-              return undefined
-            }
-          },
-          end: (error) => (error === undefined ? resolve() : reject(error)),
-        }
-        reader.consume(consumer)
-      })
+      await reader.readAll(onFrame)
       // The caller closed its side: "no more input", not "gone". A job that is running still
       // owes it a result; input the caller never finished is an error the handler sees.
       const running: ServedJob | undefined = current

@@ -101,6 +101,29 @@ export class FrameReader implements AsyncIterable<Uint8Array> {
     if (this.consumer === consumer) this.consumer = undefined
   }
 
+  /**
+   * Hands every frame to `onFrame` (through `consume`) until the stream ends: resolves at a clean
+   * end, rejects with the stream's error, or with the first error `onFrame` throws, after which it
+   * takes no more frames. A promise `onFrame` returns holds the next frame back, as in `consume`.
+   */
+  readAll(onFrame: (bytes: Uint8Array) => void | Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const consumer: FrameConsumer = {
+        frame: (bytes) => {
+          try {
+            return onFrame(bytes)
+          } catch (err) {
+            this.release(consumer)
+            reject(err)
+            return undefined
+          }
+        },
+        end: (error) => (error === undefined ? resolve() : reject(error)),
+      }
+      this.consume(consumer)
+    })
+  }
+
   private take(): Uint8Array {
     const frame = this.frames.shift() as Uint8Array
     this.heldBytes -= frame.byteLength
