@@ -4,40 +4,18 @@
  * state is uncertain afterwards is discarded rather than reused.
  */
 import type { PeerId } from '@libp2p/interface'
-import { abortOutcome, cancelledError, deadlineError, type JobEventSink, type JobOutcome } from '../controller/executor.ts'
-import type { Priority } from '../controller/scheduler.ts'
+import { abortOutcome, cancelledError, deadlineError, type JobOutcome } from '../controller/executor.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameConsumer } from '../net/frame-stream.ts'
 import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
-import { whenAborted } from './job-controller.ts'
+import { listen, whenAborted } from './job-controller.ts'
 import type { JobLane } from './job-lane.ts'
 import { LaneJobRun } from './lane-job-run.ts'
 import type { LanePool } from './lane-pool.ts'
-import { MAX_DEADLINE_MS } from './limits.ts'
-import { decodeServerFrame, encodeClientFrame, encodeJson, REPLAY_KEY_META, type ServerFrame } from './messages.ts'
+import { decodeServerFrame, encodeClientFrame, type ServerFrame } from './messages.ts'
+import { type RemoteJobRequest, submitFrame } from './remote-job-request.ts'
 import { serverFrameOutcome, type VersionListener } from './server-frame-outcome.ts'
 import type { JobStream, StreamPool } from './stream-pool.ts'
-
-export interface RemoteJobRequest {
-  jobId: string
-  capability: string
-  versionRange: string
-  params: unknown
-  /** The params already encoded (the dispatcher checks them once at submit); else encoded here. */
-  paramsJson?: Uint8Array
-  input?: AsyncIterable<Uint8Array> | undefined
-  deadline?: number | undefined
-  priority?: Priority | undefined
-  signal: AbortSignal
-  /** The job's controller, whose signal `signal` is: its abort hook spares a listener per job. */
-  control?: AbortController
-  sink: JobEventSink
-  /** A durable job's key, sent in the Submit's meta: a provider that already ran it answers from its store. */
-  replayKey?: string | undefined
-  onAccepted?: (version: string, peer: string) => void
-  /** The caller collects the output into the result (no backpressure): with no input, the job may share a lane. */
-  collectsOutput?: boolean
-}
 
 export interface JobClientOptions {
   pool: StreamPool
@@ -253,27 +231,4 @@ class RemoteJobRun implements VersionListener {
     this.forced = outcome
     this.opts.pool.discard(this.js, new Error(`job ${this.req.jobId} ${outcome.state}: no answer from provider`))
   }
-}
-
-/** The Submit frame of a job, with its deadline made relative to now. */
-export function submitFrame(req: RemoteJobRequest): Uint8Array {
-  return encodeClientFrame({
-    submit: {
-      jobId: req.jobId,
-      capability: req.capability,
-      versionRange: req.versionRange,
-      paramsJson: req.paramsJson ?? encodeJson(req.params ?? {}, 'params', ErrorCodes.invalidParams),
-      // uint32 on the wire; submit options refuse deadlines beyond it.
-      deadlineMs: req.deadline === undefined ? 0 : Math.min(MAX_DEADLINE_MS, Math.max(1, Math.ceil(req.deadline - Date.now()))),
-      hasInput: req.input !== undefined,
-      priority: req.priority ?? '',
-      // No object at all for a plain job: this literal is built for every remote job.
-      meta: req.replayKey === undefined ? null : { [REPLAY_KEY_META]: req.replayKey },
-    },
-  })
-}
-
-export function listen(signal: AbortSignal, fn: () => void): () => void {
-  signal.addEventListener('abort', fn, { once: true })
-  return () => signal.removeEventListener('abort', fn)
 }

@@ -32,3 +32,9 @@ export function whenAborted(control: AbortController, fn: () => void): () => voi
   control.signal.addEventListener('abort', fn, { once: true })
   return () => control.signal.removeEventListener('abort', fn)
 }
+
+/** Calls `fn` once when `signal` aborts; returns the function that stops listening. */
+export function listen(signal: AbortSignal, fn: () => void): () => void {
+  signal.addEventListener('abort', fn, { once: true })
+  return () => signal.removeEventListener('abort', fn)
+}

@@ -9,11 +9,10 @@ import type { Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import { type FrameReader, FrameWriter } from '../net/frame-stream.ts'
-import { PEER_FAULTS } from './job-server.ts'
 import { JobSlots } from './job-slots.ts'
 import { LANE_MAX_JOBS } from './limits.ts'
 import { type ClientFrame, decodeClientFrame, encodeServerFrame } from './messages.ts'
-import type { JobCarrier, ServedJob } from './served-job.ts'
+import { type JobCarrier, PEER_FAULTS, type ServedJob } from './served-job.ts'
 
 /** Starts a job as job-server.ts does; the carrier is told when it leaves the lane, and says how to write its end. */
 export type LaneJobStarter = (frame: ClientFrame, carrier: JobCarrier) => ServedJob | undefined

@@ -15,7 +15,7 @@ import { type LaneJobStarter, serveLane } from './job-lane-server.ts'
 import { ACCEPTED_DELAY_MS, CLOSE_FLUSH_MS, UNPROVEN_JOB_STREAMS } from './limits.ts'
 import { type ClientFrame, decodeClientFrame, decodeJson, encodeServerFrame, MAX_REPLAY_KEY_LENGTH, REPLAY_KEY_META } from './messages.ts'
 import { Roster } from './roster.ts'
-import { type Authorization, type JobCarrier, type JobHost, rejectJob, ServedJob } from './served-job.ts'
+import { type Authorization, type JobCarrier, type JobHost, PEER_FAULTS, rejectJob, ServedJob } from './served-job.ts'
 
 export type { Authorization } from './served-job.ts'
 
@@ -322,16 +322,6 @@ function chunkBytes(chunk: Uint8Array): number {
 /** The input of every job submitted without one: already ended, so one serves all (what is pushed after the end is dropped). */
 const NO_INPUT = new AsyncQueue<Uint8Array>({ highWaterMark: 0 })
 NO_INPUT.end()
-
-/** Stream failures caused by the peer, not by us. */
-export const PEER_FAULTS = new Set<string>([
-  ErrorCodes.connectionLost,
-  ErrorCodes.malformedFrame,
-  ErrorCodes.frameTooLarge,
-  ErrorCodes.protocolError,
-  ErrorCodes.bufferFull,
-  ErrorCodes.notMember,
-])
 
 /** A durable job's replay key from Submit meta, when it carries a usable one. */
 function replayKeyOf(meta: Record<string, string> | null | undefined): string | undefined {

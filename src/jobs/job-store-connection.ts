@@ -12,7 +12,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads'
 import { CrankError } from '../errors.ts'
-import { siblingModule } from '../workers/sibling-module.ts'
+import { siblingModule } from '../sibling-module.ts'
 import { isDiskFull } from './job-store-schema.ts'
 import type { SqlValue, StoreReply, StoreRequest, StoreThreadData, WireError, WriteReply } from './job-store-wire.ts'
 import { StoreErrorCodes } from './store-errors.ts'

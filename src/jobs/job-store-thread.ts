@@ -82,7 +82,7 @@ async function open(): Promise<void> {
   db = schema.openJobDatabase(path, { synchronous })
 }
 
-/** The entry's own extension: `.ts` from the repository, `.js` from the built package (see sibling-module.ts). */
+/** The entry's own extension: `.ts` from the repository, `.js` from the built package (see src/sibling-module.ts). */
 function extension(): string {
   return import.meta.url.endsWith('.ts') ? '.ts' : '.js'
 }

@@ -7,10 +7,10 @@
 import { abortOutcome, cancelledError, deadlineError, type JobOutcome } from '../controller/executor.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
-import { listen, type RemoteJobRequest, submitFrame } from './job-client.ts'
-import { whenAborted } from './job-controller.ts'
+import { listen, whenAborted } from './job-controller.ts'
 import type { JobLane, LaneJob, ServerFrameKind } from './job-lane.ts'
 import { encodeClientFrame, type ServerFrame } from './messages.ts'
+import { type RemoteJobRequest, submitFrame } from './remote-job-request.ts'
 import { serverFrameOutcome, type VersionListener } from './server-frame-outcome.ts'
 
 export class LaneJobRun implements LaneJob, VersionListener {

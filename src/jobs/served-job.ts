@@ -248,3 +248,13 @@ function terminalFrame(jobId: string, capabilityVersion: string, outcome: JobOut
   const { code, message, retryable } = outcome.error
   return encodeServerFrame({ error: { jobId, state: outcome.state, code, message, retryable, capabilityVersion } })
 }
+
+/** Stream failures caused by the peer, not by us. */
+export const PEER_FAULTS = new Set<string>([
+  ErrorCodes.connectionLost,
+  ErrorCodes.malformedFrame,
+  ErrorCodes.frameTooLarge,
+  ErrorCodes.protocolError,
+  ErrorCodes.bufferFull,
+  ErrorCodes.notMember,
+])

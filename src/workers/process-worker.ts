@@ -6,10 +6,10 @@
 import { fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { AnyCapability } from '../capability.ts'
+import { siblingModule } from '../sibling-module.ts'
 import type { WorkerExit, WorkerHandle } from './handle.ts'
 import type { ControlMessage, WorkerMessage } from './protocol.ts'
 import { type SandboxOptions, sandboxFor } from './sandbox.ts'
-import { siblingModule } from './sibling-module.ts'
 
 const entry = siblingModule(import.meta.url, './process-entry')
 const STDERR_TAIL = 4096

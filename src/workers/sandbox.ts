@@ -11,7 +11,7 @@ import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AnyCapability } from '../capability.ts'
 import { CrankError, ErrorCodes } from '../errors.ts'
-import { siblingModule } from './sibling-module.ts'
+import { siblingModule } from '../sibling-module.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const src = resolve(here, '..')

@@ -1,9 +1,9 @@
 /** Starts a `thread` runtime worker: a worker_threads isolate capped by V8 resource limits. */
 import { Worker } from 'node:worker_threads'
 import type { AnyCapability } from '../capability.ts'
+import { siblingModule } from '../sibling-module.ts'
 import type { WorkerExit, WorkerHandle } from './handle.ts'
 import { type ControlMessage, transferable, type WorkerMessage } from './protocol.ts'
-import { siblingModule } from './sibling-module.ts'
 
 const entry = siblingModule(import.meta.url, './thread-entry')
 

@@ -1,6 +1,7 @@
 /**
- * Worker entry points are loaded by path (a Worker, a forked child, a permission
- * allow-list), so the compiler cannot rewrite them the way it rewrites imports:
+ * Entry points of threads and child processes (a capability's worker, the job store's thread,
+ * a forked child, a permission allow-list) are loaded by path, so the compiler cannot rewrite
+ * them the way it rewrites imports:
  * from the repository they are `.ts` files run by Node's type stripping, from an
  * installed package the compiled `.js` in dist/. The caller's own extension says which.
  */
