@@ -78,6 +78,8 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   private readonly answerKeys = new Set<number>()
   /** Rows in the batches in flight: past MAX_ROWS_IN_FLIGHT, ending jobs wait for the thread. */
   private rowsInFlight = 0
+  /** Kept input and output bytes in the batches in flight (each batch is a copy): bounded as rows are. */
+  private bytesInFlight = 0
   /** Ended jobs waiting on the next flush. */
   private endsWaiting = 0
   private dirty: LiveJob[] = []
@@ -259,7 +261,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     // A job that is not durable does not wait for its record, unless the thread has fallen this
     // far behind: then the jobs that end wait for it, so a node that outruns its disk slows down
     // instead of queueing without bound.
-    if (!live.durable && this.rowsInFlight <= MAX_ROWS_IN_FLIGHT) return RESOLVED
+    if (!live.durable && !this.behind()) return RESOLVED
     const written = this.settledFlush()
     // A busy node's ended jobs would otherwise all wait on one commit, then all go on while the
     // thread idles: posting some at once lets the thread commit while the rest are still run.
@@ -556,14 +558,17 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     const args: SqlValue[] = []
     const inserts: LiveJob[] = []
     let k = 0
+    let bytes = 0
     for (const j of jobs) {
       j.dirty = false
+      bytes += j.output?.byteLength ?? 0
       if (j.inserted) {
         kinds[k++] = RowKind.update
         args.push(j.id, ...updateArgs(j))
       } else {
         kinds[k++] = RowKind.insert
         args.push(...insertArgs(j))
+        bytes += j.input?.byteLength ?? 0
         // Its updates follow it on the same ordered port, so they are updates from now on.
         j.inserted = true
         inserts.push(j)
@@ -572,17 +577,22 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     for (const e of served) {
       kinds[k++] = RowKind.served
       args.push(...servedArgs(e))
+      bytes += e.output?.byteLength ?? 0
     }
     const seq = ++this.seq
-    this.inFlight.push({ seq, jobs, served, waiters, inserts })
+    this.inFlight.push({ seq, jobs, served, waiters, inserts, bytes })
     this.rowsInFlight += kinds.length
+    this.bytesInFlight += bytes
     this.db.write(seq, kinds, args)
   }
 
   /** A batch's outcome: its ended jobs leave memory, its waiters are told. */
   private written(reply: WriteReply): void {
     const batch = this.inFlight.shift()
-    if (batch !== undefined) this.rowsInFlight -= batch.jobs.length + batch.served.length
+    if (batch !== undefined) {
+      this.rowsInFlight -= batch.jobs.length + batch.served.length
+      this.bytesInFlight -= batch.bytes
+    }
     if (batch === undefined || batch.seq !== reply.seq) {
       this.opts.log.error({ seq: reply.seq, expected: batch?.seq }, 'job store answers arrived out of order')
       return
@@ -680,6 +690,11 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
     if (this.listenerCount('change') > 0) this.emit('change', { id: live.id, state: live.state, event })
   }
 
+  /** The store's thread has this much not yet committed: jobs that end wait for it. */
+  private behind(): boolean {
+    return this.rowsInFlight > MAX_ROWS_IN_FLIGHT || this.bytesInFlight > MAX_BYTES_IN_FLIGHT
+  }
+
   /** Marks a job for the next flush; `urgent` asks for it on the next tick and returns its promise. */
   private touch(live: LiveJob, urgent: true): Promise<void>
   private touch(live: LiveJob, urgent?: boolean): undefined
@@ -740,6 +755,9 @@ const MAX_DIRTY_JOBS = 1024
 /** Rows posted to the store's thread and not yet committed beyond which ending jobs wait for it. */
 const MAX_ROWS_IN_FLIGHT = 8192
 
+/** Kept input and output bytes posted to the store's thread and not yet committed beyond which ending jobs wait for it. */
+const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024
+
 /** A batch posted to the store's thread, with what to do when it is answered. */
 interface Batch {
   seq: number
@@ -748,6 +766,8 @@ interface Batch {
   waiters: FlushWaiters | undefined
   /** Jobs whose row this batch inserts (an insert that fails is tried again as one). */
   inserts: LiveJob[]
+  /** Its kept input and output bytes. */
+  bytes: number
 }
 
 const SQL = {
