@@ -16,7 +16,7 @@ import {
   OUTPUT_BUDGET_BYTES,
   REQUEST_TIMEOUT_MS,
 } from './gateway/limits.ts'
-import { CONNECTION_FRAME_BUDGET_BYTES, NODE_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
+import { CONNECTION_FRAME_BUDGET_BYTES, LANES_PER_CONNECTION, LANES_PER_PEER, NODE_FRAME_BUDGET_BYTES } from './jobs/limits.ts'
 import type { TransportName } from './net/libp2p.ts'
 import { compileSchema, describeSchemaErrors } from './schema.ts'
 
@@ -31,6 +31,12 @@ export interface JobsConfig {
   cancelGraceMs: number
   /** Open job streams kept per peer for reuse. */
   maxIdleStreamsPerPeer: number
+  /**
+   * Job lanes (`/crank/job-lane/1.0.0`) this node opens to each provider for small jobs (no input,
+   * output collected), each carrying up to 64 jobs at once; 0 sends every job on a stream of its
+   * own. At most 4, what a provider accepts per connection. Lanes are served either way. Default 2.
+   */
+  lanesPerPeer: number
   /** On stop (SIGTERM), running jobs get this long to finish before they are cancelled. */
   drainTimeoutMs: number
   /** Streams per connection for the job protocol, each way. */
@@ -274,6 +280,7 @@ export const DEFAULT_CONFIG: CrankConfig = {
     cancelGraceMs: 2000,
     drainTimeoutMs: 10_000,
     maxIdleStreamsPerPeer: 64,
+    lanesPerPeer: LANES_PER_PEER,
     maxStreamsPerConnection: 1024,
     maxOutputBytes: 64 * 1024 * 1024,
     streamHighWaterMark: 1024 * 1024,
@@ -360,6 +367,7 @@ export const CONFIG_SCHEMA = {
         cancelGraceMs: positiveInt,
         drainTimeoutMs: { type: 'integer', minimum: 0 },
         maxIdleStreamsPerPeer: { type: 'integer', minimum: 0 },
+        lanesPerPeer: { type: 'integer', minimum: 0, maximum: LANES_PER_CONNECTION },
         maxStreamsPerConnection: positiveInt,
         maxOutputBytes: positiveInt,
         streamHighWaterMark: positiveInt,

@@ -86,7 +86,7 @@ export class CrankNode {
   private readonly local: LocalJobs
   private readonly server: JobServer
   private readonly pool: StreamPool
-  private readonly lanes: LanePool
+  private readonly lanes: LanePool | undefined
   private readonly dispatcher: Dispatcher
   private readonly dht: DhtProviders | undefined
   private readonly snapshots: AdvertSnapshots
@@ -321,7 +321,7 @@ export class CrankNode {
     await this.dispatcher.cancelAll('node is stopping')
     await this.server.close()
     this.pool.closeAll()
-    this.lanes.closeAll()
+    this.lanes?.closeAll()
     await this.local.close()
     await this.membership.stop()
     this.audit?.close()

@@ -101,6 +101,24 @@ describe('job lanes: several small jobs on one stream', function () {
       await stopNodes([old!])
     }
   })
+  it('a caller with jobs.lanesPerPeer 0 sends every job on a job stream of its own; 5 is refused at start', async () => {
+    const [plain] = await startNodes(1, [], { jobs: { lanesPerPeer: 0 } })
+    try {
+      await plain!.connect(provider.multiaddrs[0]!)
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => plain!.submit({ capability: 'example.echo', params: { echo: i }, route }).result),
+      )
+      for (const [i, r] of results.entries()) assert.deepEqual((r.value as { echo: unknown }).echo, i)
+      const open = openStreams(plain!, provider)
+      assert.equal(open[JOB_LANE_PROTOCOL] ?? 0, 0, JSON.stringify(open))
+      assert.ok((open[JOB_PROTOCOL] ?? 0) >= 1, JSON.stringify(open))
+    } finally {
+      await stopNodes([plain!])
+    }
+    await assert.rejects(startNodes(1, [], { jobs: { lanesPerPeer: 5 } }), (err: { code?: string; message?: string }) => {
+      return err.code === 'invalid_config' && /lanesPerPeer/.test(err.message ?? '')
+    })
+  })
 })
 
 describe('job lanes against a hostile caller', function () {

@@ -28,7 +28,8 @@ export interface JobProtocol {
   frameBudget: FrameBudget
   server: JobServer
   pool: StreamPool
-  lanes: LanePool
+  /** Undefined when `jobs.lanesPerPeer` is 0. */
+  lanes: LanePool | undefined
   client: JobClient
 }
 
@@ -55,8 +56,14 @@ export function jobProtocol(libp2p: Libp2p, jobs: JobsConfig, parts: JobProtocol
     maxIdlePerPeer: jobs.maxIdleStreamsPerPeer,
     maxOutboundStreams: jobs.maxStreamsPerConnection,
   })
-  const lanes = new LanePool(libp2p, { maxFrameBytes: jobs.maxFrameBytes })
-  const client = new JobClient({ pool, lanes, inputChunkBytes: jobs.inputChunkBytes, cancelGraceMs: jobs.cancelGraceMs })
+  const lanes =
+    jobs.lanesPerPeer > 0 ? new LanePool(libp2p, { maxFrameBytes: jobs.maxFrameBytes, lanesPerPeer: jobs.lanesPerPeer }) : undefined
+  const client = new JobClient({
+    pool,
+    ...(lanes === undefined ? {} : { lanes }),
+    inputChunkBytes: jobs.inputChunkBytes,
+    cancelGraceMs: jobs.cancelGraceMs,
+  })
   return { frameBudget, server, pool, lanes, client }
 }
 
