@@ -12,13 +12,18 @@ describe('fuzz harness: a plain js-libp2p peer sends hostile frames on every Cra
     assert.ok(report.echoChecks >= 3)
     const kinds = Object.keys(report.answers)
     // The run reached the paths it claims to: answers a member only gets, typed refusals, every protocol.
-    for (const expected of [/^job as member: result$/, /^job as member: rejected:invalid_params$/, /^job as \w+: error:malformed_frame$/]) {
+    for (const expected of [
+      /^job as member: result$/,
+      /^job as member: rejected:invalid_params$/,
+      /^job as \w+: error:malformed_frame$/,
+      /^job-lane as member: error:(protocol_error|malformed_frame)$/,
+    ]) {
       assert.ok(
         kinds.some((k) => expected.test(k)),
         `no ${expected} among ${kinds.join(', ')}`,
       )
     }
-    for (const protocol of ['job', 'membership', 'snapshot-request', 'gossip']) {
+    for (const protocol of ['job', 'job-lane', 'membership', 'snapshot-request', 'gossip']) {
       assert.ok(
         kinds.some((k) => k.startsWith(`${protocol} as `)),
         `no ${protocol} case ran`,

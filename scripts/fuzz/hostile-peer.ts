@@ -20,6 +20,7 @@ import { crank as membershipPb } from '../../src/net/pb/membership.js'
 export const MEMBERSHIP_PROTOCOL = '/crank/membership/1.0.0'
 export const SNAPSHOT_PROTOCOL = '/crank/adverts/snapshot/1.0.0'
 export const JOB_PROTOCOL = '/crank/job/1.0.0'
+export const JOB_LANE_PROTOCOL = '/crank/job-lane/1.0.0'
 export const ADVERT_TOPIC = 'crank/adverts/1'
 
 const Hello = membershipPb.membership.v1.Hello
@@ -170,7 +171,7 @@ export async function exchange(
     const timer = setTimeout(() => done('held'), timeoutMs)
     stream.addEventListener('message', (evt) => {
       got.append(evt.data)
-      if (protocol !== JOB_PROTOCOL) {
+      if (protocol !== JOB_PROTOCOL && protocol !== JOB_LANE_PROTOCOL) {
         if (got.byteLength > 0) done('answered')
         return
       }
