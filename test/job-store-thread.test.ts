@@ -4,9 +4,11 @@
  * thread that dies. The store's behaviour through nodes is in job-store.test.ts.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Worker } from 'node:worker_threads'
 import { CrankError } from '../src/errors.ts'
 import { StoreConnection } from '../src/jobs/job-store-connection.ts'
@@ -127,6 +129,26 @@ describe('job store thread', () => {
     assert.deepEqual([...again.answerKeys()], [answerKeyHash('peerA', 'k1')])
     assert.notEqual(answerKeyHash('peerA', 'k1'), answerKeyHash('peerB', 'k1'))
     assert.notEqual(answerKeyHash('peer', 'Ak1'), answerKeyHash('peerA', 'k1'))
+  })
+
+  it('holds the process open only while a write is in flight: a process that never closes it still exits, after its write commits', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crank-store-thread-exit-'))
+    dirs.push(dir)
+    const connection = fileURLToPath(new URL('../src/jobs/job-store-connection.ts', import.meta.url))
+    const script = join(dir, 'never-closes.ts')
+    writeFileSync(
+      script,
+      `import { StoreConnection } from ${JSON.stringify(connection)}
+const c = new StoreConnection(${JSON.stringify(join(dir, 'jobs.db'))}, 'normal')
+c.onWritten = (r) => console.log('written', r.seq, r.error === undefined ? 'ok' : r.error.message)
+c.write(1, new Uint8Array([0]), ${JSON.stringify(jobRow('exit-1'))})
+`,
+    )
+    // The timeout only guards against a hang; the process is expected to end by itself.
+    const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 })
+    assert.equal(run.signal, null, `killed by the guard: it did not exit (${run.stderr})`)
+    assert.equal(run.status, 0, run.stderr)
+    assert.match(run.stdout, /written 1 ok/)
   })
 
   it('a bad statement is a typed error, and the connection goes on', () => {

@@ -50,10 +50,11 @@ export class StoreConnection {
     this.signal = new Int32Array(shared)
     const data: StoreThreadData & { port: MessagePort } = { signal: shared, path, synchronous, port: port2 }
     this.worker = new Worker(entry, { workerData: data, transferList: [port2], stdout: false, stderr: false })
-    // Neither keeps the process alive on its own: only writes in flight do (see `write`).
+    this.port.on('message', (m: StoreReply) => this.receive(m))
+    // Neither keeps the process alive on its own: only writes in flight do (see `write`). After
+    // the listener, which refs the port.
     this.worker.unref()
     this.port.unref()
-    this.port.on('message', (m: StoreReply) => this.receive(m))
     this.worker.on('error', (err) => this.fail(err))
     this.worker.on('exit', (code) => {
       if (!this.closed) this.fail(new Error(`the job store's thread exited (code ${code})`))

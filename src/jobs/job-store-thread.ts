@@ -7,9 +7,9 @@
  * once, and the main thread waits for those answers (see job-store-connection.ts). Every answer
  * bumps a shared counter and notifies it, which is what that wait sleeps on.
  *
- * Only node: built-ins are imported statically: the store's own modules are imported inside a
- * try, so a thread that cannot load them still answers, with the reason, instead of leaving the
- * main thread waiting.
+ * Only node: built-ins and job-store-wire.ts (types, constants, one hash) are imported
+ * statically: the store's schema module is imported when the file is opened, so a thread that
+ * cannot load it still answers, with the reason, instead of leaving the main thread waiting.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type { MessagePort } from 'node:worker_threads'
@@ -48,10 +48,14 @@ const statements = new Map<string, StatementSync>()
 /** Rowids of rows this thread inserted whose job has not ended: an update finds its row without the id index. */
 const rowids = new Map<string, number>()
 
+/** Prepared statements kept; reads with filters make new SQL text, so the cache starts afresh past this. */
+const MAX_STATEMENTS = 256
+
 function statement(sql: string): StatementSync {
   let s = statements.get(sql)
   if (s === undefined) {
     if (db === undefined) throw new Error('the job store is not open')
+    if (statements.size >= MAX_STATEMENTS) statements.clear()
     s = db.prepare(sql)
     statements.set(sql, s)
   }
