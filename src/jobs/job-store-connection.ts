@@ -36,8 +36,8 @@ export class StoreConnection {
   private readonly answers = new Map<number, StoreReply & { t: 's' }>()
   private readonly acks: WriteReply[] = []
   private acking = false
-  private writesInFlight = 0
-  private inFlightSeqs: number[] = []
+  /** Writes posted and not yet answered, oldest first. */
+  private readonly inFlightSeqs: number[] = []
   private failure: CrankError | undefined
   private closed = false
 
@@ -72,12 +72,11 @@ export class StoreConnection {
   write(seq: number, kinds: Uint8Array, args: SqlValue[]): void {
     if (this.failure !== undefined || this.closed) {
       const error = { message: this.failure?.message ?? 'the job store is closed' }
-      queueMicrotask(() => this.ack({ t: 'w', seq, seconds: 0, error }))
+      queueMicrotask(() => this.ack({ t: 'w', seq, error }))
       return
     }
     // A write in flight keeps the process alive until its commit is known, as a pending fs write would.
-    if (this.writesInFlight++ === 0) this.port.ref()
-    this.inFlightSeqs.push(seq)
+    if (this.inFlightSeqs.push(seq) === 1) this.port.ref()
     this.port.postMessage({ op: 'write', seq, kinds, args } satisfies StoreRequest)
   }
 
@@ -160,7 +159,7 @@ export class StoreConnection {
     const i = this.inFlightSeqs.indexOf(reply.seq)
     if (i !== -1) {
       this.inFlightSeqs.splice(i, 1)
-      if (--this.writesInFlight === 0) this.port.unref()
+      if (this.inFlightSeqs.length === 0) this.port.unref()
     }
     this.acks.push(reply)
     // Told in order and never re-entered: a listener's own call may drain later acks, which wait their turn here.
@@ -177,7 +176,7 @@ export class StoreConnection {
   private fail(err: Error): void {
     if (this.failure !== undefined) return
     this.failure = new CrankError(StoreErrorCodes.storeUnavailable, `job store ${this.path}: ${err.message}`, { cause: err })
-    for (const seq of [...this.inFlightSeqs]) this.ack({ t: 'w', seq, seconds: 0, error: { message: err.message } })
+    for (const seq of [...this.inFlightSeqs]) this.ack({ t: 'w', seq, error: { message: err.message } })
   }
 
   private errorOf(e: WireError): CrankError {

@@ -132,12 +132,14 @@ function write(batches: WriteRequest[]): void {
     for (const b of batches) writeBatch(b)
     db?.exec('COMMIT')
     const seconds = (performance.now() - since) / 1000
-    for (const b of batches) reply({ t: 'w', seq: b.seq, seconds })
+    const last = batches.length - 1
+    for (let i = 0; i < last; i++) reply({ t: 'w', seq: batches[i]!.seq })
+    reply({ t: 'w', seq: batches[last]!.seq, seconds })
     return
   } catch (err) {
     rollback()
     if (isDiskFull(err)) {
-      for (const b of batches) reply({ t: 'w', seq: b.seq, seconds: 0, error: wireError(err), diskFull: true })
+      for (const b of batches) reply({ t: 'w', seq: b.seq, error: wireError(err), diskFull: true })
       return
     }
   }

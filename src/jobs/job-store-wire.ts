@@ -27,7 +27,8 @@ export type StoreRequest =
 export interface WriteReply {
   t: 'w'
   seq: number
-  seconds: number
+  /** How long the transaction took, on the last batch it carried only: one figure per commit. */
+  seconds?: number
   error?: WireError
   diskFull?: boolean
   dropped?: Array<{ index: number; error: WireError }>

@@ -2,15 +2,14 @@
  * The job store: every job this node submitted (its options, kept input, state transitions,
  * attempts, route, result) and every job it served, in one SQLite file in WAL mode.
  *
- * Writes are batched: a job's changes are held in memory and written in one transaction a few
- * milliseconds later (`flushIntervalMs`), so a busy node commits once for many jobs and a job
- * that starts and ends inside one window costs one row write. What must be on disk before the
- * caller hears of it (a durable submit, a durable job's end) asks for the next tick instead and
- * waits for that commit. node:sqlite is synchronous: a flush runs on the event loop, which is
- * why it is one prepared statement per job in one transaction.
+ * Writes are batched: a job's changes are held in memory and posted to the store's own thread
+ * (job-store-connection.ts) a few milliseconds later (`flushIntervalMs`), which commits them in
+ * one transaction, so a busy node commits once for many jobs and a job that starts and ends inside
+ * one window costs one row write. What must be on disk before the caller hears of it (a durable
+ * submit, a durable job's end) asks for the next tick instead and waits for that commit.
  *
- * A job stays in memory (`live`) until its end is on disk; reads flush first, then ask SQLite,
- * so they see every change made before them.
+ * A job stays in memory (`live`) until its end is on disk; reads post what is pending, then ask
+ * the thread over the same ordered port, so they see every change made before them.
  */
 import { EventEmitter } from 'node:events'
 import { statSync } from 'node:fs'
@@ -477,12 +476,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
   /** Deletes these jobs (ended ones only) and their input files; returns how many rows went. */
   deleteJobs(rows: Array<{ id: string; input_kind: InputKind }>): number {
     const gone = rows.filter((r) => !this.live.has(r.id))
-    let deleted: number
-    try {
-      deleted = this.db.deleteEnded(gone.map((r) => r.id))
-    } catch (err) {
-      throw storeError(this.path, err)
-    }
+    const deleted = this.db.deleteEnded(gone.map((r) => r.id))
     for (const r of gone) if (r.input_kind === 'file') this.spool.remove(r.id)
     return deleted
   }
@@ -622,7 +616,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
       waiters?.reject(error)
       return
     }
-    this.onWrite?.(reply.seconds)
+    if (reply.seconds !== undefined) this.onWrite?.(reply.seconds)
     for (const d of reply.dropped ?? []) {
       const job = jobs[d.index]
       if (job !== undefined && inserts.includes(job)) job.inserted = false
@@ -657,12 +651,7 @@ export class JobStore extends EventEmitter<{ change: [JobChange] }> implements J
 
   /** Inserts a keyed job now; returns the id of the job that holds the key when it is not this one. */
   private claim(live: LiveJob): string | undefined {
-    let claimed: { rowid?: number; holder?: string }
-    try {
-      claimed = this.db.claim(insertArgs(live))
-    } catch (err) {
-      throw storeError(this.path, err)
-    }
+    const claimed = this.db.claim(insertArgs(live))
     if (claimed.rowid !== undefined) {
       live.inserted = true
       return undefined
