@@ -4,17 +4,16 @@
  * state is uncertain afterwards is discarded rather than reused.
  */
 import type { PeerId } from '@libp2p/interface'
-import { abortOutcome, cancelledError, deadlineError, type JobOutcome } from '../controller/executor.ts'
+import { abortOutcome, cancelledError, type JobOutcome } from '../controller/executor.ts'
 import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { FrameConsumer } from '../net/frame-stream.ts'
-import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
-import { listen, whenAborted } from './job-controller.ts'
 import type { JobLane } from './job-lane.ts'
 import { LaneJobRun } from './lane-job-run.ts'
 import type { LanePool } from './lane-pool.ts'
 import { decodeServerFrame, encodeClientFrame, type ServerFrame } from './messages.ts'
 import { type RemoteJobRequest, submitFrame } from './remote-job-request.ts'
-import { serverFrameOutcome, type VersionListener } from './server-frame-outcome.ts'
+import { RemoteJobRun } from './remote-job-run.ts'
+import { serverFrameOutcome } from './server-frame-outcome.ts'
 import type { JobStream, StreamPool } from './stream-pool.ts'
 
 export interface JobClientOptions {
@@ -72,36 +71,31 @@ export class JobClient {
         error: { code: ErrorCodes.peerUnreachable, message: `cannot reach ${peerId}: ${(err as Error).message}`, retryable: true },
       }
     }
-    return new RemoteJobRun(js, req, this.opts).run()
+    return new StreamJobRun(js, req, this.opts).run()
   }
 }
 
-class RemoteJobRun implements VersionListener {
+class StreamJobRun extends RemoteJobRun {
   private readonly js: JobStream
-  private readonly req: RemoteJobRequest
   private readonly opts: JobClientOptions
   private terminal: JobOutcome | undefined
   /** Set when we gave up waiting for the server; wins over whatever the stream says next. */
   private forced: JobOutcome | undefined
   private inputFailure: CrankError | undefined
-  /** Only a job with a deadline, or one being cancelled, ever gets a timer. */
-  private timers: DeadlineTimer[] | undefined
-  private accepted = false
 
   constructor(js: JobStream, req: RemoteJobRequest, opts: JobClientOptions) {
+    super(req, opts.cancelGraceMs)
     this.js = js
-    this.req = req
     this.opts = opts
+  }
+
+  protected get peer(): string {
+    return this.js.peer
   }
 
   async run(): Promise<JobOutcome> {
     const { req, js } = this
-    const stopListening =
-      req.control === undefined ? listen(req.signal, () => this.cancel()) : whenAborted(req.control, () => this.cancel())
-    if (req.deadline !== undefined) {
-      // The server enforces the deadline; this only covers a server that never answers.
-      this.addTimer(() => this.force(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.opts.cancelGraceMs)
-    }
+    this.watch()
     let pumped: Promise<void> | undefined
     let reusable = true
     try {
@@ -114,8 +108,7 @@ class RemoteJobRun implements VersionListener {
       if (error.code === ErrorCodes.connectionLost) error.retryable = true
       this.terminal = { state: 'failed', error }
     } finally {
-      stopListening()
-      if (this.timers !== undefined) for (const t of this.timers) t.clear()
+      this.unwatch()
     }
     const outcome = this.forced ?? this.inputOutcome() ?? this.terminal
     if (this.forced !== undefined) reusable = false
@@ -186,13 +179,6 @@ class RemoteJobRun implements VersionListener {
     return serverFrameOutcome(kind, frame, this.req.sink, this)
   }
 
-  /** A fast job's terminal frame stands in for the Accepted it never got (empty version: it was never admitted). */
-  accept(version: string | null | undefined): void {
-    if (this.accepted || version === undefined || version === null || version === '') return
-    this.accepted = true
-    this.req.onAccepted?.(version, this.js.peer)
-  }
-
   private async pump(input: AsyncIterable<Uint8Array>): Promise<void> {
     const { writer } = this.js
     const jobId = this.req.jobId
@@ -215,18 +201,12 @@ class RemoteJobRun implements VersionListener {
     }
   }
 
-  private cancel(): void {
-    const reason = this.req.signal.reason instanceof CrankError ? this.req.signal.reason : cancelledError()
-    void this.js.writer.write(encodeClientFrame({ cancel: { jobId: this.req.jobId, reason: reason.message } })).catch(() => {})
-    this.addTimer(() => this.force(abortOutcome(reason)), this.opts.cancelGraceMs)
+  protected sendCancel(frame: Uint8Array): void {
+    void this.js.writer.write(frame).catch(() => {})
   }
 
-  private addTimer(fn: () => void, ms: number): void {
-    this.timers ??= []
-    this.timers.push(setDeadlineTimer(fn, ms))
-  }
-
-  private force(outcome: JobOutcome): void {
+  /** No answer in time: the stream, whose state is now unknown, is not reused. */
+  protected giveUp(outcome: JobOutcome): void {
     if (this.terminal !== undefined || this.forced !== undefined) return
     this.forced = outcome
     this.opts.pool.discard(this.js, new Error(`job ${this.req.jobId} ${outcome.state}: no answer from provider`))

@@ -4,30 +4,26 @@
  * its own, except that a provider that does not answer in time costs the job its slot's wait, not
  * the stream: the other jobs on the lane go on.
  */
-import { abortOutcome, cancelledError, deadlineError, type JobOutcome } from '../controller/executor.ts'
-import { CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
-import { type DeadlineTimer, setDeadlineTimer } from './deadline-timer.ts'
-import { listen, whenAborted } from './job-controller.ts'
+import type { JobOutcome } from '../controller/executor.ts'
+import { type CrankError, ErrorCodes, toErrorInfo } from '../errors.ts'
 import type { JobLane, LaneJob, ServerFrameKind } from './job-lane.ts'
-import { encodeClientFrame, type ServerFrame } from './messages.ts'
+import type { ServerFrame } from './messages.ts'
 import { type RemoteJobRequest, submitFrame } from './remote-job-request.ts'
-import { serverFrameOutcome, type VersionListener } from './server-frame-outcome.ts'
+import { RemoteJobRun } from './remote-job-run.ts'
+import { serverFrameOutcome } from './server-frame-outcome.ts'
 
-export class LaneJobRun implements LaneJob, VersionListener {
+export class LaneJobRun extends RemoteJobRun implements LaneJob {
   private readonly lane: JobLane
-  private readonly req: RemoteJobRequest
-  private readonly cancelGraceMs: number
   private resolve!: (outcome: JobOutcome) => void
   private settled = false
-  private accepted = false
-  private stopListening: (() => void) | undefined
-  /** Only a job with a deadline, or one being cancelled, ever gets a timer. */
-  private timers: DeadlineTimer[] | undefined
 
   constructor(lane: JobLane, req: RemoteJobRequest, cancelGraceMs: number) {
+    super(req, cancelGraceMs)
     this.lane = lane
-    this.req = req
-    this.cancelGraceMs = cancelGraceMs
+  }
+
+  protected get peer(): string {
+    return this.lane.peer
   }
 
   run(): Promise<JobOutcome> {
@@ -41,12 +37,7 @@ export class LaneJobRun implements LaneJob, VersionListener {
         this.settle({ state: 'failed', error: toErrorInfo(err, ErrorCodes.invalidParams) })
         return
       }
-      this.stopListening =
-        req.control === undefined ? listen(req.signal, () => this.cancel()) : whenAborted(req.control, () => this.cancel())
-      if (req.deadline !== undefined) {
-        // The provider enforces the deadline; this only covers one that never answers.
-        this.addTimer(() => this.giveUp(abortOutcome(deadlineError())), Math.max(0, req.deadline - Date.now()) + this.cancelGraceMs)
-      }
+      this.watch()
       this.lane.add(req.jobId, this)
       this.lane.send(submit)
     })
@@ -75,37 +66,21 @@ export class LaneJobRun implements LaneJob, VersionListener {
     this.settle({ state: 'failed', error })
   }
 
-  /** A fast job's terminal frame stands in for the Accepted it never got (empty version: it was never admitted). */
-  accept(version: string | null | undefined): void {
-    if (this.accepted || version === undefined || version === null || version === '') return
-    this.accepted = true
-    this.req.onAccepted?.(version, this.lane.peer)
-  }
-
-  private cancel(): void {
-    if (this.settled) return
-    const reason = this.req.signal.reason instanceof CrankError ? this.req.signal.reason : cancelledError()
-    this.lane.send(encodeClientFrame({ cancel: { jobId: this.req.jobId, reason: reason.message } }))
-    this.addTimer(() => this.giveUp(abortOutcome(reason)), this.cancelGraceMs)
+  protected sendCancel(frame: Uint8Array): void {
+    if (!this.settled) this.lane.send(frame)
   }
 
   /** No answer in time: the job ends here; its slot on the lane waits for the provider's late answer. */
-  private giveUp(outcome: JobOutcome): void {
+  protected giveUp(outcome: JobOutcome): void {
     if (this.settled) return
     this.lane.giveUp(this.req.jobId)
     this.settle(outcome)
   }
 
-  private addTimer(fn: () => void, ms: number): void {
-    this.timers ??= []
-    this.timers.push(setDeadlineTimer(fn, ms))
-  }
-
   private settle(outcome: JobOutcome): void {
     if (this.settled) return
     this.settled = true
-    this.stopListening?.()
-    if (this.timers !== undefined) for (const t of this.timers) t.clear()
+    this.unwatch()
     this.resolve(outcome)
   }
 }
