@@ -15,13 +15,13 @@
  *   - the gateway driven from this same thread (the client's CPU counted against the node), as
  *     earlier versions of this bench measured it.
  */
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { Worker } from 'node:worker_threads'
 import Fastify from 'fastify'
 import echo from '../capabilities/example.echo/index.ts'
 import { startGateway } from '../src/gateway/server.ts'
 import { createNode, EphemeralCA } from '../src/index.ts'
-import type { LoadRequest, LoadResult, LoadTarget } from './http-load.ts'
+import { type LoadRequest, type LoadResult, type LoadTarget, post } from './http-load.ts'
 import {
   envNumber,
   interleave,
@@ -32,6 +32,7 @@ import {
   printValue,
   Results,
   sequential,
+  threadCpu,
   throughput,
 } from './stats.ts'
 
@@ -80,11 +81,6 @@ const load = (r: LoadRequest): Promise<LoadResult> =>
     worker.postMessage(r)
   })
 
-const threadCpu = (): number => {
-  const c = process.threadCpuUsage()
-  return c.user + c.system
-}
-
 /** A worker run, with this (the node's) thread's CPU per request over it. */
 async function loadWithCpu(r: LoadRequest): Promise<LoadResult & { serverCpuUsPerOp: number }> {
   const cpu = threadCpu()
@@ -95,32 +91,7 @@ async function loadWithCpu(r: LoadRequest): Promise<LoadResult & { serverCpuUsPe
 // The same-thread client, for comparison with the figures above.
 const sameThreadAgent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS })
 const { hostname, port } = new URL(gw.url)
-const viaHttpSameThread = (): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent: sameThreadAgent,
-        host: hostname,
-        port,
-        method: 'POST',
-        path: gwTarget.path,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString()
-          if (res.statusCode !== 200 || (JSON.parse(text) as { state: string }).state !== 'succeeded')
-            reject(new Error(`HTTP ${res.statusCode}: ${text}`))
-          else resolve()
-        })
-        res.on('error', reject)
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
+const viaHttpSameThread = (): Promise<void> => post(gwTarget, sameThreadAgent, hostname, Number(port))
 
 const viaLibrary = async (): Promise<void> => {
   const r = await node.submit({ capability: 'example.echo', params: { echo: 1 } }).result

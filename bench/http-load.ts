@@ -6,7 +6,7 @@
  */
 import { Agent, request } from 'node:http'
 import { parentPort } from 'node:worker_threads'
-import { percentile } from './stats.ts'
+import { percentile, threadCpu } from './stats.ts'
 
 export interface LoadTarget {
   /** `http://host:port` */
@@ -43,7 +43,7 @@ function agentFor(t: LoadTarget): Agent {
 }
 
 /** One request; rejects unless the answer is 200 with `"state":"succeeded"`. */
-function post(t: LoadTarget, agent: Agent, host: string, port: number): Promise<void> {
+export function post(t: LoadTarget, agent: Agent, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -69,11 +69,6 @@ function post(t: LoadTarget, agent: Agent, host: string, port: number): Promise<
     req.on('error', reject)
     req.end(t.body)
   })
-}
-
-const threadCpu = (): number => {
-  const c = process.threadCpuUsage()
-  return c.user + c.system
 }
 
 async function run(r: LoadRequest): Promise<LoadResult> {

@@ -169,6 +169,12 @@ const cpuNow = (): number => {
   return c.user + c.system
 }
 
+/** This thread's CPU (user + system, µs), unlike `process.cpuUsage()` which counts every thread. */
+export const threadCpu = (): number => {
+  const c = process.threadCpuUsage()
+  return c.user + c.system
+}
+
 /** `fn` from `concurrency` loops for `ms` milliseconds; each call gets its loop's index, for per-loop state. */
 export async function throughput(concurrency: number, ms: number, fn: (loop: number) => Promise<unknown>): Promise<Window> {
   let ops = 0
