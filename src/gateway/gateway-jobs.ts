@@ -62,8 +62,6 @@ export class GatewayJob {
   readonly fingerprint: string | undefined
   /** Settles at the job's first sign of life (an event or its end). */
   readonly admitted: Promise<void>
-  /** Set when `admitted` has settled, so a caller can skip waiting on it. */
-  isAdmitted = false
   /** When `admitted` settled (epoch ms), and whether the job's end was its first sign of life (it never started). */
   admittedAt: number | undefined
   admittedByEnd = false
@@ -93,13 +91,17 @@ export class GatewayJob {
     })
   }
 
+  /** Whether `admitted` has settled, so a caller can skip waiting on it. */
+  get isAdmitted(): boolean {
+    return this.admittedAt !== undefined
+  }
+
   get ended(): boolean {
     return TERMINAL.has(this.state)
   }
 
   admit(): void {
     if (this.isAdmitted) return
-    this.isAdmitted = true
     this.admittedAt = Date.now()
     // The end is logged before the follower admits the job, so a logged end here means it came first.
     this.admittedByEnd = this.log.ended
