@@ -67,7 +67,8 @@ export async function buildGateway(node: GatewayNode, opts: GatewayOptions = {})
   await tokens?.load()
   const trust = node.membership.trustStore
   const https = httpsOptions(node.config.gateway, trust)
-  const certMode = https === undefined ? 'off' : node.config.gateway.clientCertificates
+  // httpsOptions refuses client certificates without HTTPS or without a mesh CA.
+  const certMode = node.config.gateway.clientCertificates
   if (!loopback && (tokens === undefined || tokens.size === 0) && certMode !== 'required')
     throw new CrankError(
       ErrorCodes.invalidConfig,
